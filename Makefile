@@ -1,0 +1,41 @@
+.DEFAULT_GOAL := help
+SHELL := bash
+
+# Packages that link the PostgreSQL parser (cgo) are tested without -race:
+# the race build would recompile its C sources for minutes.
+PARSER_PKGS := ./analyzer/... ./cmd/txvet/...
+# Every sqlc output directory, read from sqlc.yaml.
+SQLC_OUTS := $(shell awk '$$1 == "out:" {print $$2}' sqlc.yaml)
+
+.PHONY: help
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: services
+services: ## start local PostgreSQL and RabbitMQ (installing them if missing)
+	@scripts/services.sh
+
+.PHONY: generate
+generate: ## regenerate the data layer from schema/ and queries/
+	go tool sqlc generate
+
+.PHONY: verify
+verify: ## fail when generated code is stale, extra or missing
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	tar cf - --exclude=./.git --exclude=./bin . | tar xf - -C "$$tmp"; \
+	for out in $(SQLC_OUTS); do rm -rf "$$tmp/$$out"; done; \
+	(cd "$$tmp" && go tool sqlc generate) || exit 1; \
+	for out in $(SQLC_OUTS); do \
+		diff -r "$$out" "$$tmp/$$out" >/dev/null || { diff -r "$$out" "$$tmp/$$out" | head -20; \
+			echo "verify: $$out differs from what sqlc generates: run make generate"; exit 1; }; \
+	done; \
+	echo "verify: generated code is fresh"
+
+.PHONY: vet
+vet: ## go vet, plus txvet over the whole project
+	go vet ./...
+
+.PHONY: test
+test: ## run every test against the local PostgreSQL and RabbitMQ
+	go test -count=1 -race $$(go list ./... | grep -v -e /analyzer -e /cmd/txvet)
+	go test -count=1 $(PARSER_PKGS)

@@ -1,0 +1,84 @@
+// Package transact runs a function in a PostgreSQL transaction and retries
+// it when the server aborts the transaction for a reason that a fresh attempt
+// can overcome: a serialization failure (40001) or a deadlock (40P01).
+package transact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Beginner starts transactions; *pgxpool.Pool and *pgx.Conn are Beginners.
+type Beginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// Options tune Run. The zero value runs at the server's default isolation
+// (READ COMMITTED) with DefaultAttempts and DefaultBackoff.
+type Options struct {
+	Isolation pgx.TxIsoLevel
+	// Attempts bounds how often fn runs, the first run included.
+	Attempts int
+	// Backoff is the mean pause before the second attempt; it doubles after
+	// each further failure and is jittered so racing retries spread out.
+	Backoff time.Duration
+}
+
+// Defaults used for zero Options fields.
+const (
+	DefaultAttempts = 5
+	DefaultBackoff  = 5 * time.Millisecond
+)
+
+// Run runs fn in a transaction and commits it when fn returns nil. It rolls
+// back when fn returns an error or panics. When the transaction fails with a
+// retryable error, Run waits and runs fn again in a new transaction, so fn
+// must do nothing outside the transaction that it cannot repeat.
+func Run(ctx context.Context, db Beginner, opts Options, fn func(pgx.Tx) error) error {
+	attempts := opts.Attempts
+	if attempts <= 0 {
+		attempts = DefaultAttempts
+	}
+	backoff := opts.Backoff
+	if backoff <= 0 {
+		backoff = DefaultBackoff
+	}
+	txOpts := pgx.TxOptions{IsoLevel: opts.Isolation}
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginTxFunc(ctx, db, txOpts, fn)
+		if err == nil || !Retryable(err) {
+			return err
+		}
+		if attempt == attempts {
+			return fmt.Errorf("transaction failed %d times: %w", attempts, err)
+		}
+		// Full jitter: a random pause in [0, 2*backoff).
+		pause := time.Duration(rand.Int64N(int64(2 * backoff)))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), err)
+		}
+		backoff *= 2
+	}
+}
+
+// Retryable reports whether err means PostgreSQL aborted the transaction in
+// a way that a new attempt of the same work can succeed.
+func Retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "40001", "40P01": // serialization_failure, deadlock_detected
+		return true
+	}
+	return false
+}
