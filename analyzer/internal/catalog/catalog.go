@@ -1,0 +1,714 @@
+package catalog
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"reflect"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Analyzer builds the query catalog of a package: it exports a QueryFact for
+// every sqlc-generated query method and every function that forwards to one
+// statement, and returns a *Catalog that classifies calls.
+var Analyzer = &analysis.Analyzer{
+	Name:       "txvetcatalog",
+	Doc:        "classify the SQL run by sqlc-generated queries, wrappers and literal SQL calls",
+	Run:        run,
+	ResultType: reflect.TypeFor[*Catalog](),
+	FactTypes:  []analysis.Fact{new(QueryFact), new(usesSQL)},
+}
+
+// ArgRef says where the Go value of one SQL parameter comes from: the
+// function's parameter Param (receiver excluded), or the field Field of it
+// when it is a params struct. Param is -1 when the value does not come from
+// a parameter.
+type ArgRef struct {
+	Param int
+	Field string
+}
+
+// QueryFact is attached to a function or method that runs one statement:
+// a sqlc-generated query method, or a wrapper that forwards to one query.
+type QueryFact struct {
+	Stmt *Statement
+	// Query is the sqlc query name (or "Exec"/"Query"/... for literal SQL)
+	// of the statement, for messages; a wrapper's own name may differ.
+	Query string
+	// Exec is the index of the parameter that supplies the connection or
+	// transaction (the DBTX argument), -1 when it comes from the receiver
+	// (q.db, or a store's pool), -2 when unknown.
+	Exec int
+	// Args maps $n (Args[n-1]) to the Go value passed for it.
+	Args []ArgRef
+	// Result names, per result column, the field of the first result that
+	// receives it ("" when the first result is the column value itself).
+	Result []string
+	// Many is set when the first result is a slice of rows.
+	Many bool
+}
+
+func (*QueryFact) AFact() {}
+
+func (f *QueryFact) String() string {
+	return fmt.Sprintf("query %s: %s", f.Query, f.Stmt.Describe())
+}
+
+// usesSQL marks packages that run SQL or import a package that does, so
+// analyzers can skip the rest.
+type usesSQL struct{}
+
+func (*usesSQL) AFact()         {}
+func (*usesSQL) String() string { return "uses SQL" }
+
+// Catalog answers "what statement does this call run" for one package.
+type Catalog struct {
+	pass *analysis.Pass
+	// Relevant is false when the package runs no SQL and imports nothing
+	// that does; analyzers can return at once.
+	Relevant bool
+}
+
+// Call is a call that runs a classified statement.
+type Call struct {
+	Stmt *Statement
+	// Name is how the call is named in messages: the function called
+	// (GetRecord, or a wrapper's name) or Exec/Query/... for literal SQL.
+	Name string
+	// Exec is the value supplying the connection or transaction: the DBTX
+	// argument, the receiver (a Queries, pool, conn or tx), nil if unknown.
+	Exec ssa.Value
+	// Many is set when the first result is a slice of rows.
+	Many bool
+	// Literal is set for literal SQL passed to pgx or database/sql.
+	Literal bool
+
+	common *ssa.CallCommon
+	args   []ssa.Value // the call's arguments, receiver excluded
+	refs   []ArgRef
+	result []string
+}
+
+// Common returns the SSA call.
+func (c *Call) Common() *ssa.CallCommon { return c.common }
+
+// Arg returns the Go value passed for $n and, when it is a field of a params
+// struct, the field's name. v is nil when unknown. For literal SQL the
+// value is the variadic argument (an interface conversion of the value).
+func (c *Call) Arg(n int) (v ssa.Value, field string) {
+	if c.Literal {
+		return variadicArg(c.args, n-1), ""
+	}
+	if n < 1 || n > len(c.refs) {
+		return nil, ""
+	}
+	r := c.refs[n-1]
+	if r.Param < 0 || r.Param >= len(c.args) {
+		return nil, ""
+	}
+	return c.args[r.Param], r.Field
+}
+
+// ResultField returns the row struct field receiving result column i ("" if
+// the result is the value itself), and whether it is known.
+func (c *Call) ResultField(i int) (string, bool) {
+	if i < 0 || i >= len(c.result) {
+		return "", false
+	}
+	return c.result[i], true
+}
+
+// ResultFields lists the row struct fields receiving the result columns.
+func (c *Call) ResultFields() []string { return c.result }
+
+// variadicArg finds element i of the ...any slice that is the last element
+// of args, as built by SSA (a slice of a local array whose elements are
+// stored one by one).
+func variadicArg(args []ssa.Value, i int) ssa.Value {
+	if len(args) == 0 || i < 0 {
+		return nil
+	}
+	sl, ok := args[len(args)-1].(*ssa.Slice)
+	if !ok {
+		return nil
+	}
+	arr, ok := sl.X.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	for _, ref := range *arr.Referrers() {
+		ia, ok := ref.(*ssa.IndexAddr)
+		if !ok {
+			continue
+		}
+		k, ok := ia.Index.(*ssa.Const)
+		if !ok || k.Int64() != int64(i) {
+			continue
+		}
+		for _, r := range *ia.Referrers() {
+			if st, ok := r.(*ssa.Store); ok && st.Addr == ia {
+				return st.Val
+			}
+		}
+	}
+	return nil
+}
+
+// Of classifies an SSA call: a call of a function with a QueryFact, or a
+// pgx / database/sql Exec, Query or QueryRow (and Context variants, and
+// *sql.Stmt methods of a prepared constant) with constant SQL. It returns
+// nil for anything else.
+func (c *Catalog) Of(common *ssa.CallCommon) *Call {
+	fn := callee(common)
+	if fn == nil {
+		return nil
+	}
+	var args []ssa.Value
+	var recv ssa.Value
+	switch {
+	case common.IsInvoke():
+		recv, args = common.Value, common.Args
+	case fn.Signature().Recv() != nil && len(common.Args) > 0:
+		recv, args = common.Args[0], common.Args[1:]
+	default:
+		args = common.Args
+	}
+	if f := c.fact(fn); f != nil {
+		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, common: common, args: args, refs: f.Args, result: f.Result}
+		switch {
+		case f.Exec >= 0 && f.Exec < len(args):
+			call.Exec = args[f.Exec]
+		case f.Exec == -1:
+			call.Exec = recv
+		}
+		return call
+	}
+	if i, ok := sqlArg(fn); ok && i < len(args) {
+		if sql, ok := constString(args[i]); ok {
+			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: recv, Literal: true, common: common, args: args[i+1:]}
+		}
+		return nil
+	}
+	if isStmtMethod(fn) && recv != nil {
+		if sql, exec, ok := prepared(recv); ok {
+			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: exec, Literal: true, common: common, args: args[len(args)-1:]}
+		}
+	}
+	return nil
+}
+
+// Statement classifies a call expression in the syntax tree the same way
+// as Of, for analyzers that do not build SSA. It returns nil when the call
+// runs no known statement.
+func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
+	fn, ok := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
+	if !ok {
+		return nil
+	}
+	if f := c.fact(fn); f != nil {
+		return f.Stmt
+	}
+	if i, ok := sqlArg(fn); ok && i < len(call.Args) {
+		if tv, ok := c.pass.TypesInfo.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+			return Classify(constant.StringVal(tv.Value))
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) fact(fn *types.Func) *QueryFact {
+	f := new(QueryFact)
+	if c.pass.ImportObjectFact(fn.Origin(), f) {
+		return f
+	}
+	return nil
+}
+
+func callee(common *ssa.CallCommon) *types.Func {
+	if common.IsInvoke() {
+		return common.Method
+	}
+	if sf := common.StaticCallee(); sf != nil {
+		if fn, ok := sf.Object().(*types.Func); ok {
+			return fn
+		}
+		if sf.Origin() != nil {
+			if fn, ok := sf.Origin().Object().(*types.Func); ok {
+				return fn
+			}
+		}
+	}
+	return nil
+}
+
+func constString(v ssa.Value) (string, bool) {
+	k, ok := v.(*ssa.Const)
+	if !ok || k.Value == nil || k.Value.Kind() != constant.String {
+		return "", false
+	}
+	return constant.StringVal(k.Value), true
+}
+
+const (
+	pgxPath    = "github.com/jackc/pgx/v5"
+	pgconnPath = "github.com/jackc/pgx/v5/pgconn"
+	sqlPath    = "database/sql"
+)
+
+// sqlArg reports whether fn is a method that runs SQL given as a string
+// argument, as pgx's and database/sql's Exec, Query and QueryRow (and their
+// Context variants) do, on any type whose results come from those packages
+// (pools, conns, transactions, sqlc's DBTX). i is the index of the SQL
+// argument, receiver excluded.
+func sqlArg(fn *types.Func) (i int, ok bool) {
+	sig, _ := fn.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil || !sig.Variadic() || sig.Results().Len() == 0 {
+		return 0, false
+	}
+	name := fn.Name()
+	switch name {
+	case "Exec", "Query", "QueryRow":
+		i = 0
+	case "ExecContext", "QueryContext", "QueryRowContext":
+		i = 1
+	default:
+		return 0, false
+	}
+	params := sig.Params()
+	if name == "Exec" || name == "Query" || name == "QueryRow" {
+		// pgx methods take a context first; database/sql's do not.
+		if params.Len() == 3 && isContext(params.At(0).Type()) {
+			i = 1
+		}
+	}
+	if params.Len() != i+2 {
+		return 0, false
+	}
+	if b, ok := params.At(i).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
+		return 0, false
+	}
+	switch pkgOf(sig.Results().At(0).Type()) {
+	case pgxPath, pgconnPath, sqlPath:
+		return i, true
+	}
+	return 0, false
+}
+
+// isStmtMethod reports whether fn is a method of database/sql's *Stmt that
+// runs it.
+func isStmtMethod(fn *types.Func) bool {
+	if fn.Pkg() == nil || fn.Pkg().Path() != sqlPath {
+		return false
+	}
+	switch fn.Name() {
+	case "Exec", "Query", "QueryRow", "ExecContext", "QueryContext", "QueryRowContext":
+	default:
+		return false
+	}
+	recv := fn.Type().(*types.Signature).Recv()
+	return recv != nil && typeName(recv.Type()) == "Stmt"
+}
+
+// prepared finds the constant SQL and the executor of a *sql.Stmt made by
+// Prepare or PrepareContext in the same function.
+func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
+	ex, _ := stmt.(*ssa.Extract)
+	if ex == nil || ex.Index != 0 {
+		return "", nil, false
+	}
+	call, _ := ex.Tuple.(*ssa.Call)
+	if call == nil {
+		return "", nil, false
+	}
+	fn := callee(call.Common())
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != sqlPath || !strings.HasPrefix(fn.Name(), "Prepare") {
+		return "", nil, false
+	}
+	args := call.Common().Args
+	if len(args) == 0 {
+		return "", nil, false
+	}
+	sql, ok = constString(args[len(args)-1])
+	return sql, args[0], ok
+}
+
+func isContext(t types.Type) bool {
+	return pkgOf(t) == "context" && typeName(t) == "Context"
+}
+
+func pkgOf(t types.Type) string {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	return ""
+}
+
+func typeName(t types.Type) string {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		return n.Obj().Name()
+	}
+	return ""
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	c := &Catalog{pass: pass}
+	for _, imp := range pass.Pkg.Imports() {
+		switch imp.Path() {
+		case pgxPath, pgconnPath, sqlPath, "github.com/jackc/pgx/v5/pgxpool":
+			c.Relevant = true
+		}
+		if pass.ImportPackageFact(imp, new(usesSQL)) {
+			c.Relevant = true
+		}
+	}
+	if !c.Relevant {
+		return c, nil
+	}
+	pass.ExportPackageFact(new(usesSQL))
+	var generated, others []*ast.FuncDecl
+	for _, f := range pass.Files {
+		gen := ast.IsGenerated(f)
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			if gen {
+				generated = append(generated, fd)
+			} else {
+				others = append(others, fd)
+			}
+		}
+	}
+	for _, fd := range generated {
+		if f := c.generatedQuery(fd); f != nil {
+			c.export(fd, f)
+		}
+	}
+	// Wrappers of wrappers in the same package: repeat until nothing new.
+	done := map[*ast.FuncDecl]bool{}
+	for round := 0; round < 3; round++ {
+		found := false
+		for _, fd := range append(others, generated...) {
+			if done[fd] {
+				continue
+			}
+			if obj, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok && c.fact(obj) != nil {
+				done[fd] = true
+				continue
+			}
+			if f := c.wrapper(fd); f != nil {
+				c.export(fd, f)
+				done[fd] = true
+				found = true
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return c, nil
+}
+
+func (c *Catalog) export(fd *ast.FuncDecl, f *QueryFact) {
+	if obj, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+		c.pass.ExportObjectFact(obj, f)
+	}
+}
+
+// params lists the names of fd's parameters, receiver excluded, in order.
+func params(info *types.Info, fd *ast.FuncDecl) []types.Object {
+	var out []types.Object
+	for _, field := range fd.Type.Params.List {
+		if len(field.Names) == 0 {
+			out = append(out, nil)
+		}
+		for _, n := range field.Names {
+			out = append(out, info.Defs[n])
+		}
+	}
+	return out
+}
+
+func receiver(info *types.Info, fd *ast.FuncDecl) types.Object {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 || len(fd.Recv.List[0].Names) == 0 {
+		return nil
+	}
+	return info.Defs[fd.Recv.List[0].Names[0]]
+}
+
+// generatedQuery recognises a sqlc query method: it passes a package-level
+// constant starting with "-- name: " to a call, followed by the parameters.
+func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
+	info := c.pass.TypesInfo
+	var run *ast.CallExpr
+	sqlAt := -1
+	var sql string
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || run != nil {
+			return run == nil
+		}
+		for i, a := range call.Args {
+			id, ok := a.(*ast.Ident)
+			if !ok {
+				continue
+			}
+			k, ok := info.Uses[id].(*types.Const)
+			if !ok || k.Parent() != c.pass.Pkg.Scope() || k.Val().Kind() != constant.String {
+				continue
+			}
+			if s := constant.StringVal(k.Val()); strings.HasPrefix(strings.TrimSpace(s), "-- name:") {
+				run, sqlAt, sql = call, i, s
+				return false
+			}
+		}
+		return true
+	})
+	if run == nil {
+		return nil
+	}
+	stmt := Classify(sql)
+	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2}
+	ps := params(info, fd)
+	recv := receiver(info, fd)
+	f.Exec = c.execOf(run, ps, recv)
+	for _, a := range run.Args[sqlAt+1:] {
+		f.Args = append(f.Args, argRef(info, a, ps))
+	}
+	f.Result = scanFields(info, fd.Body)
+	f.Many = firstResultIsSlice(info, fd)
+	return f
+}
+
+// execOf finds which parameter supplies the connection of a call that runs
+// SQL: the receiver of the call (q.db.QueryRow, db.QueryRow) or, for sqlc's
+// prepared-statement helpers (q.queryRow(ctx, q.stmt, sql, ...)), the
+// receiver of the enclosing method.
+func (c *Catalog) execOf(run *ast.CallExpr, ps []types.Object, recv types.Object) int {
+	sel, ok := ast.Unparen(run.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return -2
+	}
+	root := sel.X
+	for {
+		s, ok := ast.Unparen(root).(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		root = s.X
+	}
+	id, ok := ast.Unparen(root).(*ast.Ident)
+	if !ok {
+		return -2
+	}
+	obj := c.pass.TypesInfo.Uses[id]
+	if obj != nil && obj == recv {
+		return -1
+	}
+	for i, p := range ps {
+		if p != nil && p == obj {
+			return i
+		}
+	}
+	return -2
+}
+
+// argRef maps an argument expression to the parameter (or parameter field)
+// it passes, looking through single-argument conversions and calls such as
+// pq.Array(x).
+func argRef(info *types.Info, e ast.Expr, ps []types.Object) ArgRef {
+	e = ast.Unparen(e)
+	for {
+		call, ok := e.(*ast.CallExpr)
+		if !ok || len(call.Args) != 1 {
+			break
+		}
+		e = ast.Unparen(call.Args[0])
+	}
+	field := ""
+	if sel, ok := e.(*ast.SelectorExpr); ok {
+		if s, ok := info.Selections[sel]; ok && s.Kind() == types.FieldVal && len(s.Index()) == 1 {
+			field = sel.Sel.Name
+			e = ast.Unparen(sel.X)
+		}
+	}
+	if id, ok := e.(*ast.Ident); ok {
+		obj := info.Uses[id]
+		for i, p := range ps {
+			if p != nil && p == obj {
+				return ArgRef{Param: i, Field: field}
+			}
+		}
+	}
+	return ArgRef{Param: -1}
+}
+
+// scanFields returns the destinations of the first Scan call: &i.Field
+// gives "Field", &x gives "".
+func scanFields(info *types.Info, body *ast.BlockStmt) []string {
+	var out []string
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Scan" {
+			return true
+		}
+		found = true
+		for _, a := range call.Args {
+			u, ok := ast.Unparen(a).(*ast.UnaryExpr)
+			if !ok || u.Op != token.AND {
+				out = append(out, "?")
+				continue
+			}
+			if s, ok := ast.Unparen(u.X).(*ast.SelectorExpr); ok {
+				out = append(out, s.Sel.Name)
+			} else {
+				out = append(out, "")
+			}
+		}
+		return false
+	})
+	return out
+}
+
+func firstResultIsSlice(info *types.Info, fd *ast.FuncDecl) bool {
+	obj, ok := info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return false
+	}
+	res := obj.Type().(*types.Signature).Results()
+	if res.Len() == 0 {
+		return false
+	}
+	_, ok = res.At(0).Type().Underlying().(*types.Slice)
+	return ok
+}
+
+// wrapper recognises a function whose body runs exactly one statement (a
+// call with a QueryFact or literal SQL) and returns its result unchanged or
+// returns nothing but an error, so callers can be understood as calls of
+// that statement.
+func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
+	info := c.pass.TypesInfo
+	obj, ok := info.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return nil
+	}
+	var inner *ast.CallExpr
+	var innerFact *QueryFact
+	count := 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			fn, ok := typeutil.Callee(info, n).(*types.Func)
+			if !ok {
+				return true
+			}
+			if f := c.fact(fn); f != nil {
+				inner, innerFact = n, f
+				count++
+			} else if _, ok := sqlArg(fn); ok {
+				count++
+			}
+		}
+		return true
+	})
+	if count != 1 || inner == nil {
+		return nil
+	}
+	innerFn := typeutil.Callee(info, inner).(*types.Func)
+	innerSig := innerFn.Type().(*types.Signature)
+	sig := obj.Type().(*types.Signature)
+	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: -2, Many: innerFact.Many}
+	ps := params(info, fd)
+	recv := receiver(info, fd)
+	// The inner call's arguments, receiver excluded, as the inner fact
+	// indexes them.
+	innerArgs := inner.Args
+	switch {
+	case innerFact.Exec >= 0 && innerFact.Exec < len(innerArgs):
+		f.Exec = exprParam(info, innerArgs[innerFact.Exec], ps, recv)
+	case innerFact.Exec == -1:
+		if sel, ok := ast.Unparen(inner.Fun).(*ast.SelectorExpr); ok {
+			f.Exec = exprParam(info, sel.X, ps, recv)
+		}
+	}
+	for _, r := range innerFact.Args {
+		if r.Param < 0 || r.Param >= len(innerArgs) {
+			f.Args = append(f.Args, ArgRef{Param: -1})
+			continue
+		}
+		a := argRef(info, innerArgs[r.Param], ps)
+		if a.Param >= 0 && r.Field != "" {
+			if a.Field != "" {
+				a = ArgRef{Param: -1}
+			} else {
+				a.Field = r.Field
+			}
+		}
+		f.Args = append(f.Args, a)
+	}
+	// Results: only when the wrapper returns the query's first result type
+	// unchanged, or nothing but an error.
+	switch {
+	case sig.Results().Len() >= 1 && innerSig.Results().Len() >= 1 &&
+		types.Identical(sig.Results().At(0).Type(), innerSig.Results().At(0).Type()) &&
+		!isError(sig.Results().At(0).Type()):
+		f.Result = innerFact.Result
+	case sig.Results().Len() == 0 || (sig.Results().Len() == 1 && isError(sig.Results().At(0).Type())):
+	default:
+		f.Result = nil
+		f.Many = false
+	}
+	return f
+}
+
+// exprParam reports which parameter an executor expression comes from: a
+// parameter (index), the receiver or a field of it (-1), else -2.
+func exprParam(info *types.Info, e ast.Expr, ps []types.Object, recv types.Object) int {
+	e = ast.Unparen(e)
+	for {
+		if s, ok := e.(*ast.SelectorExpr); ok {
+			e = ast.Unparen(s.X)
+			continue
+		}
+		break
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return -2
+	}
+	obj := info.Uses[id]
+	if obj != nil && obj == recv {
+		return -1
+	}
+	for i, p := range ps {
+		if p != nil && p == obj {
+			return i
+		}
+	}
+	return -2
+}
+
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}

@@ -1,0 +1,44 @@
+// Package catalog is txvet's query catalog: it knows what SQL a call runs.
+//
+// It recognises sqlc-generated query methods for pgx/v5 and database/sql, in
+// both shapes (func (q *Queries) X(ctx, arg...) using q.db, and
+// emit_methods_with_db_argument's func (q *Queries) X(ctx, db DBTX, arg...)),
+// by the package-level "-- name: X :cmd" constant they pass on. It also
+// recognises functions that forward to exactly one statement (wrappers),
+// and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
+// pools, conns, transactions and any interface with those methods, such as
+// sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
+// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare).
+//
+// Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
+// classified by [Classify] into a [Statement]: its [Kind] (read, insert,
+// update, delete), its row [Lock] for locking reads (FOR UPDATE, FOR NO KEY
+// UPDATE, FOR SHARE, FOR KEY SHARE, SKIP LOCKED, NOWAIT), its ON CONFLICT
+// action, whether it is atomic (SET n = n + $1) or a compare-and-set (WHERE
+// compares a non-identity column), the tables it touches, and the [Use] of
+// every parameter: [Predicate], [Value], [Overwrite] (replaces an existing
+// row's column, also through DO UPDATE SET col = EXCLUDED.col), [Delta].
+// SQL that does not parse is simply [Unknown]; the catalog never fails.
+//
+// API summary for analyzers:
+//
+//	Requires: []*analysis.Analyzer{catalog.Analyzer}
+//	cat := pass.ResultOf[catalog.Analyzer].(*catalog.Catalog)
+//	if !cat.Relevant { return nil, nil } // package runs no SQL
+//
+//	// syntax: the statement a call runs, or nil
+//	if st := cat.Statement(callExpr); st != nil && st.IsWrite() { ... }
+//
+//	// SSA: a classified call with its Go values
+//	if c := cat.Of(instr.Common()); c != nil {
+//		c.Stmt        // *Statement: c.Stmt.IsWrite(), c.Stmt.Locks(), c.Stmt.Table ...
+//		c.Name        // GetRecord, or Exec/QueryRow for literal SQL
+//		c.Exec        // the DBTX argument or receiver: pool, conn, tx or Queries
+//		c.Arg(n)      // Go value for $n (and the params struct field name)
+//		c.ResultField(i) // row struct field receiving result column i
+//	}
+//
+// Facts: a [QueryFact] on each generated query method and each wrapper, so
+// calls across packages are understood; generated files are read for facts
+// only (analyzers must not report in them).
+package catalog

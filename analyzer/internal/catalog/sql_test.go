@@ -1,0 +1,57 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// uses renders a statement's parameter uses as "$n:role:column ...".
+func uses(s *Statement) string {
+	var parts []string
+	for _, u := range s.Uses {
+		parts = append(parts, fmt.Sprintf("$%d:%s:%s", u.Param, u.Role, u.Column))
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		sql, describe, uses string
+	}{
+		{"-- name: GetRecord :one\nSELECT * FROM records WHERE id = $1", "read records", "$1:predicate:id"},
+		{"SELECT id, n FROM t WHERE id = $1 FOR UPDATE", "read FOR UPDATE t", "$1:predicate:id"},
+		{"SELECT * FROM t WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", "read FOR NO KEY UPDATE t", "$1:predicate:id"},
+		{"SELECT * FROM t WHERE id = $1 FOR SHARE", "read FOR SHARE t", "$1:predicate:id"},
+		{"SELECT * FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", "read FOR UPDATE outbox", "$1:other:"},
+		{"UPDATE records SET counter = $2 WHERE id = $1", "update records", "$2:overwrite:counter $1:predicate:id"},
+		{"UPDATE posts SET likes = likes + $1 WHERE id = $2 RETURNING likes", "update atomic posts", "$1:delta:likes $2:predicate:id"},
+		{"UPDATE t SET status = $1, version = version + 1 WHERE id = $2 AND version = $3", "update atomic cas t", "$1:overwrite:status $2:predicate:id $3:predicate:version"},
+		{"UPDATE t SET status = $2 WHERE id = $1 AND status = ANY($3::text[])", "update cas t", "$2:overwrite:status $1:predicate:id $3:predicate:status"},
+		{"UPDATE t SET name = COALESCE($1, name) WHERE id = $2", "update t", "$1:overwrite:name $2:predicate:id"},
+		{"INSERT INTO sessions (token, user_id) VALUES ($1, $2)", "insert sessions", "$1:value:token $2:value:user_id"},
+		{"INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", "insert on conflict do nothing inbox", "$1:value:consumer $2:value:message_id"},
+		{"INSERT INTO c (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET n = EXCLUDED.n", "upsert c", "$1:value:k $2:overwrite:n"},
+		{"INSERT INTO c (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET n = c.n + EXCLUDED.n", "upsert atomic c", "$1:value:k $2:value:n"},
+		{"INSERT INTO c (k, n) VALUES ($1, 1) ON CONFLICT (k) DO UPDATE SET n = c.n + 1", "upsert atomic c", "$1:value:k"},
+		{"INSERT INTO jobs (k, input) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET k = EXCLUDED.k RETURNING jobs.*", "upsert jobs", "$1:value:k $2:value:input"},
+		{"INSERT INTO domains (name) SELECT DISTINCT n FROM unnest($1::text[]) AS n ON CONFLICT (name) DO NOTHING RETURNING name", "insert on conflict do nothing domains", "$1:other:"},
+		{"DELETE FROM t WHERE id = $1", "delete t", "$1:predicate:id"},
+		{"UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL", "update cas outbox", "$1:predicate:id"},
+		{"SELECT count(*) FROM a JOIN b ON b.a_id = a.id WHERE a.x = $1", "read a", "$1:predicate:x"},
+		{"not sql at all", "unknown", ""},
+		{"SELECT 1; SELECT 2", "unknown", ""},
+	}
+	for _, tt := range tests {
+		s := Classify(tt.sql)
+		if got := s.Describe(); got != tt.describe {
+			t.Errorf("Classify(%q).Describe() = %q, want %q", tt.sql, got, tt.describe)
+		}
+		if got := uses(s); got != tt.uses {
+			t.Errorf("Classify(%q) uses = %q, want %q", tt.sql, got, tt.uses)
+		}
+	}
+	if s := Classify("-- name: GetRecord :one\nSELECT 1"); s.Name != "GetRecord" || s.Cmd != ":one" {
+		t.Errorf("sqlc header = %q %q", s.Name, s.Cmd)
+	}
+}
