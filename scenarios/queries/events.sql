@@ -1,0 +1,3 @@
+-- name: EventInsert :one
+INSERT INTO events (job_id, type, payload) VALUES (@job_id, @type, @payload)
+RETURNING *;
