@@ -15,7 +15,7 @@ func cases() {
 	bad() // want `call of bad`
 
 	/* want `txvet:ignore directive for flagbad needs a reason` */ //txvet:ignore flagbad
-	bad() // want `call of bad`
+	bad()                                                          // want `call of bad`
 
 	//txvet:ignore flagbad nothing to silence here // want `txvet:ignore directive for flagbad silences no finding`
 	_ = 1

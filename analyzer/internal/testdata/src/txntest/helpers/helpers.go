@@ -1,0 +1,58 @@
+// Package helpers holds transaction wrappers used from another package.
+package helpers
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store wraps a pool.
+type Store struct{ Pool *pgxpool.Pool }
+
+// InTx runs fn in a serializable transaction through pgx.BeginTxFunc.
+func (s *Store) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn)
+}
+
+// Run runs fn between Begin and Commit; fn does not see the transaction.
+func (s *Store) Run(ctx context.Context, fn func(ctx context.Context) error) error {
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(ctx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Begin returns a repeatable read transaction and the function that commits it.
+func (s *Store) Begin(ctx context.Context) (pgx.Tx, func() error, error) {
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return nil, nil, err
+	}
+	return tx, func() error { return tx.Commit(ctx) }, nil
+}
+
+// Finish commits tx.
+func Finish(ctx context.Context, tx pgx.Tx) error {
+	return tx.Commit(ctx)
+}
+
+// Custom is a begin function named by the beginfuncs flag.
+func Custom(ctx context.Context) (*Unit, error) { return &Unit{}, nil }
+
+// Unit is a custom transaction handle.
+type Unit struct{}
+
+// Commit commits the unit.
+func (u *Unit) Commit() error { return nil }
+
+// Atomically is a callback runner named by the beginfuncs flag.
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
+}

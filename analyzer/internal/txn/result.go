@@ -1,0 +1,771 @@
+package txn
+
+import (
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Result is the transaction structure of one package.
+type Result struct {
+	pass  *analysis.Pass
+	local map[*types.Func]*BeginFact
+
+	funcs     []*ssa.Function
+	begun     map[ssa.CallInstruction]*Tx // begin calls
+	params    map[*ssa.Parameter]*Tx
+	enclosing map[*ssa.Function]*Tx
+	byFunc    map[*ssa.Function][]*Tx // transactions that start in a function
+	commits   map[ssa.Value]*Tx       // commit functions returned by helpers
+	memo      map[ssa.Value]*Tx
+	visiting  map[ssa.Value]bool
+	closures  map[*ssa.Function][]*ssa.MakeClosure
+	sites     map[*ssa.Function][]ssa.CallInstruction // direct calls of anonymous functions
+}
+
+func newResult(pass *analysis.Pass, info *buildssa.SSA, local map[*types.Func]*BeginFact) *Result {
+	return &Result{
+		pass:      pass,
+		local:     local,
+		funcs:     info.SrcFuncs,
+		begun:     make(map[ssa.CallInstruction]*Tx),
+		params:    make(map[*ssa.Parameter]*Tx),
+		enclosing: make(map[*ssa.Function]*Tx),
+		byFunc:    make(map[*ssa.Function][]*Tx),
+		commits:   make(map[ssa.Value]*Tx),
+		memo:      make(map[ssa.Value]*Tx),
+		visiting:  make(map[ssa.Value]bool),
+		closures:  make(map[*ssa.Function][]*ssa.MakeClosure),
+		sites:     make(map[*ssa.Function][]ssa.CallInstruction),
+	}
+}
+
+// fact returns the BeginFact of f, from this package's own derivation or
+// imported from another package.
+func (r *Result) fact(f *types.Func) *BeginFact {
+	if f == nil {
+		return nil
+	}
+	f = f.Origin()
+	if bf, ok := r.local[f]; ok {
+		return bf
+	}
+	if f.Pkg() == r.pass.Pkg {
+		return nil
+	}
+	var bf BeginFact
+	if r.pass.ImportObjectFact(f, &bf) {
+		return &bf
+	}
+	return nil
+}
+
+// beginKind classifies a call: a transaction-begin returning the tx at
+// txResult (and maybe a commit func), or a runner of a callback at argument
+// callbackArg, with the isolation level it requests.
+type beginKind struct {
+	txResult     int
+	commitResult int
+	callbackArg  int
+	isolation    Isolation
+	savepointOf  ssa.Value
+	via          string
+}
+
+func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
+	f := calleeOf(c)
+	if f == nil {
+		return nil
+	}
+	sig := c.Signature()
+	if bf := r.fact(f); bf != nil && (bf.begins() || bf.CallbackParam >= 0) {
+		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, isolation: bf.Isolation, via: f.Name()}
+		if bf.CallbackParam >= 0 && !c.IsInvoke() && bf.CallbackParam < len(c.Args) {
+			k.callbackArg = bf.CallbackParam
+		}
+		return k
+	}
+	switch {
+	case isFunc(f, pgxPath, "BeginFunc") && len(c.Args) == 3:
+		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 2, isolation: IsolationDefault, via: "pgx.BeginFunc"}
+	case isFunc(f, pgxPath, "BeginTxFunc") && len(c.Args) == 4:
+		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 3, isolation: isolationOf(c.Args[2]), via: "pgx.BeginTxFunc"}
+	case isMethod(f, "Begin", "BeginTx") && sig.Results().Len() >= 1 && isTxType(sig.Results().At(0).Type()):
+		k := &beginKind{txResult: 0, commitResult: -1, callbackArg: -1, isolation: IsolationDefault, via: f.Name()}
+		args := c.Args
+		if !c.IsInvoke() {
+			args = args[1:]
+		}
+		if f.Name() == "BeginTx" && len(args) == 2 {
+			k.isolation = isolationOf(args[1])
+		}
+		if recv := receiverOf(c); recv != nil && isTxType(recv.Type()) {
+			k.savepointOf = recv
+		}
+		return k
+	}
+	if BeginFuncs.Has(f) {
+		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, isolation: IsolationUnknown, via: f.Name()}
+		for i := len(c.Args) - 1; i >= 0; i-- {
+			if _, ok := types.Unalias(c.Args[i].Type()).Underlying().(*types.Signature); ok {
+				k.callbackArg = i
+				return k
+			}
+		}
+		if sig.Results().Len() > 0 {
+			k.txResult = 0
+		}
+		for i := 0; i < sig.Results().Len(); i++ {
+			if s, ok := types.Unalias(sig.Results().At(i).Type()).Underlying().(*types.Signature); ok && s.Params().Len() == 0 {
+				k.commitResult = i
+				if i == 0 {
+					k.txResult = -1
+				}
+				break
+			}
+		}
+		return k
+	}
+	return nil
+}
+
+// build finds every begin, transaction parameter and callback body.
+func (r *Result) build() {
+	for _, fn := range r.funcs {
+		r.scan(fn)
+	}
+	// Values resolved while scanning may predate a callback's parameters.
+	clear(r.memo)
+	for _, fn := range r.funcs {
+		forEachCall(fn, func(call ssa.CallInstruction) {
+			if _, ok := call.(*ssa.Call); !ok {
+				return // a deferred Rollback ends nothing before the function returns
+			}
+			c := call.Common()
+			// End calls: Commit/Rollback on a handle, a commit function, a
+			// helper that ends its argument.
+			f := calleeOf(c)
+			if isMethod(f, "Commit", "Rollback") {
+				if tx := r.Of(receiverOf(c)); tx != nil {
+					tx.ends = append(tx.ends, call)
+				}
+				return
+			}
+			if f == nil {
+				if tx := r.commitOf(c.Value); tx != nil {
+					tx.ends = append(tx.ends, call)
+				}
+				return
+			}
+			if bf := r.fact(f); bf != nil && !c.IsInvoke() {
+				for _, i := range bf.EndsParams {
+					if i < len(c.Args) {
+						if tx := r.Of(c.Args[i]); tx != nil {
+							tx.ends = append(tx.ends, call)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// scan records the transactions that start in fn and the callbacks it runs
+// inside transactions.
+func (r *Result) scan(fn *ssa.Function) {
+	for _, p := range fn.Params {
+		if isTxType(p.Type()) {
+			// A callback's tx parameter is the enclosing transaction; that
+			// is decided when the callback's runner is scanned.
+			if _, ok := r.params[p]; !ok {
+				tx := &Tx{Kind: Param, Pos: p.Pos(), Via: "parameter " + p.Name(), Isolation: IsolationUnknown, Fn: fn}
+				r.params[p] = tx
+				r.byFunc[fn] = append(r.byFunc[fn], tx)
+			}
+		}
+	}
+	forEachInstr(fn, func(instr ssa.Instruction) {
+		if mc, ok := instr.(*ssa.MakeClosure); ok {
+			if cf, ok := mc.Fn.(*ssa.Function); ok {
+				r.closures[cf] = append(r.closures[cf], mc)
+			}
+		}
+		call, ok := instr.(ssa.CallInstruction)
+		if !ok {
+			return
+		}
+		if _, isDefer := call.(*ssa.Defer); isDefer {
+			return
+		}
+		if cf := anonFunc(call.Common().Value); cf != nil {
+			r.sites[cf] = append(r.sites[cf], call)
+		}
+		k := r.classifyBegin(call.Common())
+		if k == nil {
+			return
+		}
+		c := call.Common()
+		if k.callbackArg >= 0 {
+			cf := anonFunc(c.Args[k.callbackArg])
+			if cf == nil {
+				return
+			}
+			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: cf}
+			r.enclosing[cf] = tx
+			r.byFunc[cf] = append(r.byFunc[cf], tx)
+			for _, p := range cf.Params {
+				if isTxType(p.Type()) {
+					if old := r.params[p]; old != nil {
+						r.byFunc[cf] = removeTx(r.byFunc[cf], old)
+					}
+					r.params[p] = tx
+				}
+			}
+			return
+		}
+		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: fn, begin: call}
+		if v := call.Value(); v != nil {
+			for _, ref := range *v.Referrers() {
+				if ex, ok := ref.(*ssa.Extract); ok && ex.Index == 1 && isErrorType(ex.Type()) {
+					tx.errVal = ex
+				}
+			}
+		}
+		if k.savepointOf != nil {
+			tx.Parent = r.Of(k.savepointOf)
+			if tx.Parent != nil && k.isolation == IsolationDefault {
+				tx.Isolation = tx.Parent.Isolation
+			}
+		}
+		r.begun[call] = tx
+		r.byFunc[fn] = append(r.byFunc[fn], tx)
+	})
+}
+
+func removeTx(list []*Tx, tx *Tx) []*Tx {
+	out := list[:0]
+	for _, t := range list {
+		if t != tx {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func isErrorType(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
+// Of returns the transaction the database handle v refers to, or nil when v
+// is not known to be one (the pool, a connection in autocommit, unknown).
+func (r *Result) Of(v ssa.Value) *Tx {
+	if v == nil || r.memo == nil {
+		return nil
+	}
+	if tx, ok := r.memo[v]; ok {
+		return tx
+	}
+	if r.visiting[v] {
+		return nil
+	}
+	r.visiting[v] = true
+	tx := r.of(v)
+	delete(r.visiting, v)
+	r.memo[v] = tx
+	return tx
+}
+
+func (r *Result) of(v ssa.Value) *Tx {
+	switch v := v.(type) {
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			if k := r.classifyBegin(call.Common()); k != nil && k.txResult == v.Index {
+				return r.begun[call]
+			}
+		}
+	case *ssa.Call:
+		c := v.Common()
+		if k := r.classifyBegin(c); k != nil && k.txResult == 0 && c.Signature().Results().Len() == 1 {
+			return r.begun[v]
+		}
+		// sqlc: q.WithTx(tx) and New(tx) bind Queries to the transaction.
+		if f := calleeOf(c); f != nil && (f.Name() == "WithTx" || f.Name() == "New") && returnsQueries(c.Signature()) {
+			args := c.Args
+			if c.IsInvoke() {
+				args = append([]ssa.Value{nil}, args...)
+			}
+			if f.Name() == "WithTx" && len(args) == 2 {
+				return r.Of(args[1])
+			}
+			if f.Name() == "New" && len(args) == 1 {
+				return r.Of(args[0])
+			}
+		}
+	case *ssa.Parameter:
+		return r.params[v]
+	case *ssa.FreeVar:
+		return r.ofFreeVar(v)
+	case *ssa.UnOp:
+		if v.Op == token.MUL {
+			return r.ofCell(v.X)
+		}
+	case *ssa.ChangeInterface:
+		return r.Of(v.X)
+	case *ssa.MakeInterface:
+		return r.Of(v.X)
+	case *ssa.ChangeType:
+		return r.Of(v.X)
+	case *ssa.TypeAssert:
+		return r.Of(v.X)
+	case *ssa.Phi:
+		var found *Tx
+		for _, e := range v.Edges {
+			if c, ok := e.(*ssa.Const); ok && c.IsNil() {
+				continue
+			}
+			tx := r.Of(e)
+			if tx == nil || (found != nil && tx != found) {
+				return nil
+			}
+			found = tx
+		}
+		return found
+	}
+	return nil
+}
+
+// returnsQueries reports whether a call returns a sqlc *Queries.
+func returnsQueries(sig *types.Signature) bool {
+	if sig.Results().Len() != 1 {
+		return false
+	}
+	n := namedOf(sig.Results().At(0).Type())
+	return n != nil && n.Obj().Name() == "Queries"
+}
+
+// ofFreeVar follows a closure's free variable to the value its parent bound.
+func (r *Result) ofFreeVar(v *ssa.FreeVar) *Tx {
+	fn := v.Parent()
+	idx := -1
+	for i, fv := range fn.FreeVars {
+		if fv == v {
+			idx = i
+		}
+	}
+	var found *Tx
+	for _, mc := range r.closures[fn] {
+		if idx < 0 || idx >= len(mc.Bindings) {
+			return nil
+		}
+		tx := r.Of(mc.Bindings[idx])
+		if tx == nil {
+			tx = r.ofCell(mc.Bindings[idx])
+		}
+		if tx == nil || (found != nil && tx != found) {
+			return nil
+		}
+		found = tx
+	}
+	return found
+}
+
+// ofCell resolves a load from a local variable's cell (an Alloc captured by
+// a closure, or a free variable pointing at one): every store must agree.
+func (r *Result) ofCell(addr ssa.Value) *Tx {
+	if fv, ok := addr.(*ssa.FreeVar); ok {
+		return r.Of(fv)
+	}
+	a, ok := addr.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	if r.visiting[a] {
+		return nil
+	}
+	r.visiting[a] = true
+	defer delete(r.visiting, a)
+	var found *Tx
+	for _, ref := range *a.Referrers() {
+		st, ok := ref.(*ssa.Store)
+		if !ok || st.Addr != a {
+			continue
+		}
+		if c, ok := st.Val.(*ssa.Const); ok && c.IsNil() {
+			continue
+		}
+		tx := r.Of(st.Val)
+		if tx == nil || (found != nil && tx != found) {
+			return nil
+		}
+		found = tx
+	}
+	return found
+}
+
+// commitOf returns the transaction a commit function value ends.
+func (r *Result) commitOf(v ssa.Value) *Tx {
+	switch v := v.(type) {
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			if k := r.classifyBegin(call.Common()); k != nil && k.commitResult == v.Index {
+				return r.begun[call]
+			}
+		}
+	case *ssa.Call:
+		if k := r.classifyBegin(v.Common()); k != nil && k.commitResult == 0 && v.Common().Signature().Results().Len() == 1 {
+			return r.begun[v]
+		}
+	case *ssa.Phi:
+		var found *Tx
+		for _, e := range v.Edges {
+			tx := r.commitOf(e)
+			if tx == nil || (found != nil && tx != found) {
+				return nil
+			}
+			found = tx
+		}
+		return found
+	}
+	return nil
+}
+
+// OfCall returns the transaction a query call runs in: its receiver (tx.Exec,
+// q.TaskGet with q bound by WithTx) or, for sqlc's
+// emit_methods_with_db_argument shape and helpers, the first argument that
+// is a transaction. Nil means autocommit or unknown.
+func (r *Result) OfCall(c *ssa.CallCommon) *Tx {
+	if tx := r.Of(receiverOf(c)); tx != nil {
+		return tx
+	}
+	for _, a := range c.Args {
+		if tx := r.Of(a); tx != nil {
+			return tx
+		}
+	}
+	return nil
+}
+
+// Enclosing returns the transaction the whole body of fn runs in because fn
+// is a callback of BeginFunc, BeginTxFunc or a wrapper of them, or nil.
+func (r *Result) Enclosing(fn *ssa.Function) *Tx {
+	return r.enclosing[fn]
+}
+
+// Func returns the transactions that start in fn: begun there, received as
+// parameters, or enclosing it as a callback.
+func (r *Result) Func(fn *ssa.Function) []*Tx {
+	return r.byFunc[fn]
+}
+
+// OpenAt reports whether tx may still be open when instr runs: some path
+// from where tx starts reaches instr without passing Commit, Rollback or
+// another end of tx, and without taking the branch where Begin failed.
+// For instr in a closure, the closure's call sites (or, for a callback, its
+// runner) stand for it.
+func (r *Result) OpenAt(tx *Tx, instr ssa.Instruction) bool {
+	return r.openAt(tx, instr, 0)
+}
+
+func (r *Result) openAt(tx *Tx, instr ssa.Instruction, depth int) bool {
+	fn := instr.Parent()
+	if fn == tx.Fn {
+		return r.reaches(tx, instr)
+	}
+	if depth > 8 || fn.Parent() == nil {
+		return false
+	}
+	if enc := r.enclosing[fn]; enc != nil {
+		return false // runs inside its own transaction, not the parent's
+	}
+	for _, site := range r.callSites(fn) {
+		if r.openAt(tx, site, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// callSites returns the instructions that call the closure fn directly in
+// its parent (f := func(){...}; f(), or go f()).
+func (r *Result) callSites(fn *ssa.Function) []ssa.CallInstruction {
+	return r.sites[fn]
+}
+
+// anonFunc returns the anonymous function v creates, with or without free
+// variables, or nil.
+func anonFunc(v ssa.Value) *ssa.Function {
+	switch v := v.(type) {
+	case *ssa.MakeClosure:
+		fn, _ := v.Fn.(*ssa.Function)
+		return fn
+	case *ssa.Function:
+		if v.Parent() != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// EndedAt reports whether tx has been committed or rolled back on every
+// path that reaches instr (so nothing it locked protects instr).
+func (r *Result) EndedAt(tx *Tx, instr ssa.Instruction) bool {
+	if instr.Parent() != tx.Fn {
+		return false
+	}
+	return len(tx.ends) > 0 && !r.reaches(tx, instr)
+}
+
+// Open returns the outermost transactions that may be open at instr.
+func (r *Result) Open(instr ssa.Instruction) []*Tx {
+	var out []*Tx
+	seen := make(map[*Tx]bool)
+	var visit func(fn *ssa.Function, at ssa.Instruction, depth int)
+	visit = func(fn *ssa.Function, at ssa.Instruction, depth int) {
+		for _, tx := range r.byFunc[fn] {
+			root := tx.Root()
+			if !seen[root] && tx.Parent == nil && r.reaches(tx, at) {
+				seen[root] = true
+				out = append(out, root)
+			}
+		}
+		if fn.Parent() == nil || depth > 8 {
+			return
+		}
+		if enc := r.enclosing[fn]; enc != nil {
+			return
+		}
+		for _, site := range r.callSites(fn) {
+			visit(site.Parent(), site, depth+1)
+		}
+	}
+	visit(instr.Parent(), instr, 0)
+	return out
+}
+
+// reaches reports whether instr (in tx.Fn) is reachable from tx's start
+// without passing an end of tx or the begin call again.
+func (r *Result) reaches(tx *Tx, instr ssa.Instruction) bool {
+	target := instr.Block()
+	if target == nil || tx.Fn.Blocks == nil {
+		return false
+	}
+	ends := make(map[ssa.Instruction]bool, len(tx.ends))
+	for _, e := range tx.ends {
+		ends[e] = true
+	}
+	// scan walks b from index start; it returns (found, passesThrough).
+	scan := func(b *ssa.BasicBlock, start int) (bool, bool) {
+		for i := start; i < len(b.Instrs); i++ {
+			in := b.Instrs[i]
+			if in == instr {
+				return true, false
+			}
+			if ends[in] || (tx.begin != nil && in == tx.begin) {
+				return false, false
+			}
+		}
+		return false, true
+	}
+	var startBlock *ssa.BasicBlock
+	startIdx := 0
+	if tx.begin != nil {
+		startBlock = tx.begin.Block()
+		for i, in := range startBlock.Instrs {
+			if in == tx.begin {
+				startIdx = i + 1
+			}
+		}
+	} else {
+		startBlock = tx.Fn.Blocks[0]
+	}
+	found, through := scan(startBlock, startIdx)
+	if found {
+		return true
+	}
+	if !through {
+		return false
+	}
+	seen := make(map[*ssa.BasicBlock]bool)
+	queue := r.successors(tx, startBlock)
+	for len(queue) > 0 {
+		b := queue[0]
+		queue = queue[1:]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		found, through := scan(b, 0)
+		if found {
+			return true
+		}
+		if through {
+			queue = append(queue, r.successors(tx, b)...)
+		}
+	}
+	return false
+}
+
+// successors returns b's successors, leaving out the branch taken when the
+// transaction's begin call failed (if err != nil / if err == nil).
+func (r *Result) successors(tx *Tx, b *ssa.BasicBlock) []*ssa.BasicBlock {
+	if tx.errVal == nil || len(b.Succs) != 2 || len(b.Instrs) == 0 {
+		return b.Succs
+	}
+	ifInstr, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
+	if !ok {
+		return b.Succs
+	}
+	cond, ok := ifInstr.Cond.(*ssa.BinOp)
+	if !ok || (cond.Op != token.NEQ && cond.Op != token.EQL) {
+		return b.Succs
+	}
+	isErr := func(v ssa.Value) bool { return v == tx.errVal }
+	isNil := func(v ssa.Value) bool { c, ok := v.(*ssa.Const); return ok && c.IsNil() }
+	if !((isErr(cond.X) && isNil(cond.Y)) || (isErr(cond.Y) && isNil(cond.X))) {
+		return b.Succs
+	}
+	if cond.Op == token.NEQ {
+		return b.Succs[1:] // the true branch is the failure
+	}
+	return b.Succs[:1]
+}
+
+// deriveFact summarises what fn does with transactions for its callers.
+func (r *Result) deriveFact(fn *ssa.Function) *BeginFact {
+	if fn.Blocks == nil {
+		return nil
+	}
+	f := newFact()
+	var begun *Tx
+	forEachInstr(fn, func(instr ssa.Instruction) {
+		ret, ok := instr.(*ssa.Return)
+		if !ok {
+			return
+		}
+		for i, v := range ret.Results {
+			if tx := r.Of(v); tx != nil && tx.Kind == Begun && tx.Fn == fn && tx.Parent == nil {
+				f.TxResult, begun = i, tx
+			}
+			if mc, ok := v.(*ssa.MakeClosure); ok {
+				if tx := r.commitsParentTx(fn, mc); tx != nil {
+					f.CommitResult = i
+					if begun == nil {
+						begun = tx
+					}
+				}
+			}
+		}
+	})
+	if begun != nil {
+		f.Isolation = begun.Isolation
+	}
+	for i, p := range fn.Params {
+		if tx := r.params[p]; tx != nil && tx.Kind == Param && len(tx.ends) > 0 {
+			f.EndsParams = append(f.EndsParams, i)
+		}
+		if _, ok := types.Unalias(p.Type()).Underlying().(*types.Signature); ok {
+			if in, iso := r.runsInTx(fn, p); in {
+				f.CallbackParam = i
+				if begun == nil {
+					f.Isolation = iso
+				}
+			}
+		}
+	}
+	if !f.begins() && f.CallbackParam < 0 && len(f.EndsParams) == 0 {
+		return nil
+	}
+	return f
+}
+
+// commitsParentTx returns the transaction begun in fn that the closure mc
+// commits or rolls back.
+func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
+	cf, ok := mc.Fn.(*ssa.Function)
+	if !ok {
+		return nil
+	}
+	for _, tx := range r.byFunc[fn] {
+		if tx.Kind != Begun {
+			continue
+		}
+		for _, e := range tx.ends {
+			if e.Parent() == cf {
+				return tx
+			}
+		}
+	}
+	return nil
+}
+
+// runsInTx reports whether the func parameter p of fn is called while a
+// transaction is open, or handed to a callback runner, and the isolation
+// level of that transaction.
+func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, Isolation) {
+	uses := []ssa.Value{p}
+	// Closures of fn that capture p see it as a free variable.
+	for _, anon := range fn.AnonFuncs {
+		for i, fv := range anon.FreeVars {
+			for _, mc := range r.closures[anon] {
+				if i < len(mc.Bindings) && mc.Bindings[i] == p {
+					uses = append(uses, fv)
+				}
+			}
+		}
+	}
+	for _, u := range uses {
+		for _, ref := range *u.Referrers() {
+			call, ok := ref.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			c := call.Common()
+			if c.Value == u && !c.IsInvoke() {
+				if open := r.Open(call); len(open) > 0 {
+					return true, open[0].Isolation
+				}
+				continue
+			}
+			if k := r.classifyBegin(c); k != nil && k.callbackArg >= 0 && k.callbackArg < len(c.Args) && c.Args[k.callbackArg] == u {
+				return true, k.isolation
+			}
+		}
+	}
+	return false, IsolationUnknown
+}
+
+// forEachInstr calls visit for every instruction of fn.
+func forEachInstr(fn *ssa.Function, visit func(ssa.Instruction)) {
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			visit(instr)
+		}
+	}
+}
+
+// forEachCall calls visit for every call, go and defer instruction of fn.
+func forEachCall(fn *ssa.Function, visit func(ssa.CallInstruction)) {
+	forEachInstr(fn, func(instr ssa.Instruction) {
+		if call, ok := instr.(ssa.CallInstruction); ok {
+			visit(call)
+		}
+	})
+}
+
+// Describe returns a short description of where tx starts, for messages:
+// "transaction begun by BeginTx at line 31".
+func (r *Result) Describe(tx *Tx) string {
+	line := r.pass.Fset.Position(tx.Pos).Line
+	switch tx.Kind {
+	case Param:
+		return "transaction received as " + tx.Via + " at line " + strconv.Itoa(line)
+	case Callback:
+		return "transaction of the " + tx.Via + " callback at line " + strconv.Itoa(line)
+	}
+	return "transaction begun by " + strings.TrimPrefix(tx.Via, "parameter ") + " at line " + strconv.Itoa(line)
+}

@@ -1,0 +1,386 @@
+// Package txn tracks database transactions through a package's SSA form for
+// the txvet analyzers.
+//
+// Transactions are recognised when they are
+//   - begun: Begin/BeginTx on *pgxpool.Pool, *pgxpool.Conn, *pgx.Conn,
+//     *sql.DB, *sql.Conn, or any method named Begin/BeginTx whose first result
+//     is pgx.Tx or *sql.Tx (Begin on a pgx.Tx is a savepoint: a Tx with Parent);
+//   - parameters typed pgx.Tx, *pgxpool.Tx or *sql.Tx (the caller's open transaction);
+//   - the body of a callback run inside one: pgx.BeginFunc, pgx.BeginTxFunc,
+//     and wrappers that pass their func argument on (see [BeginFact]);
+//   - returned by helpers, with or without a commit function (see [BeginFact]);
+//   - begun by functions named with the -txvet.beginfuncs flag (exposed here as
+//     the analyzer's "beginfuncs" flag): a function with a func parameter runs
+//     its last func parameter inside a transaction; otherwise its first result
+//     is the transaction and a result of type func() error commits it.
+//
+// Handles follow the value: interface conversions, phis, captured variables,
+// sqlc's q.WithTx(tx) and db.New(tx).
+//
+// API (from analysis.Pass.ResultOf[txn.Analyzer].(*txn.Result)):
+//
+//	r.Of(v)              the *Tx a database handle value refers to, or nil (pool, autocommit, unknown)
+//	r.OfCall(call)       the *Tx a query call runs in: its receiver or its DBTX argument
+//	r.Enclosing(fn)      the *Tx a callback function's whole body runs in, or nil
+//	r.OpenAt(tx, instr)  whether tx may still be open when instr runs (not ended on some path)
+//	r.EndedAt(tx, instr) whether tx is committed or rolled back on every path to instr
+//	r.Open(instr)        every outermost transaction that may be open at instr
+//	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, else IsolationUnknown
+//
+// Facts: [BeginFact] on functions that begin transactions for their callers.
+package txn
+
+import (
+	"flag"
+	"fmt"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"reflect"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Analyzer computes the transaction structure of a package. It reports
+// nothing; its result is a *Result.
+var Analyzer = &analysis.Analyzer{
+	Name:       "txn",
+	Doc:        "track database transactions for the txvet analyzers",
+	Requires:   []*analysis.Analyzer{buildssa.Analyzer},
+	ResultType: reflect.TypeOf((*Result)(nil)),
+	FactTypes:  []analysis.Fact{(*BeginFact)(nil)},
+	Flags:      flags(),
+	Run:        run,
+}
+
+// BeginFuncs holds the -beginfuncs flag: extra transaction-begin functions.
+var BeginFuncs = FuncSet{}
+
+func flags() flag.FlagSet {
+	fs := flag.NewFlagSet("txn", flag.ExitOnError)
+	fs.Var(BeginFuncs, "beginfuncs", "extra transaction-begin functions: comma-separated pkg.Func or (*pkg.T).Method")
+	return *fs
+}
+
+// Kind says how a transaction reaches the code.
+type Kind int
+
+const (
+	// Begun by a call in this function (Begin, BeginTx, a helper).
+	Begun Kind = iota
+	// Param is the caller's transaction, received as a parameter.
+	Param
+	// Callback is the transaction a callback's whole body runs in.
+	Callback
+)
+
+// Isolation is a transaction's isolation level.
+type Isolation int
+
+// Isolation levels. IsolationDefault means none was given (the server's
+// default, normally read committed).
+const (
+	IsolationUnknown Isolation = iota
+	IsolationDefault
+	ReadUncommitted
+	ReadCommitted
+	RepeatableRead
+	Serializable
+)
+
+var isolationNames = [...]string{"unknown", "default", "read uncommitted", "read committed", "repeatable read", "serializable"}
+
+func (i Isolation) String() string {
+	if i >= 0 && int(i) < len(isolationNames) {
+		return isolationNames[i]
+	}
+	return "unknown"
+}
+
+// PreventsLostUpdate reports whether the level makes PostgreSQL abort one of
+// two transactions that update the same row after reading it.
+func (i Isolation) PreventsLostUpdate() bool {
+	return i == RepeatableRead || i == Serializable
+}
+
+// Tx is one transaction as seen from the code.
+type Tx struct {
+	Kind Kind
+	// Pos is where the transaction starts: the begin call, the parameter, or
+	// the call that runs the callback.
+	Pos token.Pos
+	// Via names what began it: "Begin", "BeginTx", "pgx.BeginFunc",
+	// "parameter tx", "InTx" and so on.
+	Via       string
+	Isolation Isolation
+	// Parent is the enclosing transaction of a savepoint, else nil.
+	Parent *Tx
+	// Fn is the function holding the begin call, the parameter, or (for a
+	// callback) the callback itself.
+	Fn *ssa.Function
+
+	begin  ssa.Instruction // the begin call (Begun only)
+	errVal ssa.Value       // the begin call's error result, if any
+	ends   []ssa.Instruction
+}
+
+// Root returns the outermost transaction (itself unless a savepoint).
+func (t *Tx) Root() *Tx {
+	for t.Parent != nil {
+		t = t.Parent
+	}
+	return t
+}
+
+// Ends returns the calls that end the transaction: Commit, Rollback, a
+// returned commit function, or a helper that ends its transaction argument.
+func (t *Tx) Ends() []ssa.Instruction { return t.ends }
+
+// BeginFact marks a function that begins a transaction for its caller.
+// Indexes count the receiver of a method as argument 0, as in SSA.
+type BeginFact struct {
+	TxResult      int // result that is the transaction, or -1
+	CommitResult  int // result that is a function committing it, or -1
+	CallbackParam int // parameter (a func) called inside a transaction, or -1
+	EndsParams    []int
+	Isolation     Isolation
+}
+
+// AFact marks BeginFact as an analysis fact.
+func (*BeginFact) AFact() {}
+
+func (f *BeginFact) String() string {
+	return fmt.Sprintf("txn(tx=%d commit=%d callback=%d ends=%v iso=%s)", f.TxResult, f.CommitResult, f.CallbackParam, f.EndsParams, f.Isolation)
+}
+
+func (f *BeginFact) begins() bool { return f.TxResult >= 0 || f.CommitResult >= 0 }
+
+func (f *BeginFact) equal(g *BeginFact) bool {
+	return reflect.DeepEqual(f, g)
+}
+
+func newFact() *BeginFact {
+	return &BeginFact{TxResult: -1, CommitResult: -1, CallbackParam: -1}
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	ssainfo := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
+	if !importsDatabase(pass.Pkg) {
+		return &Result{}, nil
+	}
+	local := make(map[*types.Func]*BeginFact)
+	var r *Result
+	// Facts of this package's own wrappers feed each other: iterate until
+	// they settle (a wrapper of a wrapper needs a second round).
+	for round := 0; round < 4; round++ {
+		r = newResult(pass, ssainfo, local)
+		r.build()
+		changed := false
+		for _, fn := range ssainfo.SrcFuncs {
+			obj, _ := fn.Object().(*types.Func)
+			if obj == nil {
+				continue
+			}
+			f := r.deriveFact(fn)
+			old := local[obj]
+			if f == nil && old == nil {
+				continue
+			}
+			if f == nil || old == nil || !f.equal(old) {
+				changed = true
+				if f == nil {
+					delete(local, obj)
+				} else {
+					local[obj] = f
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for obj, f := range local {
+		pass.ExportObjectFact(obj, f)
+	}
+	return r, nil
+}
+
+// importsDatabase reports whether pkg can touch a database at all.
+func importsDatabase(pkg *types.Package) bool {
+	seen := make(map[*types.Package]bool)
+	var visit func(p *types.Package) bool
+	visit = func(p *types.Package) bool {
+		if seen[p] {
+			return false
+		}
+		seen[p] = true
+		switch p.Path() {
+		case "database/sql", pgxPath, pgxpoolPath:
+			return true
+		}
+		for _, imp := range p.Imports() {
+			if visit(imp) {
+				return true
+			}
+		}
+		return false
+	}
+	return visit(pkg) || len(BeginFuncs) > 0
+}
+
+const (
+	pgxPath     = "github.com/jackc/pgx/v5"
+	pgxpoolPath = "github.com/jackc/pgx/v5/pgxpool"
+)
+
+// isTxType reports whether t is pgx.Tx, *pgxpool.Tx or *sql.Tx.
+func isTxType(t types.Type) bool {
+	n := namedOf(t)
+	if n == nil || n.Obj().Pkg() == nil {
+		return false
+	}
+	switch n.Obj().Pkg().Path() + "." + n.Obj().Name() {
+	case pgxPath + ".Tx", pgxpoolPath + ".Tx", "database/sql.Tx":
+		return true
+	}
+	return false
+}
+
+// calleeOf returns the function or method a call runs, if known statically
+// or as an interface method.
+func calleeOf(c *ssa.CallCommon) *types.Func {
+	if c.IsInvoke() {
+		return c.Method
+	}
+	if fn := c.StaticCallee(); fn != nil {
+		obj, _ := fn.Object().(*types.Func)
+		return obj
+	}
+	return nil
+}
+
+// receiverOf returns the receiver of a method call, or nil.
+func receiverOf(c *ssa.CallCommon) ssa.Value {
+	if c.IsInvoke() {
+		return c.Value
+	}
+	if fn := c.StaticCallee(); fn != nil && fn.Signature.Recv() != nil && len(c.Args) > 0 {
+		return c.Args[0]
+	}
+	return nil
+}
+
+// isMethod reports whether f is a method named one of names.
+func isMethod(f *types.Func, names ...string) bool {
+	if f == nil {
+		return false
+	}
+	sig := f.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return false
+	}
+	for _, n := range names {
+		if f.Name() == n {
+			return true
+		}
+	}
+	return false
+}
+
+// isFunc reports whether f is the package-level function path.name.
+func isFunc(f *types.Func, path, name string) bool {
+	return f != nil && f.Pkg() != nil && f.Pkg().Path() == path && f.Name() == name &&
+		f.Type().(*types.Signature).Recv() == nil
+}
+
+// isolationOf reads a constant isolation level from a pgx.TxOptions value or
+// a *sql.TxOptions pointer.
+func isolationOf(v ssa.Value) Isolation {
+	switch v := v.(type) {
+	case *ssa.Const:
+		if v.IsNil() || v.Value == nil {
+			return IsolationDefault
+		}
+		return IsolationUnknown
+	case *ssa.UnOp:
+		if v.Op == token.MUL {
+			if a, ok := v.X.(*ssa.Alloc); ok {
+				return isolationFromAlloc(a)
+			}
+		}
+	case *ssa.Alloc:
+		return isolationFromAlloc(v)
+	}
+	return IsolationUnknown
+}
+
+// isolationFromAlloc finds the constant stored in the IsoLevel (pgx) or
+// Isolation (database/sql) field of a composite literal.
+func isolationFromAlloc(a *ssa.Alloc) Isolation {
+	level := IsolationDefault
+	for _, ref := range *a.Referrers() {
+		switch ref := ref.(type) {
+		case *ssa.FieldAddr:
+			st, ok := types.Unalias(ref.X.Type().(*types.Pointer).Elem()).Underlying().(*types.Struct)
+			if !ok {
+				continue
+			}
+			name := st.Field(ref.Field).Name()
+			if name != "IsoLevel" && name != "Isolation" {
+				continue
+			}
+			for _, fr := range *ref.Referrers() {
+				store, ok := fr.(*ssa.Store)
+				if !ok || store.Addr != ref {
+					continue
+				}
+				c, ok := store.Val.(*ssa.Const)
+				if !ok || c.Value == nil {
+					return IsolationUnknown
+				}
+				level = levelOfConst(c.Value)
+			}
+		case *ssa.Store:
+			if ref.Addr == a {
+				return IsolationUnknown
+			}
+		}
+	}
+	return level
+}
+
+func levelOfConst(v constant.Value) Isolation {
+	switch v.Kind() {
+	case constant.String:
+		switch constant.StringVal(v) {
+		case "":
+			return IsolationDefault
+		case "serializable":
+			return Serializable
+		case "repeatable read":
+			return RepeatableRead
+		case "read committed":
+			return ReadCommitted
+		case "read uncommitted":
+			return ReadUncommitted
+		}
+	case constant.Int:
+		// database/sql.IsolationLevel values.
+		n, _ := constant.Int64Val(v)
+		switch n {
+		case 0:
+			return IsolationDefault
+		case 1:
+			return ReadUncommitted
+		case 2, 3: // WriteCommitted runs as read committed in PostgreSQL
+			return ReadCommitted
+		case 4, 5: // Snapshot is repeatable read in PostgreSQL
+			return RepeatableRead
+		case 6, 7:
+			return Serializable
+		}
+	}
+	return IsolationUnknown
+}
