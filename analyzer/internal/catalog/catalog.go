@@ -183,21 +183,21 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, common: common, args: args, refs: f.Args, result: f.Result}
 		switch {
 		case f.Exec >= 0 && f.Exec < len(args):
-			call.Exec = args[f.Exec]
+			call.Exec = Underlying(args[f.Exec])
 		case f.Exec == -1:
-			call.Exec = recv
+			call.Exec = Underlying(recv)
 		}
 		return call
 	}
 	if i, ok := sqlArg(fn); ok && i < len(args) {
 		if sql, ok := constString(args[i]); ok {
-			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: recv, Literal: true, common: common, args: args[i+1:]}
+			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(recv), Literal: true, common: common, args: args[i+1:]}
 		}
 		return nil
 	}
 	if isStmtMethod(fn) && recv != nil {
 		if sql, exec, ok := prepared(recv); ok {
-			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: exec, Literal: true, common: common, args: args[len(args)-1:]}
+			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(exec), Literal: true, common: common, args: args[len(args)-1:]}
 		}
 	}
 	return nil
@@ -245,6 +245,23 @@ func callee(common *ssa.CallCommon) *types.Func {
 		}
 	}
 	return nil
+}
+
+// Underlying strips interface conversions from v, so an executor passed as
+// a DBTX is seen as the pool, conn or transaction it is.
+func Underlying(v ssa.Value) ssa.Value {
+	for {
+		switch x := v.(type) {
+		case *ssa.MakeInterface:
+			v = x.X
+		case *ssa.ChangeInterface:
+			v = x.X
+		case *ssa.ChangeType:
+			v = x.X
+		default:
+			return v
+		}
+	}
 }
 
 func constString(v ssa.Value) (string, bool) {
@@ -657,7 +674,14 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 			f.Args = append(f.Args, ArgRef{Param: -1})
 			continue
 		}
-		a := argRef(info, innerArgs[r.Param], ps)
+		arg := innerArgs[r.Param]
+		if r.Field != "" {
+			if v := fieldValue(arg, r.Field); v != nil {
+				f.Args = append(f.Args, argRef(info, v, ps))
+				continue
+			}
+		}
+		a := argRef(info, arg, ps)
 		if a.Param >= 0 && r.Field != "" {
 			if a.Field != "" {
 				a = ArgRef{Param: -1}
@@ -680,6 +704,27 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 		f.Many = false
 	}
 	return f
+}
+
+// fieldValue returns the value given to field in a composite literal
+// (T{Field: v} or &T{Field: v}), or nil.
+func fieldValue(e ast.Expr, field string) ast.Expr {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	lit, ok := e.(*ast.CompositeLit)
+	if !ok {
+		return nil
+	}
+	for _, elt := range lit.Elts {
+		if kv, ok := elt.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == field {
+				return kv.Value
+			}
+		}
+	}
+	return nil
 }
 
 // exprParam reports which parameter an executor expression comes from: a

@@ -96,7 +96,7 @@ type Statement struct {
 	// Atomic is set when some SET computes a column from its own current
 	// value (SET n = n + $1), or an upsert's DO UPDATE does.
 	Atomic bool
-	// CAS is set when the WHERE clause of a write compares a non-identity
+	// CAS is set when the WHERE clause of an UPDATE compares a non-identity
 	// column (not id or *_id) to a parameter or a constant.
 	CAS bool
 	// NumParams is the highest $n used.
@@ -532,13 +532,13 @@ func (c *classifier) where(n *pg.Node, top bool) {
 		if eq && len(params) > 0 {
 			c.st.Keys = appendNew(c.st.Keys, col)
 		}
-		if c.st.Kind != Read && !IsIdentity(col) && (eq || op == "<>" || op == "<" || op == ">" || op == "<=" || op == ">=") {
+		if c.st.Kind == Update && !IsIdentity(col) && (eq || op == "<>" || op == "<" || op == ">" || op == "<=" || op == ">=") {
 			c.st.CAS = true
 		}
 	})
 	// NULL tests on non-identity columns are compare-and-set too
 	// (UPDATE ... WHERE published_at IS NULL).
-	if top && c.st.Kind != Read {
+	if top && c.st.Kind == Update {
 		walk(n, func(n *pg.Node) {
 			if nt := n.GetNullTest(); nt != nil {
 				if cr := unwrap(nt.GetArg()).GetColumnRef(); cr != nil && !IsIdentity(columnName(cr)) {
