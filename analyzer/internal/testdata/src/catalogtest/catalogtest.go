@@ -28,8 +28,8 @@ func SetCounter(ctx context.Context, db sqlcpgx.DBTX, id, n int64) error {
 }
 
 func use(ctx context.Context, s *Store, tx pgx.Tx, db *sql.DB, stx *sql.Tx, r sqlcpgx.Record) {
-	s.GetRecord(ctx, r.ID)            // want `GetRecord: read records \[\$1=\*t\d+\] exec \*catalogtest.Store fields \[ID Counter Name Version\]`
-	SetCounter(ctx, tx, r.ID, 3)      // want `SetCounter: update records \[\$1=\*t\d+ \$2=3:int64\] exec pgx.Tx fields \[\]`
+	s.GetRecord(ctx, r.ID)            // want `GetRecord: read records \[\$1=t\d+\] exec \*catalogtest.Store fields \[ID Counter Name Version\]`
+	SetCounter(ctx, tx, r.ID, 3)      // want `SetCounter: update records \[\$1=t\d+ \$2=3:int64\] exec pgx.Tx fields \[\]`
 	tx.Exec(ctx, "UPDATE records SET counter = counter + $1 WHERE id = $2", 1, r.ID) // want `Exec: update atomic records \[\$1=1:int \$2=\*t\d+\] exec pgx.Tx fields \[\]`
 	s.pool.QueryRow(ctx, "SELECT counter FROM records WHERE id = $1 FOR UPDATE", r.ID) // want `QueryRow: read FOR UPDATE records \[\$1=\*t\d+\] exec \*pgxpool.Pool fields \[\]`
 	tx.Exec(ctx, "this is not SQL")   // want `Exec: unknown \[\] exec pgx.Tx fields \[\]`
