@@ -7,16 +7,19 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 )
 
 // Result is the transaction structure of one package.
 type Result struct {
+	// Relevant is false when the package cannot touch a database.
+	Relevant bool
+	// SrcFuncs are the package's SSA functions, anonymous ones included.
+	SrcFuncs []*ssa.Function
+
 	pass  *analysis.Pass
 	local map[*types.Func]*BeginFact
 
-	funcs     []*ssa.Function
 	begun     map[ssa.CallInstruction]*Tx // begin calls
 	params    map[*ssa.Parameter]*Tx
 	enclosing map[*ssa.Function]*Tx
@@ -28,11 +31,12 @@ type Result struct {
 	sites     map[*ssa.Function][]ssa.CallInstruction // direct calls of anonymous functions
 }
 
-func newResult(pass *analysis.Pass, info *buildssa.SSA, local map[*types.Func]*BeginFact) *Result {
+func newResult(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact) *Result {
 	return &Result{
+		Relevant:  true,
+		SrcFuncs:  funcs,
 		pass:      pass,
 		local:     local,
-		funcs:     info.SrcFuncs,
 		begun:     make(map[ssa.CallInstruction]*Tx),
 		params:    make(map[*ssa.Parameter]*Tx),
 		enclosing: make(map[*ssa.Function]*Tx),
@@ -136,12 +140,12 @@ func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
 
 // build finds every begin, transaction parameter and callback body.
 func (r *Result) build() {
-	for _, fn := range r.funcs {
+	for _, fn := range r.SrcFuncs {
 		r.scan(fn)
 	}
 	// Values resolved while scanning may predate a callback's parameters.
 	clear(r.memo)
-	for _, fn := range r.funcs {
+	for _, fn := range r.SrcFuncs {
 		forEachCall(fn, func(call ssa.CallInstruction) {
 			if _, ok := call.(*ssa.Call); !ok {
 				return // a deferred Rollback ends nothing before the function returns

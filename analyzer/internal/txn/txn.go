@@ -27,19 +27,28 @@
 //	r.Open(instr)        every outermost transaction that may be open at instr
 //	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, else IsolationUnknown
 //
+//	r.Relevant           false when the package cannot touch a database (nothing else is set)
+//	r.SrcFuncs           the package's SSA functions, anonymous ones included, in source order
+//
+// txn builds the SSA form itself, only for packages that import database/sql
+// or pgx (directly or through another package), so analyzers that require
+// txn should take their SSA from r.SrcFuncs rather than requiring buildssa,
+// which would build SSA for every package.
+//
 // Facts: [BeginFact] on functions that begin transactions for their callers.
 package txn
 
 import (
 	"flag"
 	"fmt"
+	"go/ast"
 	"go/constant"
 	"go/token"
 	"go/types"
 	"reflect"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -48,9 +57,9 @@ import (
 var Analyzer = &analysis.Analyzer{
 	Name:       "txn",
 	Doc:        "track database transactions for the txvet analyzers",
-	Requires:   []*analysis.Analyzer{buildssa.Analyzer},
+	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer},
 	ResultType: reflect.TypeOf((*Result)(nil)),
-	FactTypes:  []analysis.Fact{(*BeginFact)(nil)},
+	FactTypes:  []analysis.Fact{(*BeginFact)(nil), (*usesDB)(nil)},
 	Flags:      flags(),
 	Run:        run,
 }
@@ -166,19 +175,20 @@ func newFact() *BeginFact {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	ssainfo := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
-	if !importsDatabase(pass.Pkg) {
+	if !usesDatabase(pass) {
 		return &Result{}, nil
 	}
+	pass.ExportPackageFact(new(usesDB))
+	funcs := buildSSA(pass)
 	local := make(map[*types.Func]*BeginFact)
 	var r *Result
 	// Facts of this package's own wrappers feed each other: iterate until
 	// they settle (a wrapper of a wrapper needs a second round).
 	for round := 0; round < 4; round++ {
-		r = newResult(pass, ssainfo, local)
+		r = newResult(pass, funcs, local)
 		r.build()
 		changed := false
-		for _, fn := range ssainfo.SrcFuncs {
+		for _, fn := range funcs {
 			obj, _ := fn.Object().(*types.Func)
 			if obj == nil {
 				continue
@@ -207,27 +217,61 @@ func run(pass *analysis.Pass) (any, error) {
 	return r, nil
 }
 
-// importsDatabase reports whether pkg can touch a database at all.
-func importsDatabase(pkg *types.Package) bool {
-	seen := make(map[*types.Package]bool)
-	var visit func(p *types.Package) bool
-	visit = func(p *types.Package) bool {
-		if seen[p] {
-			return false
-		}
-		seen[p] = true
-		switch p.Path() {
+// usesDB marks packages that import a database package, directly or not.
+type usesDB struct{}
+
+func (*usesDB) AFact()         {}
+func (*usesDB) String() string { return "uses a database" }
+
+// usesDatabase reports whether the package can touch a database: it imports
+// database/sql or pgx, or a package that does, or begin functions are
+// configured. Other packages cost nothing (no SSA is built for them).
+func usesDatabase(pass *analysis.Pass) bool {
+	if len(BeginFuncs) > 0 {
+		return true
+	}
+	for _, imp := range pass.Pkg.Imports() {
+		switch imp.Path() {
 		case "database/sql", pgxPath, pgxpoolPath:
 			return true
 		}
-		for _, imp := range p.Imports() {
-			if visit(imp) {
-				return true
+		if pass.ImportPackageFact(imp, new(usesDB)) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildSSA builds the package's SSA form, as buildssa does, and returns its
+// source functions, anonymous ones included, in source order.
+func buildSSA(pass *analysis.Pass) []*ssa.Function {
+	prog := ssa.NewProgram(pass.Fset, 0)
+	prog.SetNoReturn(pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs).NoReturn)
+	for _, p := range pass.Pkg.Imports() {
+		prog.CreatePackage(p, nil, nil, true)
+	}
+	pkg := prog.CreatePackage(pass.Pkg, pass.Files, pass.TypesInfo, false)
+	pkg.Build()
+	var funcs []*ssa.Function
+	var add func(f *ssa.Function)
+	add = func(f *ssa.Function) {
+		funcs = append(funcs, f)
+		for _, anon := range f.AnonFuncs {
+			add(anon)
+		}
+	}
+	for _, file := range pass.Files {
+		for _, decl := range file.Decls {
+			if decl, ok := decl.(*ast.FuncDecl); ok {
+				if obj, ok := pass.TypesInfo.Defs[decl.Name].(*types.Func); ok {
+					if f := prog.FuncValue(obj); f != nil {
+						add(f)
+					}
+				}
 			}
 		}
-		return false
 	}
-	return visit(pkg) || len(BeginFuncs) > 0
+	return funcs
 }
 
 const (

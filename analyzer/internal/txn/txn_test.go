@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/analysistest"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
@@ -20,10 +19,10 @@ import (
 var probe = &analysis.Analyzer{
 	Name:     "probe",
 	Doc:      "reports txn's view at probe() and handle() calls",
-	Requires: []*analysis.Analyzer{txn.Analyzer, buildssa.Analyzer},
+	Requires: []*analysis.Analyzer{txn.Analyzer},
 	Run: func(pass *analysis.Pass) (any, error) {
 		res := pass.ResultOf[txn.Analyzer].(*txn.Result)
-		for _, fn := range pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA).SrcFuncs {
+		for _, fn := range res.SrcFuncs {
 			for _, b := range fn.Blocks {
 				for _, instr := range b.Instrs {
 					call, ok := instr.(*ssa.Call)
