@@ -1,0 +1,251 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/lockstep-dev/lockstep/api"
+	"github.com/lockstep-dev/lockstep/internal/testdb"
+	"github.com/lockstep-dev/lockstep/jobs"
+	"github.com/lockstep-dev/lockstep/message"
+)
+
+const twoSteps = `{"steps": [{"handler": "uppercase"}, {"handler": "sleep", "params": {"ms": 5}}], "input": {"text": "hi"}}`
+
+func knownHandler(name string) bool { return name == "uppercase" || name == "sleep" }
+
+// newServer starts the API on a fresh database.
+func newServer(t *testing.T, brokerHealth func(context.Context) error) (*httptest.Server, *pgxpool.Pool) {
+	t.Helper()
+	pool := testdb.New(t)
+	srv := httptest.NewServer(api.New(api.Config{
+		Pool:         pool,
+		Topology:     message.NewTopology("api-test"),
+		KnownHandler: knownHandler,
+		BrokerHealth: brokerHealth,
+	}))
+	t.Cleanup(srv.Close)
+	return srv, pool
+}
+
+// call sends a request and decodes a JSON response into out (when not nil);
+// it returns the status and fails the test on a non-JSON body.
+func call(t *testing.T, srv *httptest.Server, method, path string, header http.Header, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("%s %s: Content-Type %q, body %s", method, path, ct, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func countRows(t *testing.T, pool *pgxpool.Pool, table string) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+func TestSubmitGetAndStop(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, nil)
+
+	var job jobs.Job
+	if code := call(t, srv, "POST", "/jobs", nil, twoSteps, &job); code != http.StatusCreated {
+		t.Fatalf("POST /jobs = %d, want 201", code)
+	}
+	var report jobs.Report
+	if code := call(t, srv, "GET", "/jobs/"+job.ID.String(), nil, "", &report); code != http.StatusOK {
+		t.Fatalf("GET /jobs/{id} = %d", code)
+	}
+	if report.Job.ID != job.ID || len(report.Tasks) != 2 || report.Tasks[0].Status != "queued" ||
+		string(report.Job.Input) != `{"text":"hi"}` {
+		t.Errorf("report = %+v, want the job with its first task queued", report)
+	}
+
+	var stopped jobs.Job
+	if code := call(t, srv, "POST", "/jobs/"+job.ID.String()+"/stop", nil, "", &stopped); code != http.StatusOK || stopped.Status != "stopped" {
+		t.Errorf("stop = %d %s, want 200 stopped", code, stopped.Status)
+	}
+	var e struct{ Error string }
+	if code := call(t, srv, "POST", "/jobs/"+job.ID.String()+"/stop", nil, "", &e); code != http.StatusConflict || !strings.Contains(e.Error, "already ended") {
+		t.Errorf("second stop = %d %q, want 409 already ended", code, e.Error)
+	}
+}
+
+// Retries of one request racing each other, as a client with a short
+// timeout sends them: one 201, the rest 200, all the same job.
+func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
+	t.Parallel()
+	srv, pool := newServer(t, nil)
+	header := http.Header{api.IdempotencyKeyHeader: {"checkout-7"}}
+
+	const retries = 16
+	var wg sync.WaitGroup
+	codes := make([]int, retries)
+	got := make([]jobs.Job, retries)
+	start := make(chan struct{})
+	for i := range retries {
+		wg.Go(func() {
+			<-start
+			codes[i] = call(t, srv, "POST", "/jobs", header, twoSteps, &got[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	created := 0
+	for i := range retries {
+		switch codes[i] {
+		case http.StatusCreated:
+			created++
+		case http.StatusOK:
+		default:
+			t.Errorf("retry %d: status %d", i, codes[i])
+		}
+		if got[i].ID != got[0].ID {
+			t.Errorf("retry %d got job %s, retry 0 got %s", i, got[i].ID, got[0].ID)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d responses were 201, want 1", created)
+	}
+	if n := countRows(t, pool, "jobs"); n != 1 {
+		t.Errorf("%d jobs, want 1", n)
+	}
+	if n := countRows(t, pool, "outbox"); n != 2 {
+		t.Errorf("%d outbox messages, want the first task's and job.created", n)
+	}
+}
+
+func TestBadRequestsWriteNothing(t *testing.T) {
+	t.Parallel()
+	srv, pool := newServer(t, nil)
+	jsonType := http.Header{"Content-Type": {"application/json"}}
+	tests := []struct {
+		name, method, path string
+		header             http.Header
+		body               string
+		status             int
+		want               string
+	}{
+		{"empty body", "POST", "/jobs", nil, "", 400, "body is empty"},
+		{"malformed", "POST", "/jobs", nil, `{"steps": [`, 400, "not valid JSON"},
+		{"unknown field", "POST", "/jobs", nil, `{"steps": [{"handler": "uppercase"}], "priority": 1}`, 400, `unknown field "priority"`},
+		{"wrong type", "POST", "/jobs", nil, `{"steps": "uppercase"}`, 400, `field "steps"`},
+		{"two objects", "POST", "/jobs", nil, twoSteps + twoSteps, 400, "single JSON object"},
+		{"no steps", "POST", "/jobs", jsonType, `{"steps": []}`, 400, "at least one step"},
+		{"unknown handler", "POST", "/jobs", nil, `{"steps": [{"handler": "rm-rf"}]}`, 400, `unknown handler "rm-rf"`},
+		{"too big", "POST", "/jobs", nil, `{"input": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, 413, "larger than"},
+		{"not json", "POST", "/jobs", http.Header{"Content-Type": {"text/plain"}}, twoSteps, 415, "application/json"},
+		{"long key", "POST", "/jobs", http.Header{api.IdempotencyKeyHeader: {strings.Repeat("k", 201)}}, twoSteps, 400, "idempotency key"},
+		{"malformed id", "GET", "/jobs/42", nil, "", 400, "not a UUID"},
+		{"unknown job", "GET", "/jobs/6f1c1a3e-8a43-4a8e-9d35-2f0a6c7f4b10", nil, "", 404, "job not found"},
+		{"stop malformed id", "POST", "/jobs/x/stop", nil, "", 400, "not a UUID"},
+		{"stop unknown job", "POST", "/jobs/6f1c1a3e-8a43-4a8e-9d35-2f0a6c7f4b10/stop", nil, "", 404, "job not found"},
+		{"no route", "GET", "/nope", nil, "", 404, "Not Found"},
+		{"wrong method", "DELETE", "/jobs", nil, "", 405, "Method Not Allowed"},
+		{"webhook url", "POST", "/webhooks", nil, `{"url": "ftp://x", "secret": "0123456789abcdef"}`, 400, "http or https"},
+		{"webhook secret", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "short"}`, 400, "secret must be"},
+		{"webhook event", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "0123456789abcdef", "event_types": ["job.exploded"]}`, 400, `unknown event type "job.exploded"`},
+	}
+	for _, tt := range tests {
+		var e struct{ Error string }
+		code := call(t, srv, tt.method, tt.path, tt.header, tt.body, &e)
+		if code != tt.status || !strings.Contains(e.Error, tt.want) {
+			t.Errorf("%s: %d %q, want %d mentioning %q", tt.name, code, e.Error, tt.status, tt.want)
+		}
+	}
+	for _, table := range []string{"jobs", "outbox", "webhook_subscriptions"} {
+		if n := countRows(t, pool, table); n != 0 {
+			t.Errorf("bad requests wrote %d rows to %s", n, table)
+		}
+	}
+}
+
+func TestSubscribeWebhook(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, nil)
+	body := `{"url": "https://example.com/hook", "secret": "0123456789abcdef", "event_types": ["job.done"]}`
+	var sub struct {
+		ID         string   `json:"id"`
+		EventTypes []string `json:"event_types"`
+		Secret     string   `json:"secret"`
+	}
+	if code := call(t, srv, "POST", "/webhooks", nil, body, &sub); code != http.StatusCreated || sub.ID == "" {
+		t.Fatalf("subscribe = %d %+v, want 201 with an id", code, sub)
+	}
+	if sub.Secret != "" {
+		t.Errorf("the response echoes the secret")
+	}
+	first := sub.ID
+	body = strings.Replace(body, `["job.done"]`, `["job.done", "job.failed"]`, 1)
+	if code := call(t, srv, "POST", "/webhooks", nil, body, &sub); code != http.StatusOK || sub.ID != first || len(sub.EventTypes) != 2 {
+		t.Errorf("resubscribe = %d %+v, want 200 with the same id and both event types", code, sub)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	var brokerDown bool
+	var mu sync.Mutex
+	srv, _ := newServer(t, func(context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if brokerDown {
+			return errors.New("connection refused")
+		}
+		return nil
+	})
+	var health map[string]string
+	if code := call(t, srv, "GET", "/healthz", nil, "", &health); code != http.StatusOK || health["postgres"] != "ok" || health["rabbitmq"] != "ok" {
+		t.Errorf("healthz = %d %v, want 200 with both ok", code, health)
+	}
+	mu.Lock()
+	brokerDown = true
+	mu.Unlock()
+	if code := call(t, srv, "GET", "/healthz", nil, "", &health); code != http.StatusServiceUnavailable || health["rabbitmq"] != "connection refused" {
+		t.Errorf("healthz with the broker down = %d %v, want 503 naming the error", code, health)
+	}
+
+	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	if want := `lockstep_api_requests_total{code="503",route="GET /healthz"} 1`; !strings.Contains(string(text), want) {
+		t.Errorf("metrics lack %q:\n%s", want, text)
+	}
+}
