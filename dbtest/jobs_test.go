@@ -1,0 +1,222 @@
+package dbtest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/testdb"
+)
+
+func TestJobCreate(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	key := "request-1"
+	first, err := q.JobCreate(ctx, pool, db.JobCreateParams{IdempotencyKey: &key, Input: []byte(`{"n": 1}`), StepsTotal: 2})
+	if err != nil {
+		t.Fatalf("JobCreate: %v", err)
+	}
+	if !first.Created || first.Status != db.JobStatusPending || first.StepsTotal != 2 || first.StepsDone != 0 {
+		t.Fatalf("first JobCreate = %+v, want a created pending job with 2 steps", first)
+	}
+	again, err := q.JobCreate(ctx, pool, db.JobCreateParams{IdempotencyKey: &key, Input: []byte(`{"n": 2}`), StepsTotal: 5})
+	if err != nil {
+		t.Fatalf("JobCreate again: %v", err)
+	}
+	if again.Created || again.ID != first.ID || again.StepsTotal != 2 {
+		t.Fatalf("JobCreate with the same key = %+v, want the first job, not created", again)
+	}
+	requireJSON(t, again.Input, `{"n": 1}`)
+
+	// Without a key every call creates a job.
+	a, err := q.JobCreate(ctx, pool, db.JobCreateParams{Input: []byte(`{}`), StepsTotal: 1})
+	if err != nil {
+		t.Fatalf("JobCreate without key: %v", err)
+	}
+	b, err := q.JobCreate(ctx, pool, db.JobCreateParams{Input: []byte(`{}`), StepsTotal: 1})
+	if err != nil {
+		t.Fatalf("JobCreate without key: %v", err)
+	}
+	if !a.Created || !b.Created || a.ID == b.ID {
+		t.Fatalf("JobCreate without key twice: created %v, %v, ids %v, %v; want two created jobs", a.Created, b.Created, a.ID, b.ID)
+	}
+
+	_, err = q.JobCreate(ctx, pool, db.JobCreateParams{Input: []byte(`{}`), StepsTotal: 0})
+	requirePgCode(t, err, "23514") // check_violation: a job has at least one step
+}
+
+func TestJobGet(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	job := newJob(t, pool, 1)
+	got, err := q.JobGet(ctx, pool, job.ID)
+	if err != nil || got.ID != job.ID {
+		t.Fatalf("JobGet = %+v, %v; want job %v", got, err, job.ID)
+	}
+	_, err = q.JobGet(ctx, pool, uuid.New())
+	requireNoRows(t, err)
+	_, err = q.JobGetForUpdate(ctx, pool, uuid.New())
+	requireNoRows(t, err)
+}
+
+func TestJobGetForUpdateLocks(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	job := newJob(t, pool, 1)
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	got, err := q.JobGetForUpdate(ctx, tx, job.ID)
+	if err != nil || got.ID != job.ID {
+		t.Fatalf("JobGetForUpdate = %+v, %v; want job %v", got, err, job.ID)
+	}
+	// Another transaction cannot lock the row while tx holds it.
+	_, err = pool.Exec(ctx, "SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE NOWAIT", job.ID)
+	requirePgCode(t, err, "55P03") // lock_not_available
+}
+
+// TestJobTransitions runs every compare-and-set transition of a job from
+// every status: the row comes back when the transition is allowed, and
+// pgx.ErrNoRows with the row unchanged when it is not.
+func TestJobTransitions(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	errMsg := "boom"
+
+	transitions := []struct {
+		name string
+		from []db.JobStatus // the statuses the transition is allowed from
+		to   db.JobStatus
+		run  func(ctx context.Context, id uuid.UUID) (db.Job, error)
+	}{
+		{"JobStart", []db.JobStatus{db.JobStatusPending}, db.JobStatusRunning,
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) { return q.JobStart(ctx, pool, id) }},
+		{"JobFinish/done", []db.JobStatus{db.JobStatusRunning}, db.JobStatusDone,
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
+				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusDone, Output: []byte(`{"out": 1}`)})
+			}},
+		{"JobFinish/failed", []db.JobStatus{db.JobStatusRunning}, db.JobStatusFailed,
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
+				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusFailed, Error: &errMsg})
+			}},
+		// JobFinish only ends a job: any other target status is refused.
+		{"JobFinish/stopped", nil, "",
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
+				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusStopped})
+			}},
+		{"JobFinish/pending", nil, "",
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
+				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusPending})
+			}},
+		{"JobStop", []db.JobStatus{db.JobStatusPending, db.JobStatusRunning}, db.JobStatusStopped,
+			func(ctx context.Context, id uuid.UUID) (db.Job, error) { return q.JobStop(ctx, pool, id) }},
+	}
+	for _, tr := range transitions {
+		for _, from := range db.AllJobStatusValues() {
+			t.Run(tr.name+"/from_"+string(from), func(t *testing.T) {
+				ctx := t.Context()
+				job := newJob(t, pool, 1)
+				setJobStatus(t, pool, job.ID, from)
+				allowed := slices.Contains(tr.from, from)
+
+				got, err := tr.run(ctx, job.ID)
+				want := from
+				if allowed {
+					want = tr.to
+					if err != nil {
+						t.Fatalf("err = %v, want the job", err)
+					}
+					if got.ID != job.ID || got.Status != tr.to {
+						t.Fatalf("got %v in %s, want %v in %s", got.ID, got.Status, job.ID, tr.to)
+					}
+					if ends := tr.to != db.JobStatusRunning; ends != (got.FinishedAt != nil) {
+						t.Fatalf("finished_at = %v after moving to %s", got.FinishedAt, tr.to)
+					}
+				} else {
+					requireNoRows(t, err)
+				}
+				after, err := q.JobGet(ctx, pool, job.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after.Status != want {
+					t.Fatalf("stored status = %s, want %s", after.Status, want)
+				}
+			})
+		}
+	}
+
+	t.Run("JobFinish stores output and error", func(t *testing.T) {
+		ctx := t.Context()
+		job := newJob(t, pool, 1)
+		setJobStatus(t, pool, job.ID, db.JobStatusRunning)
+		got, err := q.JobFinish(ctx, pool, db.JobFinishParams{ID: job.ID, Status: db.JobStatusFailed, Output: []byte(`{"partial": true}`), Error: &errMsg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		requireJSON(t, got.Output, `{"partial": true}`)
+		if got.Error == nil || *got.Error != errMsg {
+			t.Fatalf("error = %v, want %q", got.Error, errMsg)
+		}
+	})
+}
+
+func TestJobStepDone(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	for _, status := range db.AllJobStatusValues() {
+		job := newJob(t, pool, 3)
+		setJobStatus(t, pool, job.ID, status)
+		got, err := q.JobStepDone(ctx, pool, job.ID)
+		if status != db.JobStatusRunning {
+			requireNoRows(t, err)
+			continue
+		}
+		if err != nil || got.StepsDone != 1 {
+			t.Fatalf("JobStepDone on a running job = %d, %v; want 1 step done", got.StepsDone, err)
+		}
+		got, err = q.JobStepDone(ctx, pool, job.ID)
+		if err != nil || got.StepsDone != 2 {
+			t.Fatalf("second JobStepDone = %d, %v; want 2 steps done", got.StepsDone, err)
+		}
+	}
+}
+
+func TestJobCountByStatus(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	counts, err := q.JobCountByStatus(ctx, pool)
+	if err != nil || len(counts) != 0 {
+		t.Fatalf("JobCountByStatus on no jobs = %v, %v; want none", counts, err)
+	}
+	for _, status := range []db.JobStatus{db.JobStatusRunning, db.JobStatusPending, db.JobStatusRunning, db.JobStatusDone} {
+		setJobStatus(t, pool, newJob(t, pool, 1).ID, status)
+	}
+	counts, err = q.JobCountByStatus(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []db.JobCountByStatusRow{
+		{Status: db.JobStatusPending, Jobs: 1},
+		{Status: db.JobStatusRunning, Jobs: 2},
+		{Status: db.JobStatusDone, Jobs: 1},
+	}
+	if !slices.Equal(counts, want) {
+		t.Fatalf("JobCountByStatus = %v, want %v (in enum order)", counts, want)
+	}
+}

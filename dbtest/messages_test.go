@@ -1,0 +1,209 @@
+package dbtest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/testdb"
+)
+
+func outboxIDs(rows []db.Outbox) []int64 {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	lag, err := q.OutboxLag(ctx, pool)
+	if err != nil || lag.Pending != 0 || lag.OldestSeconds != 0 {
+		t.Fatalf("OutboxLag on an empty outbox = %+v, %v; want zeros", lag, err)
+	}
+
+	var inserted []int64
+	for i := range 5 {
+		msg, err := q.OutboxInsert(ctx, pool, db.OutboxInsertParams{
+			Exchange: "lockstep", RoutingKey: "tasks", Body: []byte{byte(i)}, Headers: []byte(`{"h": 1}`),
+		})
+		if err != nil {
+			t.Fatalf("OutboxInsert: %v", err)
+		}
+		if msg.MessageID == uuid.Nil || msg.PublishedAt != nil || msg.Body[0] != byte(i) {
+			t.Fatalf("OutboxInsert = %+v, want an unpublished message with an id", msg)
+		}
+		inserted = append(inserted, msg.ID)
+	}
+	lag, err = q.OutboxLag(ctx, pool)
+	if err != nil || lag.Pending != 5 || lag.OldestSeconds < 0 {
+		t.Fatalf("OutboxLag = %+v, %v; want 5 pending", lag, err)
+	}
+
+	// A claim takes the oldest unpublished messages first, up to the batch size.
+	claimed, err := q.OutboxClaim(ctx, pool, 2)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[:2]) {
+		t.Fatalf("OutboxClaim(2) = %v, %v; want %v", outboxIDs(claimed), err, inserted[:2])
+	}
+	n, err := q.OutboxMarkPublished(ctx, pool, inserted[:2])
+	if err != nil || n != 2 {
+		t.Fatalf("OutboxMarkPublished = %d, %v; want 2", n, err)
+	}
+	// Marking again changes nothing; only unpublished ids count.
+	n, err = q.OutboxMarkPublished(ctx, pool, inserted[1:3])
+	if err != nil || n != 1 {
+		t.Fatalf("OutboxMarkPublished of one published and one new id = %d, %v; want 1", n, err)
+	}
+	claimed, err = q.OutboxClaim(ctx, pool, 10)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[3:]) {
+		t.Fatalf("OutboxClaim(10) after publishing = %v, %v; want %v", outboxIDs(claimed), err, inserted[3:])
+	}
+	lag, err = q.OutboxLag(ctx, pool)
+	if err != nil || lag.Pending != 2 {
+		t.Fatalf("OutboxLag = %+v, %v; want 2 pending", lag, err)
+	}
+}
+
+// TestOutboxClaimSkipsLocked checks that a second relay claims past the rows
+// a first relay holds instead of waiting for them or taking them too.
+func TestOutboxClaimSkipsLocked(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	var inserted []int64
+	for range 5 {
+		msg, err := q.OutboxInsert(ctx, pool, db.OutboxInsertParams{Exchange: "x", RoutingKey: "k", Body: []byte("b"), Headers: []byte(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inserted = append(inserted, msg.ID)
+	}
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	claimed, err := q.OutboxClaim(ctx, first, 3)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[:3]) {
+		t.Fatalf("first claim = %v, %v; want %v", outboxIDs(claimed), err, inserted[:3])
+	}
+
+	second, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Rollback(ctx)
+	claimed, err = q.OutboxClaim(ctx, second, 10)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[3:]) {
+		t.Fatalf("second claim = %v, %v; want %v", outboxIDs(claimed), err, inserted[3:])
+	}
+
+	// Rows go back to the queue when a claimer rolls back without publishing.
+	if err := first.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err = q.OutboxClaim(ctx, pool, 10)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[:3]) {
+		t.Fatalf("claim after rollback = %v, %v; want %v", outboxIDs(claimed), err, inserted[:3])
+	}
+}
+
+func TestOutboxNotify(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	listener, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Release()
+	if _, err := listener.Exec(ctx, "LISTEN lockstep_outbox"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.OutboxNotify(ctx, pool); err != nil {
+		t.Fatalf("OutboxNotify: %v", err)
+	}
+	// The deadline only bounds a failing test; a passing one returns at once.
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := listener.Conn().WaitForNotification(waitCtx)
+	if err != nil || n.Channel != "lockstep_outbox" {
+		t.Fatalf("WaitForNotification = %+v, %v; want one on lockstep_outbox", n, err)
+	}
+}
+
+func TestInboxInsert(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	msg := uuid.New()
+	for _, tc := range []struct {
+		consumer string
+		message  uuid.UUID
+		want     int64
+	}{
+		{"results", msg, 1},
+		{"results", msg, 0}, // a redelivery
+		{"tasks", msg, 1},   // the same message is new to another consumer
+		{"results", uuid.New(), 1},
+	} {
+		n, err := q.InboxInsert(ctx, pool, db.InboxInsertParams{Consumer: tc.consumer, MessageID: tc.message})
+		if err != nil || n != tc.want {
+			t.Fatalf("InboxInsert(%s, %v) = %d, %v; want %d", tc.consumer, tc.message, n, err, tc.want)
+		}
+	}
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	job := newJob(t, pool, 1)
+	other := newJob(t, pool, 1)
+	var want []uuid.UUID
+	for _, typ := range []string{"job.created", "job.started", "job.done"} {
+		ev, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: job.ID, Type: typ, Payload: []byte(`{"t": "` + typ + `"}`)})
+		if err != nil {
+			t.Fatalf("EventInsert: %v", err)
+		}
+		want = append(want, ev.ID)
+	}
+	if _, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: other.ID, Type: "job.created", Payload: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := q.EventGet(ctx, pool, want[1])
+	if err != nil || got.Type != "job.started" || got.JobID != job.ID {
+		t.Fatalf("EventGet = %+v, %v", got, err)
+	}
+	requireJSON(t, got.Payload, `{"t": "job.started"}`)
+	_, err = q.EventGet(ctx, pool, uuid.New())
+	requireNoRows(t, err)
+
+	listed, err := q.EventListByJob(ctx, pool, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	for _, ev := range listed {
+		ids = append(ids, ev.ID)
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("EventListByJob = %v, want %v in insertion order", ids, want)
+	}
+
+	_, err = q.EventInsert(ctx, pool, db.EventInsertParams{JobID: uuid.New(), Type: "orphan", Payload: []byte(`{}`)})
+	requirePgCode(t, err, "23503") // foreign_key_violation
+}
