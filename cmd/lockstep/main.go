@@ -25,6 +25,7 @@ type command struct {
 // commands lists every subcommand in the order help shows them.
 var commands = []command{
 	{"migrate", "apply database migrations", runMigrate},
+	{"race", "race each scenario's naive and safe ports on the real services", runRace},
 }
 
 func main() {

@@ -9,15 +9,20 @@ import (
 	"context"
 )
 
-const transferCountLiveWithToken = `-- name: TransferCountLiveWithToken :one
-SELECT count(*) FROM transfers WHERE token = $1 AND execution_time = 0
+const transferFindLive = `-- name: TransferFindLive :one
+SELECT id, token, amount, execution_time FROM transfers WHERE token = $1 AND execution_time = 0 LIMIT 1
 `
 
-func (q *Queries) TransferCountLiveWithToken(ctx context.Context, token string) (int64, error) {
-	row := q.db.QueryRow(ctx, transferCountLiveWithToken, token)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+func (q *Queries) TransferFindLive(ctx context.Context, token string) (Transfer, error) {
+	row := q.db.QueryRow(ctx, transferFindLive, token)
+	var i Transfer
+	err := row.Scan(
+		&i.ID,
+		&i.Token,
+		&i.Amount,
+		&i.ExecutionTime,
+	)
+	return i, err
 }
 
 const transferInsert = `-- name: TransferInsert :one
