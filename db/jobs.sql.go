@@ -41,6 +41,36 @@ func (q *Queries) JobCountByStatus(ctx context.Context, db DBTX) ([]JobCountBySt
 	return items, nil
 }
 
+const jobCountByStatusAmong = `-- name: JobCountByStatusAmong :many
+SELECT status, count(*) AS jobs FROM jobs WHERE id = ANY($1::uuid[]) GROUP BY status ORDER BY status
+`
+
+type JobCountByStatusAmongRow struct {
+	Status JobStatus `json:"status"`
+	Jobs   int64     `json:"jobs"`
+}
+
+// The status counts of a given set of jobs, for waiting on a batch.
+func (q *Queries) JobCountByStatusAmong(ctx context.Context, db DBTX, ids []uuid.UUID) ([]JobCountByStatusAmongRow, error) {
+	rows, err := db.Query(ctx, jobCountByStatusAmong, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []JobCountByStatusAmongRow
+	for rows.Next() {
+		var i JobCountByStatusAmongRow
+		if err := rows.Scan(&i.Status, &i.Jobs); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const jobCreate = `-- name: JobCreate :one
 INSERT INTO jobs (idempotency_key, input, steps_total)
 VALUES ($1, $2, $3)

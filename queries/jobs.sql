@@ -41,3 +41,7 @@ RETURNING *;
 
 -- name: JobCountByStatus :many
 SELECT status, count(*) AS jobs FROM jobs GROUP BY status ORDER BY status;
+
+-- name: JobCountByStatusAmong :many
+-- The status counts of a given set of jobs, for waiting on a batch.
+SELECT status, count(*) AS jobs FROM jobs WHERE id = ANY(@ids::uuid[]) GROUP BY status ORDER BY status;
