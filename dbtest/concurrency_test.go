@@ -1,0 +1,420 @@
+package dbtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/testdb"
+)
+
+// The concurrency tests race workers goroutines, each on its own connection
+// from the pool, through ops operations each, and then check an invariant
+// that a read-then-write version of the same query breaks.
+const (
+	workers = 16
+	ops     = 200
+)
+
+// TestConcurrentGetOrCreate races every worker through the same tokens in
+// the same order: each token ends with one row, one caller told "created"
+// and every caller given that row.
+func TestConcurrentGetOrCreate(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+
+	var (
+		created [ops]atomic.Int32
+		ids     [ops]sync.Map // worker -> session id it was given
+	)
+	race(t, workers, ops, func(ctx context.Context, w, i int) error {
+		s, err := q.SessionGetOrCreate(ctx, pool, db.SessionGetOrCreateParams{Token: fmt.Sprint("token-", i), UserName: fmt.Sprint("worker-", w)})
+		if err != nil {
+			return err
+		}
+		if s.Created {
+			created[i].Add(1)
+		}
+		ids[i].Store(w, s.ID)
+		return nil
+	})
+
+	ctx := t.Context()
+	for i := range ops {
+		token := fmt.Sprint("token-", i)
+		n, err := q.SessionCount(ctx, pool, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || created[i].Load() != 1 {
+			t.Errorf("%s: %d rows, created reported %d times; want 1 and 1", token, n, created[i].Load())
+		}
+		seen := map[any]bool{}
+		ids[i].Range(func(_, id any) bool { seen[id] = true; return true })
+		if len(seen) != 1 {
+			t.Errorf("%s: callers were given %d different rows, want 1", token, len(seen))
+		}
+	}
+}
+
+// TestConcurrentUpsert races every write to one (owner, thing): one row is
+// left, each write got its own version, the version counts every write and
+// the stored state is the one of the write that got the last version.
+func TestConcurrentUpsert(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	key := db.OwnerStateGetParams{Owner: "ann", Thing: "lamp"}
+
+	const total = workers * ops
+	var (
+		created  atomic.Int32
+		versions [total + 1]atomic.Int32 // how many writes were given each version
+		states   [total + 1]atomic.Value // the state written at each version
+	)
+	race(t, workers, ops, func(ctx context.Context, w, i int) error {
+		state := fmt.Sprintf("w%d-%d", w, i)
+		r, err := q.OwnerStateUpsert(ctx, pool, db.OwnerStateUpsertParams{Owner: key.Owner, Thing: key.Thing, State: state})
+		if err != nil {
+			return err
+		}
+		if r.Version < 1 || r.Version > total {
+			return fmt.Errorf("version %d out of range", r.Version)
+		}
+		if r.Created {
+			created.Add(1)
+		}
+		versions[r.Version].Add(1)
+		states[r.Version].Store(state)
+		return nil
+	})
+
+	for v := 1; v <= total; v++ {
+		if n := versions[v].Load(); n != 1 {
+			t.Fatalf("version %d was given to %d writes, want 1", v, n)
+		}
+	}
+	if n := created.Load(); n != 1 {
+		t.Errorf("created reported %d times, want 1", n)
+	}
+	row, err := q.OwnerStateGet(t.Context(), pool, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Version != total || row.State != states[total].Load() {
+		t.Fatalf("stored version %d, state %s; want %d writes and the last write's state %v", row.Version, row.State, total, states[total].Load())
+	}
+}
+
+// TestConcurrentLikes races increments of one counter: none is lost and
+// each caller sees a distinct new count.
+func TestConcurrentLikes(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	post, err := q.PostCreate(t.Context(), pool, "hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const total = workers * ops
+	var seen [total + 1]atomic.Int32
+	race(t, workers, ops, func(ctx context.Context, w, i int) error {
+		likes, err := q.PostAddLikes(ctx, pool, db.PostAddLikesParams{ID: post.ID, Delta: 1})
+		if err != nil {
+			return err
+		}
+		if likes < 1 || likes > total {
+			return fmt.Errorf("likes %d out of range", likes)
+		}
+		seen[likes].Add(1)
+		return nil
+	})
+
+	got, err := q.PostGet(t.Context(), pool, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Likes != total {
+		t.Fatalf("likes = %d after %d increments", got.Likes, total)
+	}
+	for n := 1; n <= total; n++ {
+		if seen[n].Load() != 1 {
+			t.Fatalf("count %d was returned %d times, want 1", n, seen[n].Load())
+		}
+	}
+}
+
+// TestConcurrentTransitions races every worker through the same rows in the
+// same order, each trying one compare-and-set transition per row: for every
+// row exactly one racer succeeds and the others get pgx.ErrNoRows.
+func TestConcurrentTransitions(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+
+	for _, tc := range []struct {
+		name string
+		// setup returns the ids of ops rows ready for the transition.
+		setup func(t *testing.T) []uuid.UUID
+		// transition tries the transition for worker w; false when refused.
+		transition func(ctx context.Context, id uuid.UUID, w int) (bool, error)
+		// check looks at the row after the race.
+		check func(t *testing.T, id uuid.UUID)
+	}{
+		{
+			name: "TaskStart",
+			setup: func(t *testing.T) []uuid.UUID {
+				_, tasks := newTasks(t, pool, db.JobStatusRunning, ops)
+				ids := make([]uuid.UUID, len(tasks))
+				for i, task := range tasks {
+					setTaskStatus(t, pool, task.ID, db.TaskStatusQueued)
+					ids[i] = task.ID
+				}
+				return ids
+			},
+			transition: func(ctx context.Context, id uuid.UUID, _ int) (bool, error) {
+				_, err := q.TaskStart(ctx, pool, id)
+				return cas(err)
+			},
+			check: func(t *testing.T, id uuid.UUID) {
+				task, err := q.TaskGet(t.Context(), pool, id)
+				if err != nil || task.Status != db.TaskStatusProcessing || task.Attempts != 1 {
+					t.Errorf("task %v: %s after %d attempts (%v); want processing after 1", id, task.Status, task.Attempts, err)
+				}
+			},
+		},
+		{
+			name: "JobFinish",
+			setup: func(t *testing.T) []uuid.UUID {
+				ids := make([]uuid.UUID, ops)
+				for i := range ids {
+					ids[i] = newJob(t, pool, 1).ID
+					setJobStatus(t, pool, ids[i], db.JobStatusRunning)
+				}
+				return ids
+			},
+			transition: func(ctx context.Context, id uuid.UUID, w int) (bool, error) {
+				_, err := q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusDone, Output: fmt.Appendf(nil, `{"winner": %d}`, w)})
+				return cas(err)
+			},
+			check: func(t *testing.T, id uuid.UUID) {
+				job, err := q.JobGet(t.Context(), pool, id)
+				if err != nil || job.Status != db.JobStatusDone {
+					t.Errorf("job %v: %s (%v), want done", id, job.Status, err)
+				}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ids := tc.setup(t)
+			var wins [ops]atomic.Int32
+			race(t, workers, ops, func(ctx context.Context, w, i int) error {
+				ok, err := tc.transition(ctx, ids[i], w)
+				if ok {
+					wins[i].Add(1)
+				}
+				return err
+			})
+			for i, id := range ids {
+				if n := wins[i].Load(); n != 1 {
+					t.Errorf("%v: the transition succeeded %d times, want 1", id, n)
+				}
+				tc.check(t, id)
+			}
+		})
+	}
+}
+
+// cas tells a refused compare-and-set transition (no row) from a failure.
+func cas(err error) (bool, error) {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// TestConcurrentDomainsInsert races batches of names drawn at random, in
+// random order and with repeats, from an overlapping set: no batch fails
+// (no duplicate key, no deadlock), no name is stored twice, and every stored
+// name was reported new to exactly one caller.
+func TestConcurrentDomainsInsert(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+
+	const (
+		universe  = 5000
+		batchSize = 20
+	)
+	var (
+		mu       sync.Mutex
+		drawn    = map[string]bool{}
+		reported = map[string]int{}
+	)
+	race(t, workers, ops, func(ctx context.Context, w, i int) error {
+		rng := rand.New(rand.NewPCG(uint64(w), uint64(i)))
+		batch := make([]string, batchSize)
+		for j := range batch {
+			batch[j] = fmt.Sprintf("d%04d.example", rng.IntN(universe))
+		}
+		added, err := q.DomainsInsert(ctx, pool, batch)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, name := range batch {
+			drawn[name] = true
+		}
+		for _, name := range added {
+			reported[name]++
+		}
+		return nil
+	})
+
+	rows, err := pool.Query(t.Context(), "SELECT name FROM domains")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != len(drawn) {
+		t.Errorf("%d rows stored for %d distinct names", len(stored), len(drawn))
+	}
+	for _, name := range stored {
+		if !drawn[name] {
+			t.Errorf("%s stored but never inserted", name)
+		}
+	}
+	for name := range drawn {
+		if n := reported[name]; n != 1 {
+			t.Errorf("%s reported new %d times, want 1", name, n)
+		}
+	}
+	n, err := q.DomainCount(t.Context(), pool)
+	if err != nil || int(n) != len(drawn) {
+		t.Fatalf("DomainCount = %d, %v; want %d", n, err, len(drawn))
+	}
+}
+
+// TestConcurrentOutboxClaim runs relays that each claim small batches in a
+// transaction, mark them published and commit, until the outbox is empty:
+// every message is claimed exactly once overall.
+func TestConcurrentOutboxClaim(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	const (
+		messages  = workers * ops * 2
+		batchSize = 2
+	)
+	if _, err := pool.Exec(ctx, `INSERT INTO outbox (exchange, routing_key, body)
+		SELECT 'lockstep', 'tasks', convert_to(n::text, 'UTF8') FROM generate_series(1, $1) AS n`, messages); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, "SELECT id FROM outbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]int{}
+		batches atomic.Int32
+	)
+	// claim runs one relay transaction; it reports how many rows it claimed.
+	claim := func(ctx context.Context) (int, error) {
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback(ctx)
+		batch, err := q.OutboxClaim(ctx, tx, batchSize)
+		if err != nil || len(batch) == 0 {
+			return 0, err
+		}
+		n, err := q.OutboxMarkPublished(ctx, tx, outboxIDs(batch))
+		if err != nil {
+			return 0, err
+		}
+		if n != int64(len(batch)) {
+			return 0, fmt.Errorf("marked %d of %d claimed messages published", n, len(batch))
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return 0, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range batch {
+			claimed[m.ID]++
+		}
+		batches.Add(1)
+		return len(batch), nil
+	}
+	// Each worker is one relay that runs until it finds nothing to claim.
+	race(t, workers, 1, func(ctx context.Context, _, _ int) error {
+		for {
+			n, err := claim(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+		}
+	})
+
+	for _, id := range ids {
+		if n := claimed[id]; n != 1 {
+			t.Errorf("message %d claimed %d times, want 1", id, n)
+		}
+	}
+	lag, err := q.OutboxLag(ctx, pool)
+	if err != nil || lag.Pending != 0 {
+		t.Fatalf("OutboxLag = %+v, %v; want nothing pending", lag, err)
+	}
+	t.Logf("%d messages claimed in %d batches", len(ids), batches.Load())
+}
+
+// TestConcurrentTransferCreate races every worker through the same tokens in
+// the same order: the partial unique index lets exactly one live transfer
+// per token through and the others get no row.
+func TestConcurrentTransferCreate(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+
+	var wins [ops]atomic.Int32
+	race(t, workers, ops, func(ctx context.Context, w, i int) error {
+		_, err := q.TransferCreate(ctx, pool, db.TransferCreateParams{Token: fmt.Sprint("token-", i), Amount: int64(w)})
+		ok, err := cas(err)
+		if ok {
+			wins[i].Add(1)
+		}
+		return err
+	})
+
+	for i := range ops {
+		token := fmt.Sprint("token-", i)
+		n, err := q.TransferCountLive(t.Context(), pool, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || wins[i].Load() != 1 {
+			t.Errorf("%s: %d live transfers, %d creations succeeded; want 1 and 1", token, n, wins[i].Load())
+		}
+	}
+	var total int64
+	if err := pool.QueryRow(t.Context(), "SELECT count(*) FROM transfers").Scan(&total); err != nil || total != ops {
+		t.Fatalf("%d transfers stored (%v), want %d", total, err, ops)
+	}
+}
+
