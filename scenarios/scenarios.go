@@ -8,6 +8,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -37,6 +38,9 @@ type Env struct {
 	AMQPURL string
 	// Prefix is unique per run; queue names and row keys start with it.
 	Prefix string
+	// Logger receives the pipeline roles' logs; nil logs warnings and
+	// errors to stderr.
+	Logger *slog.Logger
 }
 
 // Options tune a run.
@@ -115,6 +119,8 @@ type Scenario struct {
 // All returns every scenario in the order of SCENARIOS.md.
 func All() []Scenario {
 	return []Scenario{
+		enqueueInTransaction(),
+		webhookEvents(),
 		getOrCreate(),
 		likes(),
 		domains(),

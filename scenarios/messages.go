@@ -1,0 +1,186 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// consumerWorkers is the number of consumers a message scenario runs, each
+// on its own channel, as separate worker processes would.
+const consumerWorkers = 2
+
+// enqueueInTransaction (S1): requests create a post and enqueue a task with
+// its id; a worker consumes the task and loads the post. Invariant: every
+// task finds its post, and every created post's task arrives.
+func enqueueInTransaction() Scenario {
+	return Scenario{Name: "S1", Anomaly: "tasks without their row", run: func(ctx context.Context, t *trial) (int, error) {
+		b, err := t.openBroker(ctx)
+		if err != nil {
+			return 0, err
+		}
+		var seen tally
+		err = b.consume(b.topo.Tasks, consumerWorkers, func(d amqp.Delivery) error {
+			var args []int64
+			if err := json.Unmarshal(d.Body, &args); err != nil || len(args) != 1 {
+				return fmt.Errorf("task body %q: want [post id]", d.Body)
+			}
+			_, err := queries.PostGet(ctx, t.env.Pool, args[0])
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("load post %d: %w", args[0], err)
+			}
+			if err != nil {
+				t.noteError(fmt.Errorf("task for post %d: post does not exist", args[0]))
+			}
+			seen.record(fmt.Sprint(args[0]), err == nil)
+			return nil
+		})
+		if err != nil {
+			return 0, errors.Join(err, b.close())
+		}
+		anomalies, err := t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
+			title := fmt.Sprintf("%s-%d-%d", t.key, r, w)
+			if t.variant == Naive {
+				_, err := t.naive.CreatePost(ctx, ch, b.topo.Exchange, b.topo.Tasks, title)
+				return err
+			}
+			_, err := t.safe.CreatePost(ctx, b.topo.Exchange, b.topo.Tasks, title)
+			return err
+		})
+		return anomalies, errors.Join(err, b.close())
+	}}
+}
+
+// webhookEvents (S2): requests create a job, its task and its job.created
+// event and announce the event; a webhook worker loads the event and POSTs
+// it to the subscriber. Invariant: every event is found and delivered.
+func webhookEvents() Scenario {
+	return Scenario{Name: "S2", Anomaly: "events not delivered", run: func(ctx context.Context, t *trial) (int, error) {
+		b, err := t.openBroker(ctx)
+		if err != nil {
+			return 0, err
+		}
+		subscriber := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer subscriber.Close()
+		var seen tally
+		err = b.consume(b.topo.Webhooks, consumerWorkers, func(d amqp.Delivery) error {
+			var announced struct {
+				EventID uuid.UUID `json:"event_id"`
+				JobID   uuid.UUID `json:"job_id"`
+			}
+			if err := json.Unmarshal(d.Body, &announced); err != nil {
+				return fmt.Errorf("event body %q: %w", d.Body, err)
+			}
+			event, err := queries.EventGet(ctx, t.env.Pool, announced.EventID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				t.noteError(fmt.Errorf("webhook for event %s: event does not exist", announced.EventID))
+				seen.record(announced.JobID.String(), false)
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("load event %s: %w", announced.EventID, err)
+			}
+			if err := post(ctx, subscriber.URL, event); err != nil {
+				return err
+			}
+			seen.record(announced.JobID.String(), true)
+			return nil
+		})
+		if err != nil {
+			return 0, errors.Join(err, b.close())
+		}
+		anomalies, err := t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
+			if t.variant == Naive {
+				_, err := t.naive.CreateJob(ctx, ch, b.topo, "noop")
+				return err
+			}
+			_, err := t.safe.CreateJob(ctx, b.topo, "noop")
+			return err
+		})
+		return anomalies, errors.Join(err, b.close())
+	}}
+}
+
+// produce races produce on the trial's workers, each with its own channel,
+// then waits until every message of a successful operation was consumed.
+// Anomalies: failed operations, messages whose row was missing when
+// consumed, and messages that never arrived.
+func (t *trial) produce(ctx context.Context, b *broker, seen *tally, produce func(ctx context.Context, ch *amqp.Channel, worker, round int) error) (int, error) {
+	chans, err := b.channels(t.workers)
+	if err != nil {
+		return 0, err
+	}
+	failed, err := t.race(ctx, func(ctx context.Context, w, r int) error {
+		return produce(ctx, chans[w], w, r)
+	})
+	if err != nil {
+		return 0, err
+	}
+	want := t.ops() - failed
+	waitFor(ctx, func() bool { n, _ := seen.counts(); return n >= want })
+	n, missing := seen.counts()
+	return failed + missing + max(want-n, 0), nil
+}
+
+// post delivers event to a webhook URL.
+func post(ctx context.Context, url string, event any) error {
+	body, err := json.Marshal(event)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("post webhook: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("post webhook: %s", resp.Status)
+	}
+	return nil
+}
+
+// tally records, per row id a message named, whether the consumer found the
+// row at the first delivery; redeliveries (at-least-once) do not count again.
+type tally struct {
+	mu    sync.Mutex
+	found map[string]bool
+}
+
+func (t *tally) record(id string, found bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.found == nil {
+		t.found = map[string]bool{}
+	}
+	if _, ok := t.found[id]; !ok {
+		t.found[id] = found
+	}
+}
+
+// counts returns the number of ids seen and of those whose row was missing.
+func (t *tally) counts() (seen, missing int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, found := range t.found {
+		if !found {
+			missing++
+		}
+	}
+	return len(t.found), missing
+}
