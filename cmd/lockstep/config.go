@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/lockstep-dev/lockstep/message"
 )
 
 const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/lockstep?sslmode=disable"
@@ -40,4 +44,47 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
 	return pool, nil
+}
+
+const defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5672/"
+
+// amqpFlag registers --amqp-url, defaulting to AMQP_URL.
+func amqpFlag(fs *flag.FlagSet) *string {
+	return fs.String("amqp-url", envOr("AMQP_URL", defaultAMQPURL), "RabbitMQ URL (env AMQP_URL)")
+}
+
+// prefixFlag registers --prefix, the topology's name prefix.
+func prefixFlag(fs *flag.FlagSet) *string {
+	return fs.String("prefix", envOr("LOCKSTEP_PREFIX", message.DefaultPrefix), "prefix of the RabbitMQ exchanges and queues (env LOCKSTEP_PREFIX)")
+}
+
+// validateAMQPURL fails at start on a URL the broker client cannot use.
+func validateAMQPURL(url string) error {
+	if _, err := amqp.ParseURI(url); err != nil {
+		return fmt.Errorf("invalid AMQP URL: %w", err)
+	}
+	return nil
+}
+
+// parseWithJobID parses fs from args holding one job id, accepting flags
+// before and after it (`status <id> --json`).
+func parseWithJobID(fs *flag.FlagSet, args []string) (uuid.UUID, error) {
+	if err := fs.Parse(args); err != nil {
+		return uuid.Nil, err
+	}
+	if fs.NArg() == 0 {
+		return uuid.Nil, fmt.Errorf("missing job id (usage: lockstep %s <job-id>)", fs.Name())
+	}
+	raw := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return uuid.Nil, err
+	}
+	if fs.NArg() > 0 {
+		return uuid.Nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("job id %q is not a UUID", raw)
+	}
+	return id, nil
 }

@@ -25,6 +25,11 @@ type command struct {
 // commands lists every subcommand in the order help shows them.
 var commands = []command{
 	{"migrate", "apply database migrations", runMigrate},
+	{"serve", "run the pipeline's roles (api, consumers, relay)", runServe},
+	{"submit", "submit a job and print its id", runSubmit},
+	{"status", "show a job's state, tasks and timings", runStatus},
+	{"stop", "stop a job", runStop},
+	{"demo", "run a batch of jobs through the pipeline and check them", runDemo},
 	{"race", "race each scenario's naive and safe ports on the real services", runRace},
 }
 

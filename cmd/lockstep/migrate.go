@@ -10,6 +10,7 @@ import (
 
 func runMigrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.Usage = usageOf(fs, "migrate", "Apply every pending database migration.")
 	dbURL := databaseFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/lockstep-dev/lockstep/consumers"
+	"github.com/lockstep-dev/lockstep/message"
+)
+
+func roleNames() []string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.name
+	}
+	return names
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.Usage = usageOf(fs, "serve [--roles="+strings.Join(roleNames(), ",")+"]",
+		"Run parts of the pipeline until SIGINT or SIGTERM, then stop consuming, finish in-flight work and exit.")
+	dbURL := databaseFlag(fs)
+	amqpURL := amqpFlag(fs)
+	prefix := prefixFlag(fs)
+	roleList := fs.String("roles", envOr("LOCKSTEP_ROLES", strings.Join(roleNames(), ",")), "comma-separated roles to run (env LOCKSTEP_ROLES)")
+	listen := fs.String("listen", envOr("LISTEN_ADDR", "127.0.0.1:8080"), "API listen address (env LISTEN_ADDR)")
+	quorum := fs.String("quorum-queues", envOr("LOCKSTEP_QUORUM_QUEUES", "false"), "declare work queues as quorum queues (env LOCKSTEP_QUORUM_QUEUES)")
+	workers := fs.Int("workers", consumers.DefaultWorkers, "consumer goroutines per role, each with its own channel")
+	prefetch := fs.Int("prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight HTTP requests get at shutdown")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	selected, err := parseRoles(*roleList)
+	if err != nil {
+		return err
+	}
+	quorumQueues, err := strconv.ParseBool(*quorum)
+	if err != nil {
+		return fmt.Errorf("--quorum-queues: %q is not a boolean", *quorum)
+	}
+	if *workers < 1 || *prefetch < 1 {
+		return errors.New("--workers and --prefetch must be at least 1")
+	}
+	usesBroker := slices.ContainsFunc(selected, func(r role) bool { return r.usesBroker })
+	if usesBroker {
+		if err := validateAMQPURL(*amqpURL); err != nil {
+			return err
+		}
+	}
+
+	pool, err := openPool(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	deps := roleDeps{
+		pool: pool,
+		consumers: consumers.Config{
+			Pool:     pool,
+			AMQPURL:  *amqpURL,
+			Topology: message.NewTopology(*prefix),
+			Quorum:   quorumQueues,
+			Workers:  *workers,
+			Prefetch: *prefetch,
+			Logger:   slog.Default(),
+			Metrics:  consumers.NewMetrics(registry),
+		},
+		registry:        registry,
+		listenAddr:      *listen,
+		shutdownTimeout: *shutdownTimeout,
+	}
+	if usesBroker {
+		deps.brokerHealth = brokerHealth(*amqpURL)
+	}
+	runners := make(map[string]runner, len(selected))
+	for _, r := range selected {
+		run, err := r.start(deps)
+		if err != nil {
+			closeAll(runners)
+			return fmt.Errorf("start %s: %w", r.name, err)
+		}
+		runners[r.name] = run
+	}
+	slog.Info("serving", "roles", *roleList, "prefix", *prefix)
+	err = runAll(ctx, runners)
+	slog.Info("stopped", "roles", *roleList)
+	return err
+}
+
+// parseRoles resolves a comma-separated role list, rejecting unknown and
+// repeated names.
+func parseRoles(list string) ([]role, error) {
+	var selected []role
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(roles, func(r role) bool { return r.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown role %q (roles: %s)", name, strings.Join(roleNames(), ","))
+		}
+		if slices.ContainsFunc(selected, func(r role) bool { return r.name == name }) {
+			return nil, fmt.Errorf("role %q given twice", name)
+		}
+		selected = append(selected, roles[i])
+	}
+	return selected, nil
+}
+
+// runAll runs every runner until ctx ends or one of them fails, which stops
+// the others; then closes them all.
+func runAll(ctx context.Context, runners map[string]runner) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for name, r := range runners {
+		wg.Go(func() {
+			err := r.Run(ctx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				slog.Error("role failed", "role", name, "err", err)
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				mu.Unlock()
+			}
+			cancel()
+		})
+	}
+	wg.Wait()
+	return errors.Join(append(errs, closeAll(runners))...)
+}
+
+func closeAll(runners map[string]runner) error {
+	var errs []error
+	for name, r := range runners {
+		if err := r.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// brokerHealth dials the broker; /healthz reports its error.
+func brokerHealth(url string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		timeout := 2 * time.Second
+		if deadline, ok := ctx.Deadline(); ok {
+			timeout = time.Until(deadline)
+		}
+		conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(timeout)})
+		if err != nil {
+			return fmt.Errorf("dial RabbitMQ: %w", err)
+		}
+		return conn.Close()
+	}
+}
