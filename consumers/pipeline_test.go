@@ -1,0 +1,126 @@
+package consumers
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/jobs"
+	"github.com/lockstep-dev/lockstep/message"
+)
+
+func TestThreeStepJobCompletesInOrder(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	p.startAll()
+	id := p.submit(`"x"`, appendStep("a"), appendStep("b"), step("uppercase", `{}`))
+	p.assertCompleted(id, `"XAB"`)
+
+	tasks := p.tasks(id)
+	for i := 1; i < len(tasks); i++ {
+		if !tasks[i].StartedAt.After(*tasks[i-1].FinishedAt) {
+			t.Errorf("task %d started before task %d finished", i, i-1)
+		}
+	}
+	p.waitRelayed()
+	p.waitQueueLen(p.cfg.Topology.Output, 1)
+	outputs := p.b.drain(p.cfg.Topology.Output)
+	var out message.Output
+	if err := json.Unmarshal(outputs[0].Body, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.JobID != id || out.Status != "done" || string(out.Output) != `"XAB"` {
+		t.Errorf("output message %+v", out)
+	}
+}
+
+func TestFailingStepFailsJob(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.executor(2))
+	start(t, p.results())
+	id := p.submit(`"x"`, appendStep("a"), step("fail", `{"probability":1}`), appendStep("c"))
+	job := p.waitJob(id, db.JobStatusFailed)
+	if job.Error == nil || !strings.Contains(*job.Error, "demo failure") {
+		t.Errorf("job error %v, want the handler's error", job.Error)
+	}
+	tasks := p.tasks(id)
+	want := []struct {
+		status   db.TaskStatus
+		attempts int32
+	}{{db.TaskStatusDone, 1}, {db.TaskStatusFailed, 2}, {db.TaskStatusPending, 0}}
+	for i, w := range want {
+		if tasks[i].Status != w.status || tasks[i].Attempts != w.attempts {
+			t.Errorf("task %d: %s after %d attempts, want %s after %d", i, tasks[i].Status, tasks[i].Attempts, w.status, w.attempts)
+		}
+	}
+	if got := p.eventCounts(id); got["job.failed"] != 1 || got["job.step_done"] != 1 || got["job.done"] != 0 {
+		t.Errorf("events %v", got)
+	}
+	// The exhausted task message is dead-lettered with the reason.
+	p.waitQueueLen(p.cfg.Topology.DeadQueue, 1)
+	dead := p.b.drain(p.cfg.Topology.DeadQueue)[0]
+	if reason, _ := dead.Headers[message.ReasonHeader].(string); !strings.Contains(reason, "failed after 2 attempts") {
+		t.Errorf("dead letter reason %q", reason)
+	}
+	p.waitRelayed()
+	p.waitQueueLen(p.cfg.Topology.Output, 1)
+	var out message.Output
+	json.Unmarshal(p.b.drain(p.cfg.Topology.Output)[0].Body, &out)
+	if out.JobID != id || out.Status != "failed" {
+		t.Errorf("output message %+v", out)
+	}
+}
+
+func TestStopIsHonouredAtEveryStep(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	ctx := context.Background()
+	start(t, p.relay(RelayOptions{}))
+
+	// Stopped while its first task is queued: the executor refuses it.
+	queued := p.submit(`"x"`, appendStep("a"), appendStep("b"))
+	if _, err := jobs.Stop(ctx, p.cfg.Pool, p.cfg.Topology, queued); err != nil {
+		t.Fatal(err)
+	}
+	// Stopped after its first step ran, before the result is handled: the
+	// result handler ends it quietly.
+	between := p.submit(`"x"`, appendStep("a"), appendStep("b"))
+	start(t, p.executor(3))
+	waitFor(t, "first step done", func() (bool, error) {
+		return p.tasks(between)[0].Status == db.TaskStatusDone && p.tasks(queued)[0].Status == db.TaskStatusStopped, nil
+	})
+	p.waitRelayed()
+	p.waitQueueLen(p.cfg.Topology.Tasks, 0)
+	if _, err := jobs.Stop(ctx, p.cfg.Pool, p.cfg.Topology, between); err != nil {
+		t.Fatal(err)
+	}
+	results := p.results()
+	var handled atomic.Int32
+	results.crashBeforeSettle = func(batch []*inbound) bool { handled.Add(int32(len(batch))); return false }
+	start(t, results)
+	waitFor(t, "the result handled", func() (bool, error) { return handled.Load() >= 1, nil })
+
+	if got := p.tasks(queued); got[0].Status != db.TaskStatusStopped || got[0].Attempts != 0 {
+		t.Errorf("queued job's first task %s after %d attempts, want stopped before any", got[0].Status, got[0].Attempts)
+	}
+	if got := p.tasks(between); got[0].Status != db.TaskStatusDone || got[1].Status != db.TaskStatusStopped {
+		t.Errorf("stopped job's tasks %s, %s; want done, stopped", got[0].Status, got[1].Status)
+	}
+	for _, job := range []db.Job{p.job(queued), p.job(between)} {
+		if job.Status != db.JobStatusStopped || job.StepsDone != 0 {
+			t.Errorf("job %s: %s with %d steps done, want stopped with 0", job.ID, job.Status, job.StepsDone)
+		}
+		if got := p.eventCounts(job.ID); got["job.step_done"] != 0 || got["job.stopped"] != 1 {
+			t.Errorf("job %s events %v", job.ID, got)
+		}
+	}
+	p.waitRelayed()
+	if n := p.b.queueLen(p.cfg.Topology.Output); n != 0 {
+		t.Errorf("%d output messages for stopped jobs", n)
+	}
+}

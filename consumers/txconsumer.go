@@ -1,0 +1,88 @@
+package consumers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/transact"
+)
+
+// txConsumer applies a batch of messages of type M in one transaction,
+// recording each message id in the inbox first: a message already in the
+// inbox was applied by an earlier delivery and is only acked.
+type txConsumer[M any] struct {
+	cfg  Config
+	name string
+	// validate checks a decoded message's fields; an error dead-letters it.
+	validate func(M) error
+	// lockOrder sorts a batch so concurrent batches take row locks in one
+	// order instead of deadlocking.
+	lockOrder func(M) string
+	// apply makes the message's state change in tx. A non-empty reason
+	// dead-letters the message once tx commits.
+	apply func(ctx context.Context, tx pgx.Tx, msg M) (reason string, err error)
+}
+
+func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
+	// Work that started finishes even when shutdown begins.
+	ctx = context.WithoutCancel(ctx)
+	type item struct {
+		in  *inbound
+		msg M
+	}
+	items := make([]item, 0, len(batch))
+	for _, in := range batch {
+		msg, err := c.decode(in.Body)
+		if err != nil {
+			in.deadLetter = err.Error()
+			continue
+		}
+		items = append(items, item{in, msg})
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		if o := strings.Compare(c.lockOrder(a.msg), c.lockOrder(b.msg)); o != 0 {
+			return o
+		}
+		return strings.Compare(a.in.MessageId, b.in.MessageId)
+	})
+	return transact.Run(ctx, c.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+		for _, it := range items {
+			it.in.deadLetter = "" // a retried transaction decides afresh
+			fresh, err := queries.InboxInsert(ctx, tx, db.InboxInsertParams{Consumer: c.name, MessageID: it.in.messageID})
+			if err != nil {
+				return fmt.Errorf("inbox insert %s: %w", it.in.messageID, err)
+			}
+			if fresh == 0 {
+				continue
+			}
+			reason, err := c.apply(ctx, tx, it.msg)
+			if err != nil {
+				return fmt.Errorf("%s message %s: %w", c.name, it.in.messageID, err)
+			}
+			it.in.deadLetter = reason
+		}
+		return nil
+	})
+}
+
+func (c txConsumer[M]) decode(body []byte) (M, error) {
+	var msg M
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return msg, fmt.Errorf("unparsable body: %v", err)
+	}
+	if err := c.validate(msg); err != nil {
+		return msg, fmt.Errorf("invalid message: %v", err)
+	}
+	return msg, nil
+}
+
+// newTxConsumer wires c into the shared delivery loop.
+func newTxConsumer[M any](c txConsumer[M], queue string) *consumer {
+	return &consumer{cfg: c.cfg, name: c.name, queue: queue, maxBatch: c.cfg.MaxBatch, handle: c.handle}
+}

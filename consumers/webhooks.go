@@ -1,0 +1,238 @@
+package consumers
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/message"
+)
+
+// Webhook request headers.
+const (
+	SignatureHeader = "X-Lockstep-Signature"
+	EventIDHeader   = "X-Lockstep-Event-Id"
+)
+
+// WebhookOptions tune webhook delivery; zero fields take the defaults.
+type WebhookOptions struct {
+	// Client makes the requests; nil means one with Timeout.
+	Client  *http.Client
+	Timeout time.Duration
+	// MaxAttempts bounds the attempts per event and subscription.
+	MaxAttempts int
+	// Backoff is the pause after the first failed attempt; it doubles after
+	// each further failure, up to MaxBackoff.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+}
+
+// Webhook defaults.
+const (
+	DefaultWebhookTimeout    = 10 * time.Second
+	DefaultWebhookAttempts   = 5
+	DefaultWebhookBackoff    = 500 * time.Millisecond
+	DefaultWebhookMaxBackoff = 30 * time.Second
+)
+
+// WebhookDeliverer consumes topo.Webhooks (S2). For an event message it
+// loads the event (committed before the message left the outbox, so it
+// exists), and POSTs it to every subscription that has not received it yet,
+// signed with the subscription's secret. Every attempt is logged in
+// webhook_deliveries. Failed attempts are retried in-process with
+// exponential backoff up to MaxAttempts, then given up with a log line; the
+// worker is busy meanwhile, so Workers bounds the parallel retries. The HTTP
+// calls happen outside any transaction. Delivery is at-least-once: a crash
+// after a receiver's 2xx and before its row is written sends it again, so
+// receivers deduplicate by the event id header.
+type WebhookDeliverer struct {
+	*consumer
+}
+
+type webhookDeliverer struct {
+	cfg  Config
+	opts WebhookOptions
+}
+
+// NewWebhookDeliverer validates cfg and returns a deliverer ready to Run.
+func NewWebhookDeliverer(cfg Config, opts WebhookOptions) (*WebhookDeliverer, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultWebhookTimeout
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: opts.Timeout}
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultWebhookAttempts
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultWebhookBackoff
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultWebhookMaxBackoff
+	}
+	w := &webhookDeliverer{cfg: cfg, opts: opts}
+	// One message at a time per worker: a slow receiver must not hold back
+	// other events behind it in a batch.
+	return &WebhookDeliverer{&consumer{cfg: cfg, name: "webhooks", queue: cfg.Topology.Webhooks, maxBatch: 1, handle: w.handle}}, nil
+}
+
+// Sign returns the signature header value for body: "sha256=" and the hex
+// HMAC-SHA256 of body keyed with secret.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// webhookBody is what a subscriber receives.
+type webhookBody struct {
+	ID        uuid.UUID       `json:"id"`
+	JobID     uuid.UUID       `json:"job_id"`
+	Type      string          `json:"type"`
+	Payload   json.RawMessage `json:"payload"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+func (w *webhookDeliverer) handle(ctx context.Context, batch []*inbound) error {
+	for _, in := range batch {
+		reason, err := w.deliver(ctx, in.Body)
+		if err != nil {
+			return err
+		}
+		in.deadLetter = reason
+	}
+	return nil
+}
+
+// deliver sends one event to its subscribers; a non-empty reason
+// dead-letters the message.
+func (w *webhookDeliverer) deliver(ctx context.Context, raw []byte) (string, error) {
+	var msg message.Event
+	if err := json.Unmarshal(raw, &msg); err != nil {
+		return fmt.Sprintf("unparsable body: %v", err), nil
+	}
+	if msg.EventID == uuid.Nil {
+		return "invalid message: event_id missing", nil
+	}
+	event, err := queries.EventGet(ctx, w.cfg.Pool, msg.EventID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Sprintf("unknown event %s", msg.EventID), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load event %s: %w", msg.EventID, err)
+	}
+	subs, err := queries.WebhookSubscriptionsForEvent(ctx, w.cfg.Pool, event.Type)
+	if err != nil {
+		return "", fmt.Errorf("list subscriptions for %s: %w", event.Type, err)
+	}
+	body, err := json.Marshal(webhookBody{ID: event.ID, JobID: event.JobID, Type: event.Type, Payload: event.Payload, CreatedAt: event.CreatedAt})
+	if err != nil {
+		return "", fmt.Errorf("encode event %s: %w", event.ID, err)
+	}
+	for _, sub := range subs {
+		if err := w.deliverTo(ctx, sub, event, body); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// deliverTo sends body to one subscription until it succeeds or attempts
+// run out. It returns an error only for database failures and shutdown.
+func (w *webhookDeliverer) deliverTo(ctx context.Context, sub db.WebhookSubscription, event db.Event, body []byte) error {
+	delivered, err := queries.WebhookDelivered(ctx, w.cfg.Pool, db.WebhookDeliveredParams{SubscriptionID: sub.ID, EventID: event.ID})
+	if err != nil {
+		return fmt.Errorf("check delivery of %s to %s: %w", event.ID, sub.Url, err)
+	}
+	if delivered {
+		return nil
+	}
+	backoff := w.opts.Backoff
+	for attempt := 1; ; attempt++ {
+		status, postErr := w.post(ctx, sub, event.ID, body)
+		if ctx.Err() != nil {
+			return ctx.Err() // not an attempt: shutdown; the message is redelivered
+		}
+		if err := w.record(ctx, sub, event, status, postErr); err != nil {
+			return err
+		}
+		if postErr == nil {
+			return nil
+		}
+		if attempt >= w.opts.MaxAttempts {
+			w.cfg.Logger.Error("webhook delivery gave up", "event_id", event.ID, "type", event.Type,
+				"url", sub.Url, "attempts", attempt, "err", postErr)
+			return nil
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		backoff = min(2*backoff, w.opts.MaxBackoff)
+	}
+}
+
+// post makes one attempt; a non-2xx status is an error.
+func (w *webhookDeliverer) post(ctx context.Context, sub db.WebhookSubscription, eventID uuid.UUID, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Url, bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(sub.Secret, body))
+	req.Header.Set(EventIDHeader, eventID.String())
+	resp, err := w.opts.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+// record logs one attempt. A unique violation means a concurrent delivery
+// of a duplicate message recorded the same attempt or success first; the
+// row it wrote stands.
+func (w *webhookDeliverer) record(ctx context.Context, sub db.WebhookSubscription, event db.Event, status int, postErr error) error {
+	params := db.WebhookDeliveryRecordParams{SubscriptionID: sub.ID, EventID: event.ID, Succeeded: postErr == nil}
+	if status != 0 {
+		code := int32(status)
+		params.StatusCode = &code
+	}
+	if postErr != nil {
+		text := postErr.Error()
+		params.Error = &text
+	}
+	_, err := queries.WebhookDeliveryRecord(ctx, w.cfg.Pool, params)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		w.cfg.Logger.Info("webhook attempt raced a duplicate delivery", "event_id", event.ID, "url", sub.Url)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record delivery of %s to %s: %w", event.ID, sub.Url, err)
+	}
+	return nil
+}
