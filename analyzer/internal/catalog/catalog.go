@@ -52,6 +52,8 @@ type QueryFact struct {
 	Result []string
 	// Many is set when the first result is a slice of rows.
 	Many bool
+	// Pkg is the path of the package that defines the query.
+	Pkg string
 }
 
 func (*QueryFact) AFact() {}
@@ -73,6 +75,33 @@ type Catalog struct {
 	// Relevant is false when the package runs no SQL and imports nothing
 	// that does; analyzers can return at once.
 	Relevant bool
+
+	all []analysis.ObjectFact // query facts of this package and its dependencies
+}
+
+// AtomicUpdate returns the name of a query of the same sqlc package as the
+// call's query that updates column of table in SQL (SET col = col + $n), or
+// "".
+func (c *Catalog) AtomicUpdate(call *Call, table, column string) string {
+	if call.pkg == "" {
+		return ""
+	}
+	if c.all == nil {
+		c.all = c.pass.AllObjectFacts()
+	}
+	best := ""
+	for _, of := range c.all {
+		f, ok := of.Fact.(*QueryFact)
+		if !ok || f.Stmt.Kind != Update || f.Stmt.Table != table || !f.Stmt.Atomic || f.Query != of.Object.Name() || f.Pkg != call.pkg {
+			continue
+		}
+		for _, col := range f.Stmt.Computed {
+			if col == column && (best == "" || of.Object.Name() < best) {
+				best = of.Object.Name()
+			}
+		}
+	}
+	return best
 }
 
 // Call is a call that runs a classified statement.
@@ -90,6 +119,7 @@ type Call struct {
 	Literal bool
 
 	common *ssa.CallCommon
+	pkg    string      // package defining the query, for sqlc queries
 	args   []ssa.Value // the call's arguments, receiver excluded
 	refs   []ArgRef
 	result []string
@@ -180,7 +210,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		args = common.Args
 	}
 	if f := c.fact(fn); f != nil {
-		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, common: common, args: args, refs: f.Args, result: f.Result}
+		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
 		switch {
 		case f.Exec >= 0 && f.Exec < len(args):
 			call.Exec = Underlying(args[f.Exec])
@@ -498,7 +528,7 @@ func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
 		return nil
 	}
 	stmt := Classify(sql)
-	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2}
+	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2, Pkg: c.pass.Pkg.Path()}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
 	f.Exec = c.execOf(run, ps, recv)
@@ -655,7 +685,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	innerFn := typeutil.Callee(info, inner).(*types.Func)
 	innerSig := innerFn.Type().(*types.Signature)
 	sig := obj.Type().(*types.Signature)
-	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: -2, Many: innerFact.Many}
+	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: -2, Many: innerFact.Many, Pkg: innerFact.Pkg}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
 	// The inner call's arguments, receiver excluded, as the inner fact

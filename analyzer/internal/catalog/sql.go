@@ -96,6 +96,8 @@ type Statement struct {
 	// Atomic is set when some SET computes a column from its own current
 	// value (SET n = n + $1), or an upsert's DO UPDATE does.
 	Atomic bool
+	// Computed are the columns set from their own current value.
+	Computed []string
 	// CAS is set when the WHERE clause of an UPDATE compares a non-identity
 	// column (not id or *_id) to a parameter or a constant.
 	CAS bool
@@ -396,6 +398,7 @@ func (c *classifier) insert(s *pg.InsertStmt) {
 					// SET key = EXCLUDED.key: a no-op write to lock and return the row.
 				case refersTo(val, col, target):
 					c.st.Atomic = true
+					c.st.Computed = append(c.st.Computed, col)
 					c.assign(val, col, Delta)
 				default:
 					c.assign(val, col, Overwrite)
@@ -459,6 +462,7 @@ func (c *classifier) update(s *pg.UpdateStmt) {
 		val := unwrap(rt.GetVal())
 		if refersTo(val, col, target) && val.GetCoalesceExpr() == nil {
 			c.st.Atomic = true
+			c.st.Computed = append(c.st.Computed, col)
 			c.assign(val, col, Delta)
 			continue
 		}

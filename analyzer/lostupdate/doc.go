@@ -1,0 +1,36 @@
+// Package lostupdate defines an Analyzer that reports values read without a
+// lock and written back to the same row.
+//
+// # Analyzer lostupdate
+//
+// lostupdate: report values read without a lock and written back
+//
+// Two transactions that read a row, compute a new value in Go and write it
+// back interleave as read A, read B, write A, write B: B's write is based on
+// the value before A's, and A's change is lost. The check follows values
+// from a plain read (a sqlc query, a wrapper of one, or literal SQL) through
+// row struct fields, params structs, local variables, arithmetic and helper
+// functions into the SET list of an UPDATE, the DO UPDATE SET ... EXCLUDED
+// list of an upsert, or the fields of a full-row save of the same table.
+//
+// WRONG (sqlc's own transaction how-to):
+//
+//	r, err := qtx.GetRecord(ctx, id)
+//	...
+//	err = qtx.UpdateRecord(ctx, db.UpdateRecordParams{ID: r.ID, Counter: r.Counter + 1})
+//
+// RIGHT: let the database compute the value
+//
+//	-- name: IncrementRecord :exec
+//	UPDATE records SET counter = counter + 1 WHERE id = $1;
+//
+// or read the row FOR UPDATE (FOR NO KEY UPDATE) in the writing transaction,
+// run the transaction at REPEATABLE READ or SERIALIZABLE and retry it, or
+// make the write a compare-and-set on a version read with the value
+// (UPDATE ... WHERE id = $1 AND version = $2). A lock taken through the
+// pool, or in another or already committed transaction, protects nothing,
+// and neither does a lock taken after the value was read.
+//
+// A finding is silenced with //txvet:ignore lostupdate <reason> on its line
+// or the line above.
+package lostupdate

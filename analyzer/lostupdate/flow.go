@@ -1,0 +1,360 @@
+package lostupdate
+
+import (
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+)
+
+// flowFact summarises a function for callers: which parameters each result
+// derives from, so a value read by the caller and passed through a helper
+// (next := bump(r.Counter)) is still seen as read.
+type flowFact struct {
+	From [][]int // From[i]: parameters result i derives from
+}
+
+func (*flowFact) AFact()         {}
+func (*flowFact) String() string { return "flow" }
+
+// source is where a value comes from: a column of a read's result, or a
+// leaf (parameter, constant, opaque call) used to tell rows apart.
+type source struct {
+	read   ssa.CallInstruction // the read, when the value is read
+	column string              // result field or SQL column name; "" for a scalar result
+	leaf   any                 // otherwise: an ssa.Value, or a constant's text
+}
+
+// tracer follows SSA values backwards to their sources.
+type tracer struct {
+	pass    *analysis.Pass
+	cat     *catalog.Catalog
+	calls   map[ssa.CallInstruction]*catalog.Call
+	summary map[*ssa.Function]*flowFact
+	busy    map[*ssa.Function]bool
+}
+
+func newTracer(pass *analysis.Pass, cat *catalog.Catalog) *tracer {
+	return &tracer{
+		pass:    pass,
+		cat:     cat,
+		calls:   make(map[ssa.CallInstruction]*catalog.Call),
+		summary: make(map[*ssa.Function]*flowFact),
+		busy:    make(map[*ssa.Function]bool),
+	}
+}
+
+// call returns the catalog's view of a call, memoised.
+func (t *tracer) call(ci ssa.CallInstruction) *catalog.Call {
+	if c, ok := t.calls[ci]; ok {
+		return c
+	}
+	c := t.cat.Of(ci.Common())
+	t.calls[ci] = c
+	return c
+}
+
+// isRead reports whether ci runs a read whose results the code can use.
+func (t *tracer) isRead(ci ssa.CallInstruction) bool {
+	c := t.call(ci)
+	return c != nil && c.Stmt.Kind == catalog.Read
+}
+
+type visitKey struct {
+	v     ssa.Value
+	field string
+}
+
+// sources returns the sources of v; field selects a field of a struct value
+// ("" for the value itself).
+func (t *tracer) sources(v ssa.Value, field string) []source {
+	var out []source
+	seen := make(map[visitKey]bool)
+	t.trace(v, field, seen, &out, 0)
+	return out
+}
+
+func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *[]source, depth int) {
+	if v == nil || depth > 64 {
+		return
+	}
+	k := visitKey{v, field}
+	if seen[k] {
+		return
+	}
+	seen[k] = true
+	next := func(v ssa.Value, field string) { t.trace(v, field, seen, out, depth+1) }
+	switch v := v.(type) {
+	case *ssa.Const:
+		if v.Value != nil {
+			*out = append(*out, source{leaf: v.Value.ExactString()})
+		}
+	case *ssa.Parameter, *ssa.FreeVar, *ssa.Global:
+		*out = append(*out, source{leaf: v})
+	case *ssa.BinOp:
+		next(v.X, "")
+		next(v.Y, "")
+	case *ssa.UnOp:
+		if v.Op.String() == "*" {
+			t.load(v.X, field, next, out)
+			return
+		}
+		next(v.X, "")
+	case *ssa.Convert:
+		next(v.X, "")
+	case *ssa.ChangeType:
+		next(v.X, field)
+	case *ssa.MakeInterface:
+		next(v.X, field)
+	case *ssa.ChangeInterface:
+		next(v.X, field)
+	case *ssa.TypeAssert:
+		next(v.X, field)
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			next(e, field)
+		}
+	case *ssa.Field:
+		if field == "" {
+			next(v.X, fieldName(v.X.Type(), v.Field))
+		}
+	case *ssa.Index:
+		next(v.X, field)
+	case *ssa.Extract:
+		if ci, ok := v.Tuple.(*ssa.Call); ok {
+			t.callResult(ci, v.Index, field, next, out)
+		}
+	case *ssa.Call:
+		t.callResult(v, 0, field, next, out)
+	default:
+		*out = append(*out, source{leaf: v})
+	}
+}
+
+// callResult traces result i of a call: a read is a source; a helper is
+// followed through its summary.
+func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Value, string), out *[]source) {
+	if t.isRead(ci) {
+		if i == 0 {
+			*out = append(*out, source{read: ci, column: field})
+		}
+		return
+	}
+	common := ci.Common()
+	if sum := t.summaryOf(common); sum != nil && i < len(sum.From) {
+		args := common.Args
+		for _, p := range sum.From[i] {
+			if p < len(args) {
+				next(args[p], "")
+			}
+		}
+		return
+	}
+	*out = append(*out, source{leaf: ci})
+}
+
+// load traces *addr: what was stored there, or scanned into it.
+func (t *tracer) load(addr ssa.Value, field string, next func(ssa.Value, string), out *[]source) {
+	switch a := addr.(type) {
+	case *ssa.FieldAddr:
+		name := fieldName(a.X.Type(), a.Field)
+		if field != "" {
+			return // nested structs: not followed
+		}
+		t.stores(a, next, out)
+		// Stores to sibling FieldAddrs of the same base, and to the base.
+		for _, ref := range *a.X.Referrers() {
+			switch r := ref.(type) {
+			case *ssa.FieldAddr:
+				if r != a && r.Field == a.Field {
+					t.stores(r, next, out)
+				}
+			case *ssa.Store:
+				if r.Addr == a.X {
+					next(r.Val, name)
+				}
+			}
+		}
+		if _, ok := a.X.(*ssa.Alloc); !ok {
+			next(a.X, name)
+		}
+	case *ssa.Alloc:
+		if field != "" {
+			for _, ref := range *a.Referrers() {
+				if fa, ok := ref.(*ssa.FieldAddr); ok && fieldName(a.Type(), fa.Field) == field {
+					t.stores(fa, next, out)
+				}
+			}
+		}
+		for _, ref := range *a.Referrers() {
+			if st, ok := ref.(*ssa.Store); ok && st.Addr == a {
+				next(st.Val, field)
+			}
+		}
+		t.scanned(a, out)
+	case *ssa.IndexAddr:
+		next(a.X, field)
+	case *ssa.FreeVar, *ssa.Global, *ssa.Parameter:
+		*out = append(*out, source{leaf: a})
+	default:
+		*out = append(*out, source{leaf: addr})
+	}
+}
+
+// stores traces the values stored at addr, and a Scan into it.
+func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *[]source) {
+	for _, ref := range *addr.Referrers() {
+		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr {
+			next(st.Val, "")
+		}
+	}
+	t.scanned(addr, out)
+}
+
+// scanned finds a Scan(..., addr, ...) on the result of a read and records
+// the read and the column scanned into addr.
+func (t *tracer) scanned(addr ssa.Value, out *[]source) {
+	for _, ref := range *addr.Referrers() {
+		var val ssa.Value = addr
+		if mi, ok := ref.(*ssa.MakeInterface); ok {
+			val = mi
+			if len(*mi.Referrers()) == 0 {
+				continue
+			}
+			ref = (*mi.Referrers())[0]
+		}
+		st, ok := ref.(*ssa.Store)
+		if !ok || st.Val != val {
+			continue
+		}
+		ia, ok := st.Addr.(*ssa.IndexAddr)
+		if !ok {
+			continue
+		}
+		k, ok := ia.Index.(*ssa.Const)
+		if !ok {
+			continue
+		}
+		for _, sref := range *ia.X.Referrers() {
+			sl, ok := sref.(*ssa.Slice)
+			if !ok {
+				continue
+			}
+			for _, cref := range *sl.Referrers() {
+				ci, ok := cref.(ssa.CallInstruction)
+				if !ok {
+					continue
+				}
+				common := ci.Common()
+				name := ""
+				var recv ssa.Value
+				if common.IsInvoke() {
+					name, recv = common.Method.Name(), common.Value
+				} else if f := common.StaticCallee(); f != nil && len(common.Args) > 0 {
+					name, recv = f.Name(), common.Args[0]
+				}
+				if name != "Scan" {
+					continue
+				}
+				if ex, ok := recv.(*ssa.Extract); ok {
+					recv = ex.Tuple
+				}
+				rc, ok := recv.(*ssa.Call)
+				if !ok || !t.isRead(rc) {
+					continue
+				}
+				col := ""
+				cols := t.call(rc).Stmt.Columns
+				if i := int(k.Int64()); i < len(cols) {
+					col = cols[i]
+				}
+				*out = append(*out, source{read: rc, column: col})
+			}
+		}
+	}
+}
+
+// summaryOf returns the flow summary of a called function: computed for
+// functions of this package, imported as a fact otherwise.
+func (t *tracer) summaryOf(common *ssa.CallCommon) *flowFact {
+	fn := common.StaticCallee()
+	if fn == nil {
+		return nil
+	}
+	if fn.Pkg != nil && fn.Pkg.Pkg == t.pass.Pkg && fn.Blocks != nil {
+		return t.summarize(fn)
+	}
+	obj, ok := fn.Object().(*types.Func)
+	if !ok {
+		return nil
+	}
+	f := new(flowFact)
+	if t.pass.ImportObjectFact(obj, f) {
+		return f
+	}
+	return nil
+}
+
+// summarize computes which parameters each result of fn derives from.
+func (t *tracer) summarize(fn *ssa.Function) *flowFact {
+	if s, ok := t.summary[fn]; ok {
+		return s
+	}
+	if t.busy[fn] {
+		return nil
+	}
+	t.busy[fn] = true
+	defer delete(t.busy, fn)
+	n := fn.Signature.Results().Len()
+	sum := &flowFact{From: make([][]int, n)}
+	params := make(map[ssa.Value]int)
+	for i, p := range fn.Params {
+		params[p] = i
+	}
+	any := false
+	for _, b := range fn.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for i, r := range ret.Results {
+			for _, s := range t.sources(r, "") {
+				v, ok := s.leaf.(ssa.Value)
+				if !ok {
+					continue
+				}
+				if p, ok := params[v]; ok && !contains(sum.From[i], p) {
+					sum.From[i] = append(sum.From[i], p)
+					any = true
+				}
+			}
+		}
+	}
+	if !any {
+		sum = nil
+	}
+	t.summary[fn] = sum
+	return sum
+}
+
+func contains(list []int, x int) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldName returns the name of field i of the struct type t (or *t).
+func fieldName(t types.Type, i int) string {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if s, ok := t.Underlying().(*types.Struct); ok && i < s.NumFields() {
+		return s.Field(i).Name()
+	}
+	return ""
+}

@@ -1,0 +1,374 @@
+package lostupdate
+
+import (
+	"fmt"
+	"go/types"
+	"strings"
+	"unicode"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
+)
+
+const doc = `report values read without a lock and written back
+
+The lostupdate analyzer finds a value from a plain (non-locking) read that
+flows into the new values of a write of the same row: an UPDATE's SET list,
+an upsert's DO UPDATE SET col = EXCLUDED.col, or a full-row save. Between
+the read and the write another transaction can change the row, and the
+write silently undoes that change. Counters computed in Go (r.Counter + 1)
+are the classic case.
+
+It is not reported when the row was read FOR UPDATE or FOR NO KEY UPDATE
+in the writing transaction before the value was read, when that
+transaction is REPEATABLE READ or SERIALIZABLE, when the write is a
+compare-and-set on a value from the same read (WHERE version = $old), when
+only identity (ids) flows, or when the SQL computes the value itself
+(SET n = n + $1).`
+
+// URL is the README section of the check.
+const URL = "https://github.com/lockstep-dev/lockstep#lostupdate"
+
+// Analyzer reports lost updates.
+var Analyzer = &analysis.Analyzer{
+	Name:      "lostupdate",
+	Doc:       doc,
+	URL:       URL,
+	Requires:  []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
+	FactTypes: []analysis.Fact{new(flowFact)},
+	Run:       run,
+}
+
+type checker struct {
+	pass *analysis.Pass
+	cat  *catalog.Catalog
+	txr  *txn.Result
+	t    *tracer
+	rep  *ignore.Reporter
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	cat := pass.ResultOf[catalog.Analyzer].(*catalog.Catalog)
+	if !cat.Relevant {
+		return nil, nil
+	}
+	txr := pass.ResultOf[txn.Analyzer].(*txn.Result)
+	c := &checker{
+		pass: pass,
+		cat:  cat,
+		txr:  txr,
+		t:    newTracer(pass, cat),
+		rep:  ignore.New(pass),
+	}
+	defer c.rep.Finish()
+	// The SSA form is txn's, so transaction handles compare equal.
+	for _, fn := range txr.SrcFuncs {
+		c.check(fn)
+	}
+	for _, fn := range txr.SrcFuncs {
+		if obj, ok := fn.Object().(*types.Func); ok {
+			if sum := c.t.summarize(fn); sum != nil {
+				pass.ExportObjectFact(obj, sum)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// stmtCall is a call that runs a classified statement.
+type stmtCall struct {
+	instr ssa.CallInstruction
+	*catalog.Call
+}
+
+func (c *checker) calls(fn *ssa.Function) []stmtCall {
+	var out []stmtCall
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if ci, ok := instr.(ssa.CallInstruction); ok {
+				if call := c.t.call(ci); call != nil {
+					out = append(out, stmtCall{ci, call})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// stale is what one read contributes to one write.
+type stale struct {
+	read    stmtCall
+	fields  []string // fields or columns of the read written back
+	columns []string // columns of the write they end up in
+}
+
+func (c *checker) check(fn *ssa.Function) {
+	calls := c.calls(fn)
+	for _, w := range calls {
+		st := w.Stmt
+		if st.Kind != catalog.Update && !(st.Kind == catalog.Insert && st.Conflict == catalog.DoUpdate) {
+			continue
+		}
+		var order []ssa.CallInstruction
+		byRead := make(map[ssa.CallInstruction]*stale)
+		for _, u := range st.Uses {
+			if u.Role != catalog.Overwrite {
+				continue
+			}
+			v, field := w.Arg(u.Param)
+			for _, s := range c.t.sources(v, field) {
+				if s.read == nil {
+					continue
+				}
+				r := stmtCall{s.read, c.t.call(s.read)}
+				if !r.Stmt.Touches(st.Table) {
+					continue
+				}
+				name := s.column
+				if name == "" && len(r.Stmt.Columns) == 1 && r.Stmt.Columns[0] != "*" {
+					name = r.Stmt.Columns[0]
+				}
+				if name != "" && isIdentity(name, r.Stmt) {
+					continue
+				}
+				e := byRead[s.read]
+				if e == nil {
+					e = &stale{read: r}
+					byRead[s.read] = e
+					order = append(order, s.read)
+				}
+				if name == "" {
+					name = "value"
+				}
+				e.fields = appendNew(e.fields, name)
+				e.columns = appendNew(e.columns, u.Column)
+			}
+		}
+		for _, ri := range order {
+			e := byRead[ri]
+			if c.protected(fn, calls, e.read, w) || !c.sameRow(e.read, w) {
+				continue
+			}
+			c.report(calls, e, w)
+		}
+	}
+}
+
+// txOf returns the transaction a call runs in, or nil.
+func (c *checker) txOf(s stmtCall) *txn.Tx {
+	if tx := c.txr.Of(s.Exec); tx != nil {
+		return tx.Root()
+	}
+	if tx := c.txr.OfCall(s.instr.Common()); tx != nil {
+		return tx.Root()
+	}
+	return nil
+}
+
+// sameHandle reports whether two calls use the same database handle that
+// is not known to be a pool: a DBTX parameter the caller may bind to a
+// transaction. Locks through it are given the benefit of the doubt.
+func sameHandle(a, b stmtCall) bool {
+	if a.Exec == nil || a.Exec != b.Exec {
+		return false
+	}
+	switch strings.TrimPrefix(types.TypeString(a.Exec.Type(), nil), "*") {
+	case "github.com/jackc/pgx/v5/pgxpool.Pool", "database/sql.DB", "github.com/jackc/pgx/v5.Conn", "database/sql.Conn":
+		return false
+	}
+	return true
+}
+
+// protected reports whether the write w cannot lose an update made after
+// the read r.
+func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) bool {
+	txW, txR := c.txOf(w), c.txOf(r)
+	sameTx := (txW != nil && txW == txR) || (txW == nil && txR == nil && sameHandle(r, w))
+	if sameTx {
+		if txW != nil && txW.Isolation.PreventsLostUpdate() {
+			return true
+		}
+		if r.Stmt.Locks() {
+			return true
+		}
+		if l := c.lockBefore(calls, r, w, txW); l != nil {
+			return true
+		}
+	}
+	// Compare-and-set on a value from the same read.
+	for _, u := range w.Stmt.Uses {
+		if u.Role != catalog.Predicate || u.Column == "" || isIdentity(u.Column, r.Stmt) {
+			continue
+		}
+		v, field := w.Arg(u.Param)
+		for _, s := range c.t.sources(v, field) {
+			if s.read == r.instr {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lockBefore returns a locking read of w's table, in w's transaction, that
+// runs before r on every path, or nil.
+func (c *checker) lockBefore(calls []stmtCall, r, w stmtCall, tx *txn.Tx) *stmtCall {
+	for i, l := range calls {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !before(l.instr, r.instr) {
+			continue
+		}
+		if tl := c.txOf(l); (tx != nil && tl == tx) || (tx == nil && tl == nil && sameHandle(l, w)) {
+			return &calls[i]
+		}
+	}
+	return nil
+}
+
+// lockAfter returns a locking read of w's table in w's transaction that
+// runs after r and before w: the lock came too late for r's value.
+func (c *checker) lockAfter(calls []stmtCall, r, w stmtCall) *stmtCall {
+	tx := c.txOf(w)
+	for i, l := range calls {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !before(r.instr, l.instr) || !before(l.instr, w.instr) {
+			continue
+		}
+		if tl := c.txOf(l); tx != nil && tl == tx {
+			return &calls[i]
+		}
+	}
+	return nil
+}
+
+// before reports whether a runs before b on every path to b.
+func before(a, b ssa.Instruction) bool {
+	if a.Parent() != b.Parent() || a == b {
+		return false
+	}
+	if a.Block() == b.Block() {
+		for _, instr := range a.Block().Instrs {
+			if instr == a {
+				return true
+			}
+			if instr == b {
+				return false
+			}
+		}
+	}
+	return a.Block().Dominates(b.Block())
+}
+
+// sameRow reports whether w evidently writes a row r read: a predicate (or
+// key value) of w comes from r's result or from the same value r looked the
+// row up with.
+func (c *checker) sameRow(r, w stmtCall) bool {
+	keys := make(map[any]bool)
+	for _, u := range r.Stmt.Uses {
+		if u.Role != catalog.Predicate {
+			continue
+		}
+		v, field := r.Arg(u.Param)
+		for _, s := range c.t.sources(v, field) {
+			if s.leaf != nil {
+				keys[s.leaf] = true
+			}
+		}
+	}
+	for _, u := range w.Stmt.Uses {
+		if u.Role != catalog.Predicate && u.Role != catalog.Value {
+			continue
+		}
+		v, field := w.Arg(u.Param)
+		for _, s := range c.t.sources(v, field) {
+			if s.read == r.instr || (s.leaf != nil && keys[s.leaf]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
+	r := e.read
+	fset := c.pass.Fset
+	rline := fset.Position(r.instr.Pos()).Line
+	verb := "is"
+	if len(e.fields) > 1 {
+		verb = "are"
+	}
+	var hint string
+	txW, txR := c.txOf(w), c.txOf(r)
+	switch l := c.lockAfter(calls, r, w); {
+	case l != nil:
+		hint = fmt.Sprintf("it was read before %s locked the row at line %d: read it after the lock", l.Name, fset.Position(l.instr.Pos()).Line)
+	case r.Stmt.Locks() && txR == nil:
+		hint = fmt.Sprintf("%s %s outside a transaction locks nothing: read and write in one transaction", r.Name, r.Stmt.Lock)
+	case r.Stmt.Locks():
+		hint = fmt.Sprintf("the %s lock is held by another transaction than the write's: read and write in one transaction", r.Stmt.Lock)
+	case txW != nil && txW == txR:
+		hint = "read it FOR UPDATE in this transaction, or let SQL compute it"
+	case txW == nil && txR == nil:
+		hint = "read it FOR UPDATE and write it in one transaction, or let SQL compute it"
+	default:
+		hint = "read it FOR UPDATE in the writing transaction, or let SQL compute it"
+	}
+	for _, col := range e.columns {
+		if q := c.cat.AtomicUpdate(w.Call, w.Stmt.Table, col); q != "" && q != w.Name {
+			hint += fmt.Sprintf("; %s computes %s in SQL", q, col)
+			break
+		}
+	}
+	msg := fmt.Sprintf("%s read by %s at line %d %s written back by %s (lost update: %s)",
+		strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name, hint)
+	c.rep.Report(analysis.Diagnostic{
+		Pos:      w.instr.Pos(),
+		Category: "lostupdate",
+		Message:  msg,
+		URL:      URL,
+		Related: []analysis.RelatedInformation{{
+			Pos:     r.instr.Pos(),
+			Message: fmt.Sprintf("%s read here by %s", strings.Join(e.fields, ", "), r.Name),
+		}},
+	})
+}
+
+// isIdentity reports whether a read's field or column identifies the row
+// (id, *_id, or a column the read looked the row up by) rather than being
+// state another transaction may change.
+func isIdentity(name string, read *catalog.Statement) bool {
+	col := snake(name)
+	if catalog.IsIdentity(col) {
+		return true
+	}
+	for _, k := range read.Keys {
+		if snake(k) == col {
+			return true
+		}
+	}
+	return false
+}
+
+// snake turns a Go field name (JobID, UpdatedAt) into its column name.
+func snake(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
