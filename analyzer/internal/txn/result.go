@@ -232,14 +232,7 @@ func (r *Result) scan(fn *ssa.Function) {
 			}
 			return
 		}
-		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: fn, begin: call}
-		if v := call.Value(); v != nil {
-			for _, ref := range *v.Referrers() {
-				if ex, ok := ref.(*ssa.Extract); ok && ex.Index == 1 && isErrorType(ex.Type()) {
-					tx.errVal = ex
-				}
-			}
-		}
+		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: fn, begin: call, errVal: ErrorResult(call)}
 		if k.savepointOf != nil {
 			tx.Parent = r.Of(k.savepointOf)
 			if tx.Parent != nil && k.isolation == IsolationDefault {
@@ -615,9 +608,15 @@ func (r *Result) reaches(tx *Tx, instr ssa.Instruction) bool {
 }
 
 // successors returns b's successors, leaving out the branch taken when the
-// transaction's begin call failed (if err != nil / if err == nil).
+// transaction's begin call failed.
 func (r *Result) successors(tx *Tx, b *ssa.BasicBlock) []*ssa.BasicBlock {
-	if tx.errVal == nil || len(b.Succs) != 2 || len(b.Instrs) == 0 {
+	return OnSuccess(b, tx.errVal)
+}
+
+// OnSuccess returns b's successors, leaving out the branch taken when err
+// is not nil (if b ends in "if err != nil" or "if err == nil").
+func OnSuccess(b *ssa.BasicBlock, err ssa.Value) []*ssa.BasicBlock {
+	if err == nil || len(b.Succs) != 2 || len(b.Instrs) == 0 {
 		return b.Succs
 	}
 	ifInstr, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
@@ -628,15 +627,36 @@ func (r *Result) successors(tx *Tx, b *ssa.BasicBlock) []*ssa.BasicBlock {
 	if !ok || (cond.Op != token.NEQ && cond.Op != token.EQL) {
 		return b.Succs
 	}
-	isErr := func(v ssa.Value) bool { return v == tx.errVal }
 	isNil := func(v ssa.Value) bool { c, ok := v.(*ssa.Const); return ok && c.IsNil() }
-	if !((isErr(cond.X) && isNil(cond.Y)) || (isErr(cond.Y) && isNil(cond.X))) {
+	if !((cond.X == err && isNil(cond.Y)) || (cond.Y == err && isNil(cond.X))) {
 		return b.Succs
 	}
 	if cond.Op == token.NEQ {
 		return b.Succs[1:] // the true branch is the failure
 	}
 	return b.Succs[:1]
+}
+
+// ErrorResult returns the error a call returns (its only result, or the last
+// of a tuple), or nil.
+func ErrorResult(call ssa.CallInstruction) ssa.Value {
+	v := call.Value()
+	if v == nil {
+		return nil
+	}
+	if isErrorType(v.Type()) {
+		return v
+	}
+	tuple, ok := v.Type().(*types.Tuple)
+	if !ok || tuple.Len() == 0 || !isErrorType(tuple.At(tuple.Len()-1).Type()) {
+		return nil
+	}
+	for _, ref := range *v.Referrers() {
+		if ex, ok := ref.(*ssa.Extract); ok && ex.Index == tuple.Len()-1 {
+			return ex
+		}
+	}
+	return nil
 }
 
 // deriveFact summarises what fn does with transactions for its callers.

@@ -27,6 +27,9 @@
 //	r.Open(instr)        every outermost transaction that may be open at instr
 //	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, else IsolationUnknown
 //
+//	txn.BuildSSA(pass)   SSA for a package txn skipped (Relevant is false)
+//	txn.OnSuccess(b, err) b's successors minus the branch taken when err != nil
+//	txn.ErrorResult(call) the error a call returns, or nil
 //	r.Relevant           false when the package cannot touch a database (nothing else is set)
 //	r.SrcFuncs           the package's SSA functions, anonymous ones included, in source order
 //
@@ -179,7 +182,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return &Result{}, nil
 	}
 	pass.ExportPackageFact(new(usesDB))
-	funcs := buildSSA(pass)
+	funcs := BuildSSA(pass)
 	local := make(map[*types.Func]*BeginFact)
 	var r *Result
 	// Facts of this package's own wrappers feed each other: iterate until
@@ -242,11 +245,15 @@ func usesDatabase(pass *analysis.Pass) bool {
 	return false
 }
 
-// buildSSA builds the package's SSA form, as buildssa does, and returns its
-// source functions, anonymous ones included, in source order.
-func buildSSA(pass *analysis.Pass) []*ssa.Function {
+// BuildSSA builds the package's SSA form, as buildssa does, and returns its
+// source functions, anonymous ones included, in source order. Analyzers
+// that need SSA for a package where Result.Relevant is false call it
+// themselves; the pass should require ctrlflow (for calls that never return).
+func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 	prog := ssa.NewProgram(pass.Fset, 0)
-	prog.SetNoReturn(pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs).NoReturn)
+	if cfgs, ok := pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs); ok {
+		prog.SetNoReturn(cfgs.NoReturn)
+	}
 	for _, p := range pass.Pkg.Imports() {
 		prog.CreatePackage(p, nil, nil, true)
 	}

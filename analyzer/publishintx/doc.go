@@ -1,0 +1,46 @@
+// Package publishintx defines an Analyzer that reports messages published to
+// a broker while a database transaction is open, or before a database write
+// the message's consumer depends on.
+//
+// # Analyzer publishintx
+//
+// publishintx: report publishes inside an open transaction or before a write
+//
+// A consumer can receive a message the moment it is published. Published
+// between Begin and Commit, the message may be handled before the commit
+// makes the rows it refers to visible (the consumer reads "no rows"), or
+// even when the transaction rolls back (the message announces something that
+// never happened). Published before a write in the same function, the
+// consumer may act and write first, and the later write then overwrites the
+// consumer's result from a stale copy.
+//
+// WRONG:
+//
+//	tx, err := pool.Begin(ctx)
+//	...
+//	q.JobCreate(ctx, tx, job)
+//	ch.PublishWithContext(ctx, "", "tasks", false, false, msg) // consumer may not see the job
+//	return tx.Commit(ctx)
+//
+// RIGHT: write the message to an outbox table in the same transaction and
+// let a relay publish it after commit:
+//
+//	q.JobCreate(ctx, tx, job)
+//	q.OutboxInsert(ctx, tx, outboxMessage)
+//	return tx.Commit(ctx)
+//
+// Publishes are amqp091-go's (*Channel).Publish, PublishWithContext,
+// PublishWithDeferredConfirm and PublishWithDeferredConfirmWithContext, the
+// functions named with -publishintx.funcs (pkg.Func or (*pkg.T).Method), and
+// calls of functions that publish (followed across packages through facts).
+// Open transactions come from package txn: Begin/BeginTx until Commit or
+// Rollback on the path, parameters of transaction type, and the callbacks of
+// pgx.BeginFunc, pgx.BeginTxFunc and wrappers of them.
+//
+// Not reported: a publish after Commit or Rollback, after the function that
+// ran the transaction returned, in a transaction whose only statements touch
+// an outbox table (a relay claiming rows), or followed only by reads or by
+// writes to an outbox table (a relay marking rows published).
+//
+// Silence one finding with //txvet:ignore publishintx <reason>.
+package publishintx

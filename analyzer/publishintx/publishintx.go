@@ -1,0 +1,435 @@
+package publishintx
+
+import (
+	_ "embed"
+	"flag"
+	"fmt"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
+)
+
+//go:embed doc.go
+var doc string
+
+const (
+	name = "publishintx"
+	url  = "https://github.com/lockstep-dev/lockstep#publishintx"
+)
+
+// Analyzer reports publishes while a transaction is open and publishes
+// followed by a database write.
+var Analyzer = &analysis.Analyzer{
+	Name:      name,
+	Doc:       "report messages published inside an open transaction or before a database write\n\n" + summary(),
+	URL:       url,
+	Requires:  []*analysis.Analyzer{txn.Analyzer, catalog.Analyzer, ctrlflow.Analyzer},
+	FactTypes: []analysis.Fact{(*PublishFact)(nil), (*usesBroker)(nil)},
+	Flags:     flags(),
+	Run:       run,
+}
+
+// Funcs holds the -funcs flag: extra publish functions.
+var Funcs = txn.FuncSet{}
+
+func flags() flag.FlagSet {
+	fs := flag.NewFlagSet("publishintx", flag.ExitOnError)
+	fs.Var(Funcs, "funcs", "extra publish functions: comma-separated pkg.Func or (*pkg.T).Method")
+	return *fs
+}
+
+// summary returns the package doc's explanation (after its first paragraph).
+func summary() string {
+	text := doc
+	if i := strings.Index(text, "// A consumer can receive"); i >= 0 {
+		text = text[i:]
+	}
+	if i := strings.Index(text, "// WRONG:"); i >= 0 {
+		text = text[:i]
+	}
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		lines = append(lines, strings.TrimPrefix(strings.TrimPrefix(l, "//"), " "))
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// PublishFact marks a function that publishes a message (itself or through
+// functions it calls) outside any transaction it can see.
+type PublishFact struct {
+	// Via is the broker call, e.g. "PublishWithContext".
+	Via string
+	// At is the broker call's file:line, for messages.
+	At string
+}
+
+// AFact marks PublishFact as an analysis fact.
+func (*PublishFact) AFact() {}
+
+func (f *PublishFact) String() string { return "publishes via " + f.Via + " at " + f.At }
+
+// usesBroker marks packages that import amqp091-go, directly or not.
+type usesBroker struct{}
+
+func (*usesBroker) AFact()         {}
+func (*usesBroker) String() string { return "uses a message broker" }
+
+const amqpPath = "github.com/rabbitmq/amqp091-go"
+
+var amqpPublish = map[string]bool{
+	"Publish":                               true,
+	"PublishWithContext":                    true,
+	"PublishWithDeferredConfirm":            true,
+	"PublishWithDeferredConfirmWithContext": true,
+}
+
+// event is a call that publishes: a broker call or a call of a publisher.
+type event struct {
+	call ssa.CallInstruction
+	via  string // "PublishWithContext", or "notify (PublishWithContext at events.go:40)"
+	fact *PublishFact
+}
+
+type checker struct {
+	pass    *analysis.Pass
+	tx      *txn.Result
+	cat     *catalog.Catalog
+	rep     *ignore.Reporter
+	local   map[*ssa.Function]*PublishFact
+	stmts   map[*txn.Tx][]*catalog.Call
+	stmtsOK bool
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	rep := ignore.New(pass)
+	defer rep.Finish()
+	if !usesBrokerPkg(pass) {
+		return nil, nil
+	}
+	pass.ExportPackageFact(new(usesBroker))
+	c := &checker{
+		pass:  pass,
+		tx:    pass.ResultOf[txn.Analyzer].(*txn.Result),
+		cat:   pass.ResultOf[catalog.Analyzer].(*catalog.Catalog),
+		rep:   rep,
+		local: make(map[*ssa.Function]*PublishFact),
+	}
+	funcs := c.tx.SrcFuncs
+	if !c.tx.Relevant {
+		// No database, so no transaction and no write; but the package's
+		// publishers still need their facts.
+		funcs = txn.BuildSSA(pass)
+	}
+	c.summarise(funcs)
+	for _, fn := range funcs {
+		c.check(fn)
+	}
+	for fn, f := range c.local {
+		if obj, ok := fn.Object().(*types.Func); ok && fn.Parent() == nil {
+			pass.ExportObjectFact(obj, f)
+		}
+	}
+	return nil, nil
+}
+
+// usesBrokerPkg reports whether the package imports amqp091-go, or a package
+// that does, or publish functions are configured.
+func usesBrokerPkg(pass *analysis.Pass) bool {
+	if len(Funcs) > 0 {
+		return true
+	}
+	for _, imp := range pass.Pkg.Imports() {
+		if imp.Path() == amqpPath || pass.ImportPackageFact(imp, new(usesBroker)) {
+			return true
+		}
+	}
+	return false
+}
+
+// summarise finds the package's publishers: functions with a publish that is
+// not inside a transaction they can see. Iterates to a fixed point so that
+// callers of local publishers are publishers too.
+func (c *checker) summarise(funcs []*ssa.Function) {
+	for changed := true; changed; {
+		changed = false
+		for _, fn := range funcs {
+			if c.local[fn] != nil {
+				continue
+			}
+			for _, ev := range c.events(fn) {
+				if len(c.tx.Open(ev.call)) == 0 {
+					c.local[fn] = ev.fact
+					changed = true
+					break
+				}
+			}
+		}
+	}
+}
+
+// events returns fn's publishing calls, in order. Deferred calls are left
+// out: when they run depends on the other deferred calls.
+func (c *checker) events(fn *ssa.Function) []event {
+	var out []event
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			call, ok := instr.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			if _, isDefer := call.(*ssa.Defer); isDefer {
+				continue
+			}
+			if ev, ok := c.publishes(call); ok {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
+}
+
+// publishes reports whether call publishes a message.
+func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
+	common := call.Common()
+	var f *types.Func
+	if common.IsInvoke() {
+		f = common.Method
+	} else if callee := common.StaticCallee(); callee != nil {
+		if pf := c.local[callee]; pf != nil {
+			return c.helperEvent(call, callee.Name(), pf), true
+		}
+		f, _ = callee.Object().(*types.Func)
+	}
+	if f == nil {
+		return event{}, false
+	}
+	f = f.Origin()
+	if isAMQPPublish(f) || Funcs.Has(f) {
+		pos := c.pass.Fset.Position(call.Pos())
+		return event{call: call, via: f.Name(), fact: &PublishFact{Via: f.Name(), At: fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line)}}, true
+	}
+	var pf PublishFact
+	if f.Pkg() != nil && f.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(f, &pf) {
+		return c.helperEvent(call, f.Name(), &pf), true
+	}
+	return event{}, false
+}
+
+func (c *checker) helperEvent(call ssa.CallInstruction, name string, pf *PublishFact) event {
+	if name == pf.Via {
+		return event{call: call, via: name, fact: pf}
+	}
+	return event{call: call, via: fmt.Sprintf("%s (%s at %s)", name, pf.Via, pf.At), fact: pf}
+}
+
+func isAMQPPublish(f *types.Func) bool {
+	if f.Pkg() == nil || f.Pkg().Path() != amqpPath || !amqpPublish[f.Name()] {
+		return false
+	}
+	sig := f.Type().(*types.Signature)
+	return sig.Recv() != nil
+}
+
+// check reports fn's publishes inside open transactions, and the others when
+// a database write follows them.
+func (c *checker) check(fn *ssa.Function) {
+	for _, ev := range c.events(fn) {
+		if c.reportInTx(ev) {
+			continue
+		}
+		c.reportWriteAfter(ev)
+	}
+}
+
+func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Line }
+
+// reportInTx reports ev if a transaction may be open where it runs.
+func (c *checker) reportInTx(ev event) bool {
+	open := c.tx.Open(ev.call)
+	sort.Slice(open, func(i, j int) bool { return open[i].Pos < open[j].Pos })
+	for _, tx := range open {
+		if c.relayTx(tx) {
+			continue
+		}
+		c.rep.Report(analysis.Diagnostic{
+			Pos:      ev.call.Pos(),
+			Category: name,
+			Message: fmt.Sprintf("message published by %s at line %d while %s is open (the consumer can run before commit; write it to the outbox instead)",
+				ev.via, c.line(ev.call.Pos()), c.tx.Describe(tx)),
+			URL: url,
+			Related: []analysis.RelatedInformation{{
+				Pos:     tx.Pos,
+				Message: "transaction starts here; the message should be written to the outbox in it",
+			}},
+		})
+		return true
+	}
+	return len(open) > 0
+}
+
+// relayTx reports whether every statement seen running in tx touches only
+// outbox tables: a relay claiming rows to publish, not data a consumer reads.
+func (c *checker) relayTx(tx *txn.Tx) bool {
+	if !c.stmtsOK {
+		c.stmtsOK = true
+		c.stmts = make(map[*txn.Tx][]*catalog.Call)
+		for _, fn := range c.tx.SrcFuncs {
+			for _, b := range fn.Blocks {
+				for _, instr := range b.Instrs {
+					if call, ok := instr.(ssa.CallInstruction); ok {
+						if q := c.cat.Of(call.Common()); q != nil {
+							if t := c.tx.Of(q.Exec); t != nil {
+								c.stmts[t.Root()] = append(c.stmts[t.Root()], q)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	stmts := c.stmts[tx]
+	if len(stmts) == 0 {
+		return false
+	}
+	for _, q := range stmts {
+		if !outboxOnly(q.Stmt) {
+			return false
+		}
+	}
+	return true
+}
+
+// outboxOnly reports whether a statement touches outbox tables only.
+func outboxOnly(st *catalog.Statement) bool {
+	if len(st.Tables) == 0 {
+		return false
+	}
+	for _, t := range st.Tables {
+		if !strings.Contains(strings.ToLower(t), "outbox") {
+			return false
+		}
+	}
+	return true
+}
+
+// reportWriteAfter reports ev if a database write can run after it in the
+// same function, on a path that does not go round a loop.
+func (c *checker) reportWriteAfter(ev event) {
+	fn := ev.call.Parent()
+	w := c.writeAfter(fn, ev.call)
+	if w == nil {
+		return
+	}
+	c.rep.Report(analysis.Diagnostic{
+		Pos:      ev.call.Pos(),
+		Category: name,
+		Message: fmt.Sprintf("message published by %s at line %d before the write by %s at line %d (the consumer can act before the write lands; write the message to the outbox in the write's transaction)",
+			ev.via, c.line(ev.call.Pos()), w.name, c.line(w.pos)),
+		URL: url,
+		Related: []analysis.RelatedInformation{{
+			Pos:     w.pos,
+			Message: "database write after the publish",
+		}},
+	})
+}
+
+type write struct {
+	name string
+	pos  token.Pos
+}
+
+// writeAfter finds the first database write reachable from start in fn
+// without taking a loop's back edge.
+func (c *checker) writeAfter(fn *ssa.Function, start ssa.Instruction) *write {
+	b := start.Block()
+	idx := 0
+	for i, in := range b.Instrs {
+		if in == start {
+			idx = i + 1
+		}
+	}
+	failed := txn.ErrorResult(start.(ssa.CallInstruction))
+	seen := map[*ssa.BasicBlock]bool{b: true}
+	type item struct {
+		b   *ssa.BasicBlock
+		idx int
+	}
+	queue := []item{{b, idx}}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, in := range it.b.Instrs[it.idx:] {
+			if w := c.writeOf(in); w != nil {
+				return w
+			}
+		}
+		succs := it.b.Succs
+		if it.b == b {
+			succs = txn.OnSuccess(b, failed) // a write after a failed publish is fine
+		}
+		for _, s := range succs {
+			if seen[s] || s.Dominates(it.b) {
+				continue // visited, or a back edge
+			}
+			seen[s] = true
+			queue = append(queue, item{s, 0})
+		}
+	}
+	return nil
+}
+
+// writeOf returns the database write instr performs: a classified write
+// statement, or a call of (or callback run by) an anonymous function that
+// performs one. Writes to outbox tables do not count.
+func (c *checker) writeOf(instr ssa.Instruction) *write {
+	call, ok := instr.(ssa.CallInstruction)
+	if !ok {
+		return nil
+	}
+	if _, isDefer := call.(*ssa.Defer); isDefer {
+		return nil
+	}
+	common := call.Common()
+	if q := c.cat.Of(common); q != nil {
+		if q.Stmt.IsWrite() && !outboxOnly(q.Stmt) {
+			return &write{name: q.Name, pos: call.Pos()}
+		}
+		return nil
+	}
+	for _, v := range append([]ssa.Value{common.Value}, common.Args...) {
+		if anon := anonFunc(v); anon != nil {
+			for _, b := range anon.Blocks {
+				for _, in := range b.Instrs {
+					if w := c.writeOf(in); w != nil {
+						return w
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// anonFunc returns the anonymous function v creates, or nil.
+func anonFunc(v ssa.Value) *ssa.Function {
+	switch v := v.(type) {
+	case *ssa.MakeClosure:
+		fn, _ := v.Fn.(*ssa.Function)
+		return fn
+	case *ssa.Function:
+		if v.Parent() != nil {
+			return v
+		}
+	}
+	return nil
+}

@@ -1,0 +1,21 @@
+package publishintx_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/lockstep-dev/lockstep/analyzer/publishintx"
+)
+
+func TestPublishInTx(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "internal", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := publishintx.Analyzer.Flags.Set("funcs", "(*publishintx/notify.Bus).Emit"); err != nil {
+		t.Fatal(err)
+	}
+	analysistest.Run(t, dir, publishintx.Analyzer, "publishintx/notify", "publishintx/cases")
+}
