@@ -19,6 +19,7 @@ func TestParseRoles(t *testing.T) {
 		{"api", "api", false},
 		{" relay , api", "relay,api", false},
 		{"api,bogus", `unknown role "bogus"`, true},
+		{"executor,results,relay,webhooks", "executor,results,relay,webhooks", false},
 		{"api,api", `role "api" given twice`, true},
 		{"", `unknown role ""`, true},
 	}

@@ -25,7 +25,7 @@ type command struct {
 // commands lists every subcommand in the order help shows them.
 var commands = []command{
 	{"migrate", "apply database migrations", runMigrate},
-	{"serve", "run the pipeline's roles (api, consumers, relay)", runServe},
+	{"serve", "run the pipeline's roles (api, executor, results, relay, webhooks)", runServe},
 	{"submit", "submit a job and print its id", runSubmit},
 	{"status", "show a job's state, tasks and timings", runStatus},
 	{"stop", "stop a job", runStop},

@@ -46,7 +46,24 @@ type role struct {
 // roles lists every role serve accepts, in start order.
 var roles = []role{
 	{"api", false, newAPIRunner},
+	{"executor", true, func(d roleDeps) (runner, error) {
+		return consumers.NewExecutor(d.consumers, consumers.ExecutorOptions{Handlers: handlers})
+	}},
+	{"results", true, func(d roleDeps) (runner, error) { return consumers.NewResultHandler(d.consumers) }},
 	{"relay", true, func(d roleDeps) (runner, error) { return consumers.NewRelay(d.consumers, consumers.RelayOptions{}) }},
+	{"webhooks", true, func(d roleDeps) (runner, error) {
+		return consumers.NewWebhookDeliverer(d.consumers, consumers.WebhookOptions{})
+	}},
+}
+
+// handlers are the task handlers the executor serves; the API and submit
+// reject jobs naming any other.
+var handlers = consumers.DemoHandlers()
+
+// knownHandler reports whether the executor serves name.
+func knownHandler(name string) bool {
+	_, ok := handlers[name]
+	return ok
 }
 
 // apiRunner serves the HTTP API until its context ends, then shuts the
@@ -66,6 +83,7 @@ func newAPIRunner(d roleDeps) (runner, error) {
 	handler := api.New(api.Config{
 		Pool:         d.pool,
 		Topology:     d.consumers.Topology,
+		KnownHandler: knownHandler,
 		BrokerHealth: d.brokerHealth,
 		Registry:     d.registry,
 		Logger:       d.consumers.Logger,

@@ -42,7 +42,7 @@ func runSubmit(ctx context.Context, args []string) error {
 	if *key != "" {
 		spec.IdempotencyKey = *key
 	}
-	if err := spec.Validate(nil); err != nil {
+	if err := spec.Validate(knownHandler); err != nil {
 		return err
 	}
 	var job jobs.Job
