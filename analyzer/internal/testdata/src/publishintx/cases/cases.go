@@ -398,7 +398,7 @@ func ignored(ctx context.Context, pool *pgxpool.Pool, ch *amqp.Channel) {
 func ignoreWithoutReason(ctx context.Context, pool *pgxpool.Pool, ch *amqp.Channel) {
 	tx, _ := pool.Begin(ctx)
 	/* want `txvet:ignore directive for publishintx needs a reason` */ //txvet:ignore publishintx
-	ch.Publish("", "tasks", false, false, msg(20)) // want `message published by Publish at line 401 while transaction begun by Begin at line 399 is open`
+	ch.Publish("", "tasks", false, false, msg(20))                     // want `message published by Publish at line 401 while transaction begun by Begin at line 399 is open`
 	tx.Commit(ctx)
 }
 
