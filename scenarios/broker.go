@@ -21,8 +21,7 @@ type broker struct {
 	conn      *amqp.Connection
 	admin     *amqp.Channel
 	topo      message.Topology
-	relay     *consumers.Relay
-	relayDone chan error
+	roles     []runningRole
 	consumers sync.WaitGroup
 	// failed holds the first error of a consumer's handler.
 	failed error
@@ -47,19 +46,40 @@ func (t *trial) openBroker(ctx context.Context) (*broker, error) {
 		conn.Close()
 		return nil, err
 	}
-	b.relay, err = consumers.NewRelay(consumers.Config{
+	relay, err := consumers.NewRelay(b.config(t), consumers.RelayOptions{})
+	if err != nil {
+		return nil, errors.Join(err, b.close())
+	}
+	b.start(ctx, relay)
+	return b, nil
+}
+
+// config is the pipeline roles' configuration on the trial's topology.
+func (b *broker) config(t *trial) consumers.Config {
+	return consumers.Config{
 		Pool:     t.env.Pool,
 		AMQPURL:  t.env.AMQPURL,
 		Topology: b.topo,
 		Logger:   t.env.logger(),
-	}, consumers.RelayOptions{})
-	if err != nil {
-		b.close()
-		return nil, err
 	}
-	b.relayDone = make(chan error, 1)
-	go func() { b.relayDone <- b.relay.Run(ctx) }()
-	return b, nil
+}
+
+// role is a pipeline role of package consumers.
+type role interface {
+	Run(ctx context.Context) error
+	Close() error
+}
+
+type runningRole struct {
+	role role
+	done chan error
+}
+
+// start runs r until the broker closes.
+func (b *broker) start(ctx context.Context, r role) {
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	b.roles = append(b.roles, runningRole{role: r, done: done})
 }
 
 // channels opens one channel per worker: amqp091 channels are not meant to
@@ -77,9 +97,10 @@ func (b *broker) channels(n int) ([]*amqp.Channel, error) {
 }
 
 // consume runs handle on every message of queue on n channels until the
-// broker closes, acking each message after handle returns. A handler error
-// stops that consumer and is reported by close.
-func (b *broker) consume(queue string, n int, handle func(amqp.Delivery) error) error {
+// broker closes, acking each message after handle returns; handle may
+// publish on the channel it is given. A handler error stops that consumer
+// and is reported by close.
+func (b *broker) consume(queue string, n int, handle func(*amqp.Channel, amqp.Delivery) error) error {
 	for range n {
 		ch, err := b.conn.Channel()
 		if err != nil {
@@ -99,7 +120,7 @@ func (b *broker) consume(queue string, n int, handle func(amqp.Delivery) error) 
 		}
 		b.consumers.Go(func() {
 			for d := range deliveries {
-				if err := handle(d); err != nil {
+				if err := handle(ch, d); err != nil {
 					b.fail(err)
 					ch.Close()
 					continue // drain until the channel closes
@@ -125,12 +146,10 @@ func (b *broker) fail(err error) {
 // returns the first consumer error, if any.
 func (b *broker) close() error {
 	var errs []error
-	if b.relay != nil {
-		b.relay.Close()
-		if b.relayDone != nil {
-			if err := <-b.relayDone; err != nil {
-				errs = append(errs, fmt.Errorf("relay: %w", err))
-			}
+	for _, r := range b.roles {
+		r.role.Close()
+		if err := <-r.done; err != nil {
+			errs = append(errs, fmt.Errorf("%T: %w", r.role, err))
 		}
 	}
 	if err := consumers.DeleteTopology(b.admin, b.topo); err != nil {

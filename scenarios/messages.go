@@ -29,7 +29,7 @@ func enqueueInTransaction() Scenario {
 			return 0, err
 		}
 		var seen tally
-		err = b.consume(b.topo.Tasks, consumerWorkers, func(d amqp.Delivery) error {
+		err = b.consume(b.topo.Tasks, consumerWorkers, func(_ *amqp.Channel, d amqp.Delivery) error {
 			var args []int64
 			if err := json.Unmarshal(d.Body, &args); err != nil || len(args) != 1 {
 				return fmt.Errorf("task body %q: want [post id]", d.Body)
@@ -74,7 +74,7 @@ func webhookEvents() Scenario {
 		}))
 		defer subscriber.Close()
 		var seen tally
-		err = b.consume(b.topo.Webhooks, consumerWorkers, func(d amqp.Delivery) error {
+		err = b.consume(b.topo.Webhooks, consumerWorkers, func(_ *amqp.Channel, d amqp.Delivery) error {
 			var announced struct {
 				EventID uuid.UUID `json:"event_id"`
 				JobID   uuid.UUID `json:"job_id"`
@@ -105,7 +105,7 @@ func webhookEvents() Scenario {
 				_, err := t.naive.CreateJob(ctx, ch, b.topo, "noop")
 				return err
 			}
-			_, err := t.safe.CreateJob(ctx, b.topo, "noop")
+			_, err := t.safe.SubmitJob(ctx, b.topo, "noop", 1)
 			return err
 		})
 		return anomalies, errors.Join(err, b.close())

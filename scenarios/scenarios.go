@@ -119,6 +119,7 @@ type Scenario struct {
 // All returns every scenario in the order of SCENARIOS.md.
 func All() []Scenario {
 	return []Scenario{
+		pipeline(),
 		enqueueInTransaction(),
 		webhookEvents(),
 		getOrCreate(),

@@ -20,7 +20,7 @@ func TestRace(t *testing.T) {
 		AMQPURL: scenarios.AMQPURL(),
 		Prefix:  "race_test_" + strings.ToLower(t.Name()),
 	}
-	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 160}, scenarios.All())
+	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 80}, scenarios.All())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package naive
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -28,16 +27,8 @@ func (s *Store) CreatePost(ctx context.Context, ch *amqp.Channel, exchange, rout
 	if err != nil {
 		return 0, fmt.Errorf("create post: %w", err)
 	}
-	body, err := json.Marshal([]int64{post.ID}) // the task's arguments
-	if err != nil {
-		return 0, fmt.Errorf("encode task: %w", err)
-	}
-	err = ch.PublishWithContext(ctx, exchange, routingKey,
-		false, // mandatory
-		false, // immediate
-		amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body})
-	if err != nil {
-		return 0, fmt.Errorf("enqueue task for post %d: %w", post.ID, err)
+	if err := publish(ctx, ch, exchange, routingKey, []int64{post.ID}); err != nil { // the task's arguments
+		return 0, err
 	}
 	s.work()
 	return post.ID, commit(ctx, tx)
@@ -66,16 +57,8 @@ func (s *Store) CreateJob(ctx context.Context, ch *amqp.Channel, topo message.To
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store event: %w", err)
 	}
-	body, err := json.Marshal(message.Event{EventID: event.ID, JobID: job.ID, Type: event.Type})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("encode event: %w", err)
-	}
-	err = ch.PublishWithContext(ctx, topo.Events, event.Type,
-		false, // mandatory
-		false, // immediate
-		amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("publish event %s: %w", event.ID, err)
+	if err := publish(ctx, ch, topo.Events, event.Type, message.Event{EventID: event.ID, JobID: job.ID, Type: event.Type}); err != nil {
+		return uuid.Nil, err
 	}
 	s.work()
 	return job.ID, commit(ctx, tx)

@@ -31,11 +31,15 @@ func (s *Store) CreatePost(ctx context.Context, exchange, routingKey, title stri
 	return id, err
 }
 
-// CreateJob submits a one-step job through the pipeline: the job, its task
-// and its job.created event are stored with their messages in one
-// transaction and published by the relay after the commit.
-func (s *Store) CreateJob(ctx context.Context, topo message.Topology, handler string) (uuid.UUID, error) {
-	job, _, err := jobs.Submit(ctx, s.pool, topo, jobs.Spec{Steps: []jobs.Step{{Handler: handler}}})
+// SubmitJob submits a job of steps tasks of handler through the pipeline:
+// the job, its tasks, the first task's message and the job.created event are
+// stored in one transaction and published by the relay after the commit.
+func (s *Store) SubmitJob(ctx context.Context, topo message.Topology, handler string, steps int) (uuid.UUID, error) {
+	spec := jobs.Spec{Steps: make([]jobs.Step, steps)}
+	for i := range spec.Steps {
+		spec.Steps[i] = jobs.Step{Handler: handler}
+	}
+	job, _, err := jobs.Submit(ctx, s.pool, topo, spec)
 	if err != nil {
 		return uuid.Nil, err
 	}
