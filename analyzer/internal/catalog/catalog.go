@@ -79,6 +79,28 @@ type Catalog struct {
 	all []analysis.ObjectFact // query facts of this package and its dependencies
 }
 
+// Sibling returns the name of a query of the same sqlc package as the
+// call's query whose statement satisfies match (the first by name), or "".
+func (c *Catalog) Sibling(call *Call, match func(*Statement) bool) string {
+	if call.pkg == "" {
+		return ""
+	}
+	if c.all == nil {
+		c.all = c.pass.AllObjectFacts()
+	}
+	best := ""
+	for _, of := range c.all {
+		f, ok := of.Fact.(*QueryFact)
+		if !ok || f.Query != of.Object.Name() || f.Pkg != call.pkg || !match(f.Stmt) {
+			continue
+		}
+		if best == "" || of.Object.Name() < best {
+			best = of.Object.Name()
+		}
+	}
+	return best
+}
+
 // AtomicUpdate returns the name of a query of the same sqlc package as the
 // call's query that updates column of table in SQL (SET col = col + $n), or
 // "".

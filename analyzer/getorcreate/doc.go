@@ -1,0 +1,42 @@
+// Package getorcreate defines an Analyzer that reports check-then-insert
+// races and statements run in a transaction after one of its statements
+// failed.
+//
+// # Analyzer getorcreate
+//
+// getorcreate: report check-then-insert and statements run in an aborted transaction
+//
+// A read that finds no row followed by a plain INSERT of the row is a race:
+// two callers both miss, both insert, and the table holds duplicates or the
+// loser fails with a unique violation. Reading FOR UPDATE does not help (a
+// missing row cannot be locked) and neither does the isolation level (the
+// loser still fails). "Not found" is recognised as errors.Is(err,
+// pgx.ErrNoRows), err == sql.ErrNoRows, a switch on err, len(rows) == 0 on a
+// :many query, or rows.Next() returning false.
+//
+// WRONG:
+//
+//	s, err := q.SessionGet(ctx, db, token)
+//	if errors.Is(err, pgx.ErrNoRows) {
+//		s, err = q.SessionCreate(ctx, db, db.SessionCreateParams{Token: token, UserID: uid})
+//	}
+//
+// RIGHT: one statement, with a unique index on the key
+//
+//	-- name: SessionGetOrCreate :one
+//	INSERT INTO sessions (token, user_id) VALUES ($1, $2)
+//	ON CONFLICT (token) DO UPDATE SET token = EXCLUDED.token
+//	RETURNING *;
+//
+// The analyzer also reports a statement run in a transaction after an
+// earlier statement of the same transaction failed and execution went on
+// (typically: insert, catch the unique violation, read the row again).
+// PostgreSQL aborts the transaction on any error; every later statement
+// fails with "current transaction is aborted" until ROLLBACK. Run the
+// statement that may fail in a savepoint (pgx: tx.Begin; SQL: SAVEPOINT and
+// ROLLBACK TO SAVEPOINT) and roll back to it, or return the error and retry
+// the whole transaction.
+//
+// A finding is silenced with //txvet:ignore getorcreate <reason> on its line
+// or the line above.
+package getorcreate

@@ -1,0 +1,591 @@
+package getorcreate
+
+import (
+	"fmt"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
+)
+
+const doc = `report check-then-insert and statements run in an aborted transaction
+
+The getorcreate analyzer reports a read whose "no rows" result leads to a
+plain INSERT (no ON CONFLICT) into the same table: two callers can both
+miss and both insert, leaving duplicates or failing the loser with a unique
+violation. A FOR UPDATE read that finds nothing locks nothing, and no
+isolation level helps: the loser still fails. Use INSERT ... ON CONFLICT
+DO NOTHING / DO UPDATE ... RETURNING in one statement.
+
+It also reports a statement run in a transaction after an earlier statement
+of that transaction failed and execution went on: PostgreSQL aborts the
+whole transaction on any error, so every later statement fails until
+ROLLBACK or ROLLBACK TO SAVEPOINT.`
+
+// URL is the README section of the check.
+const URL = "https://github.com/lockstep-dev/lockstep#getorcreate"
+
+// Analyzer reports get-or-create races and statements after a failure.
+var Analyzer = &analysis.Analyzer{
+	Name:     "getorcreate",
+	Doc:      doc,
+	URL:      URL,
+	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
+	Run:      run,
+}
+
+type checker struct {
+	pass *analysis.Pass
+	cat  *catalog.Catalog
+	txr  *txn.Result
+	rep  *ignore.Reporter
+}
+
+type stmtCall struct {
+	instr ssa.CallInstruction
+	*catalog.Call
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	cat := pass.ResultOf[catalog.Analyzer].(*catalog.Catalog)
+	if !cat.Relevant {
+		return nil, nil
+	}
+	c := &checker{pass: pass, cat: cat, txr: pass.ResultOf[txn.Analyzer].(*txn.Result), rep: ignore.New(pass)}
+	defer c.rep.Finish()
+	for _, fn := range c.txr.SrcFuncs {
+		calls := c.calls(fn)
+		if len(calls) == 0 {
+			continue
+		}
+		c.checkInsert(fn, calls)
+		c.checkAborted(fn, calls)
+	}
+	return nil, nil
+}
+
+func (c *checker) calls(fn *ssa.Function) []stmtCall {
+	var out []stmtCall
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if ci, ok := instr.(ssa.CallInstruction); ok {
+				if call := c.cat.Of(ci.Common()); call != nil {
+					out = append(out, stmtCall{ci, call})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (c *checker) txOf(s stmtCall) *txn.Tx {
+	if tx := c.txr.Of(s.Exec); tx != nil {
+		return tx
+	}
+	return c.txr.OfCall(s.instr.Common())
+}
+
+func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Line }
+
+// checkInsert reports plain INSERTs that run only when a read of the same
+// table found nothing.
+func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) {
+	for _, ins := range calls {
+		st := ins.Stmt
+		if st.Kind != catalog.Insert || st.Conflict != catalog.NoConflict || st.Table == "" {
+			continue
+		}
+		for _, r := range calls {
+			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table {
+				continue
+			}
+			how := c.missBranchTo(fn, r, ins.instr.Block())
+			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins) {
+				continue
+			}
+			c.reportInsert(r, ins, how)
+			break
+		}
+	}
+}
+
+// missBranchTo returns how the read r is seen to find nothing ("ErrNoRows",
+// "an empty result", ...) when every path to block b passes a branch taken
+// only in that case, or "".
+func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, b *ssa.BasicBlock) string {
+	for _, blk := range fn.Blocks {
+		iff, ok := blk.Instrs[len(blk.Instrs)-1].(*ssa.If)
+		if !ok {
+			continue
+		}
+		succ, how := c.missEdge(r, iff)
+		if succ < 0 {
+			continue
+		}
+		target := blk.Succs[succ]
+		if len(target.Preds) == 1 && target.Dominates(b) {
+			return how
+		}
+	}
+	return ""
+}
+
+// missEdge returns which successor of iff is taken when the read r found no
+// row, and how that is seen, or -1.
+func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
+	errV := errorOf(r)
+	rows := firstResult(r)
+	switch cond := iff.Cond.(type) {
+	case *ssa.Call:
+		common := cond.Common()
+		if isErrorsIs(common) && errV != nil && same(common.Args[0], errV) && isNoRows(common.Args[1]) {
+			return 0, "ErrNoRows"
+		}
+		if isNext(common, rows) && !loopHeader(iff.Block()) {
+			return 1, "rows.Next() false"
+		}
+	case *ssa.BinOp:
+		x, y := cond.X, cond.Y
+		if isNilConst(x) || isNoRows(x) || isIntConst(x) {
+			x, y = y, x
+		}
+		switch {
+		case errV != nil && same(x, errV) && isNoRows(y):
+			return eqEdge(cond.Op), "ErrNoRows"
+		case errV != nil && same(x, errV) && isNilConst(y):
+			// err != nil on a :one read: any error, most often no rows.
+			if cond.Op == token.NEQ {
+				return 0, "an error"
+			}
+			if cond.Op == token.EQL {
+				return 1, "an error"
+			}
+		case rows != nil && isLenOf(x, rows) && isIntConst(y):
+			n, _ := constant.Int64Val(y.(*ssa.Const).Value)
+			op := cond.Op
+			if x != cond.X { // the constant was on the left: mirror
+				op = mirror(op)
+			}
+			switch {
+			case (op == token.EQL && n == 0) || (op == token.LEQ && n == 0) || (op == token.LSS && n == 1):
+				return 0, "an empty result"
+			case (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1):
+				return 1, "an empty result"
+			}
+		}
+	}
+	return -1, ""
+}
+
+func eqEdge(op token.Token) int {
+	if op == token.EQL {
+		return 0
+	}
+	if op == token.NEQ {
+		return 1
+	}
+	return -1
+}
+
+func mirror(op token.Token) token.Token {
+	switch op {
+	case token.LSS:
+		return token.GTR
+	case token.GTR:
+		return token.LSS
+	case token.LEQ:
+		return token.GEQ
+	case token.GEQ:
+		return token.LEQ
+	}
+	return op
+}
+
+// retried reports whether the read and the insert run in a transaction
+// begun inside a loop of this function: a retry around a fresh transaction.
+func (c *checker) retried(fn *ssa.Function, r, ins stmtCall) bool {
+	tx := c.txOf(ins)
+	if tx == nil || tx.Fn != fn || tx.Kind != txn.Begun {
+		return false
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if ci, ok := instr.(ssa.CallInstruction); ok && ci.Pos() == tx.Pos {
+				return inLoop(b)
+			}
+		}
+	}
+	return false
+}
+
+// rereadAfter reports whether a read of the inserted table may run after
+// the insert: the classic "insert, on unique violation read again" outside
+// a transaction. (Inside one, checkAborted reports the read.)
+func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall) bool {
+	for _, r := range calls {
+		if r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && reachable(ins.instr, r.instr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) reportInsert(r, ins stmtCall, how string) {
+	what := "found no row"
+	if how == "an empty result" {
+		what = "returned no rows"
+	}
+	hint := "two callers can both miss and both insert; insert with ON CONFLICT in one statement"
+	if r.Stmt.Lock != catalog.NoLock {
+		hint = fmt.Sprintf("%s on a missing row locks nothing, so ", r.Stmt.Lock) + hint
+	}
+	if q := c.cat.Sibling(ins.Call, func(s *catalog.Statement) bool {
+		return s.Kind == catalog.Insert && s.Conflict != catalog.NoConflict && s.Table == ins.Stmt.Table
+	}); q != "" {
+		hint += " (" + q + " does)"
+	}
+	c.rep.Report(analysis.Diagnostic{
+		Pos:      ins.instr.Pos(),
+		Category: "getorcreate",
+		Message: fmt.Sprintf("%s inserts into %s after %s at line %d %s (get-or-create race: %s)",
+			ins.Name, ins.Stmt.Table, r.Name, c.line(r.instr.Pos()), what, hint),
+		URL: URL,
+		Related: []analysis.RelatedInformation{{
+			Pos:     r.instr.Pos(),
+			Message: fmt.Sprintf("%s checks for the row here", r.Name),
+		}},
+	})
+}
+
+// checkAborted reports a statement run in a transaction after an earlier
+// statement of the transaction failed, with no rollback to a savepoint in
+// between.
+func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
+	reported := make(map[ssa.CallInstruction]bool)
+	for _, first := range calls {
+		tx := c.txOf(first)
+		errV := errorOf(first)
+		if tx == nil || errV == nil {
+			continue
+		}
+		for _, b := range fn.Blocks {
+			iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
+			if !ok {
+				continue
+			}
+			succ := failEdge(iff, errV)
+			if succ < 0 {
+				continue
+			}
+			next := c.afterFailure(fn, b.Succs[succ], first, tx, errV, calls)
+			if next == nil || reported[next.instr] {
+				continue
+			}
+			reported[next.instr] = true
+			c.rep.Report(analysis.Diagnostic{
+				Pos:      next.instr.Pos(),
+				Category: "getorcreate",
+				Message: fmt.Sprintf("%s runs in the transaction after %s at line %d failed (PostgreSQL aborted the transaction: every statement fails until ROLLBACK; run %s in a savepoint (tx.Begin) and roll back to it, or return the error)",
+					next.Name, first.Name, c.line(first.instr.Pos()), first.Name),
+				URL: URL,
+				Related: []analysis.RelatedInformation{{
+					Pos:     first.instr.Pos(),
+					Message: fmt.Sprintf("%s fails here", first.Name),
+				}},
+			})
+		}
+	}
+}
+
+// failEdge returns the successor of iff taken when errV is a real failure
+// (err != nil, errors.As), or -1.
+func failEdge(iff *ssa.If, errV ssa.Value) int {
+	switch cond := iff.Cond.(type) {
+	case *ssa.BinOp:
+		x, y := cond.X, cond.Y
+		if isNilConst(x) {
+			x, y = y, x
+		}
+		if same(x, errV) && isNilConst(y) {
+			return eqEdge(cond.Op) ^ 1
+		}
+	case *ssa.Call:
+		common := cond.Common()
+		if isFunc(common, "errors", "As") && same(common.Args[0], errV) {
+			return 0
+		}
+		if isErrorsIs(common) && same(common.Args[0], errV) && !isNoRows(common.Args[1]) {
+			return 0
+		}
+	}
+	return -1
+}
+
+// afterFailure searches the blocks reachable from start (entered because
+// first failed) for a statement in first's transaction, stopping at a
+// rollback and skipping the branch where the failure is only "no rows".
+func (c *checker) afterFailure(fn *ssa.Function, start *ssa.BasicBlock, first stmtCall, tx *txn.Tx, errV ssa.Value, calls []stmtCall) *stmtCall {
+	byInstr := make(map[ssa.Instruction]*stmtCall)
+	for i := range calls {
+		byInstr[calls[i].instr] = &calls[i]
+	}
+	seen := make(map[*ssa.BasicBlock]bool)
+	work := []*ssa.BasicBlock{start}
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		stop := false
+		for _, instr := range b.Instrs {
+			ci, ok := instr.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			if _, isDefer := instr.(*ssa.Defer); isDefer {
+				continue
+			}
+			if c.rollsBack(ci, tx) {
+				stop = true
+				break
+			}
+			if s := byInstr[instr]; s != nil {
+				if t := c.txOf(*s); t != nil && t.Root() == tx.Root() {
+					return s
+				}
+			}
+		}
+		if stop {
+			continue
+		}
+		if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
+			if succ, _ := c.missEdge(first, iff); succ >= 0 && isNoRowsTest(iff, errV) {
+				// The failure was "no rows": the transaction is fine there.
+				work = append(work, b.Succs[1-succ])
+				continue
+			}
+		}
+		work = append(work, b.Succs...)
+	}
+	return nil
+}
+
+// isNoRowsTest reports whether iff tests errV for ErrNoRows.
+func isNoRowsTest(iff *ssa.If, errV ssa.Value) bool {
+	switch cond := iff.Cond.(type) {
+	case *ssa.Call:
+		common := cond.Common()
+		return isErrorsIs(common) && same(common.Args[0], errV) && isNoRows(common.Args[1])
+	case *ssa.BinOp:
+		return (same(cond.X, errV) && isNoRows(cond.Y)) || (same(cond.Y, errV) && isNoRows(cond.X))
+	}
+	return false
+}
+
+// rollsBack reports whether ci ends the failed part of tx: Rollback of tx or
+// of a savepoint in it, or ROLLBACK [TO SAVEPOINT] as literal SQL.
+func (c *checker) rollsBack(ci ssa.CallInstruction, tx *txn.Tx) bool {
+	common := ci.Common()
+	name := ""
+	if common.IsInvoke() {
+		name = common.Method.Name()
+	} else if f := common.StaticCallee(); f != nil {
+		name = f.Name()
+	}
+	if name == "Rollback" {
+		return true
+	}
+	for _, a := range common.Args {
+		if k, ok := a.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.String {
+			if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(constant.StringVal(k.Value))), "ROLLBACK") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// errorOf returns the error result of a statement call: the last result
+// when it is an error, or the result of Scan on a QueryRow's row.
+func errorOf(s stmtCall) ssa.Value {
+	call, ok := s.instr.(*ssa.Call)
+	if !ok {
+		return nil
+	}
+	res := call.Common().Signature().Results()
+	if res.Len() == 0 {
+		return nil
+	}
+	if isError(res.At(res.Len() - 1).Type()) {
+		if res.Len() == 1 {
+			return call
+		}
+		for _, ref := range *call.Referrers() {
+			if ex, ok := ref.(*ssa.Extract); ok && ex.Index == res.Len()-1 {
+				return ex
+			}
+		}
+		return nil
+	}
+	// QueryRow: the error comes from Scan.
+	for _, ref := range *call.Referrers() {
+		if sc, ok := ref.(*ssa.Call); ok && sc.Common().IsInvoke() && sc.Common().Method.Name() == "Scan" && sc.Common().Value == call {
+			return sc
+		}
+		if sc, ok := ref.(*ssa.Call); ok && !sc.Common().IsInvoke() && len(sc.Common().Args) > 0 && sc.Common().Args[0] == call {
+			if f := sc.Common().StaticCallee(); f != nil && f.Name() == "Scan" {
+				return sc
+			}
+		}
+	}
+	return nil
+}
+
+// firstResult returns the first result of a call returning several (the
+// rows of a :many query or of Query), or nil.
+func firstResult(s stmtCall) ssa.Value {
+	call, ok := s.instr.(*ssa.Call)
+	if !ok || call.Common().Signature().Results().Len() < 2 {
+		return nil
+	}
+	for _, ref := range *call.Referrers() {
+		if ex, ok := ref.(*ssa.Extract); ok && ex.Index == 0 {
+			return ex
+		}
+	}
+	return nil
+}
+
+// same reports whether v is x, looking through phis that merge x with
+// itself and interface conversions.
+func same(v, x ssa.Value) bool {
+	v = catalog.Underlying(v)
+	return v == x
+}
+
+func isNilConst(v ssa.Value) bool {
+	k, ok := v.(*ssa.Const)
+	return ok && k.IsNil()
+}
+
+func isIntConst(v ssa.Value) bool {
+	k, ok := v.(*ssa.Const)
+	return ok && k.Value != nil && k.Value.Kind() == constant.Int
+}
+
+// isNoRows reports whether v is pgx.ErrNoRows or sql.ErrNoRows (any
+// package-level ErrNoRows).
+func isNoRows(v ssa.Value) bool {
+	v = catalog.Underlying(v)
+	load, ok := v.(*ssa.UnOp)
+	if !ok || load.Op != token.MUL {
+		return false
+	}
+	g, ok := load.X.(*ssa.Global)
+	return ok && g.Name() == "ErrNoRows"
+}
+
+func isErrorsIs(common *ssa.CallCommon) bool {
+	return isFunc(common, "errors", "Is") && len(common.Args) == 2
+}
+
+func isFunc(common *ssa.CallCommon, pkg, name string) bool {
+	f := common.StaticCallee()
+	return f != nil && f.Pkg != nil && f.Pkg.Pkg.Path() == pkg && f.Name() == name && f.Signature.Recv() == nil
+}
+
+// isNext reports whether common is rows.Next() on the given rows.
+func isNext(common *ssa.CallCommon, rows ssa.Value) bool {
+	if rows == nil {
+		return false
+	}
+	if common.IsInvoke() {
+		return common.Method.Name() == "Next" && common.Value == rows
+	}
+	f := common.StaticCallee()
+	return f != nil && f.Name() == "Next" && len(common.Args) == 1 && common.Args[0] == rows
+}
+
+// isLenOf reports whether v is len(rows).
+func isLenOf(v, rows ssa.Value) bool {
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	b, ok := call.Common().Value.(*ssa.Builtin)
+	return ok && b.Name() == "len" && len(call.Common().Args) == 1 && call.Common().Args[0] == rows
+}
+
+// loopHeader reports whether b is the head of a loop (for rows.Next()).
+func loopHeader(b *ssa.BasicBlock) bool {
+	for _, p := range b.Preds {
+		if b.Dominates(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// inLoop reports whether b lies on a cycle.
+func inLoop(b *ssa.BasicBlock) bool {
+	seen := make(map[*ssa.BasicBlock]bool)
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if x == b {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		work = append(work, x.Succs...)
+	}
+	return false
+}
+
+// reachable reports whether b may run after a.
+func reachable(a, b ssa.Instruction) bool {
+	if a.Parent() != b.Parent() {
+		return false
+	}
+	if a.Block() == b.Block() {
+		for _, instr := range a.Block().Instrs {
+			if instr == a {
+				return true
+			}
+			if instr == b {
+				break
+			}
+		}
+	}
+	seen := make(map[*ssa.BasicBlock]bool)
+	work := append([]*ssa.BasicBlock(nil), a.Block().Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if x == b.Block() {
+			return true
+		}
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		work = append(work, x.Succs...)
+	}
+	return false
+}
+
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
