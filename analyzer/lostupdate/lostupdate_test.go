@@ -16,3 +16,15 @@ func TestLostUpdate(t *testing.T) {
 	}
 	analysistest.Run(t, dir, lostupdate.Analyzer, "lostupdate")
 }
+
+// TestRealModule runs the analyzer on a module built against the real
+// pgx/v5 from the module cache.
+func TestRealModule(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "internal", "testdata", "realmod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=readonly")
+	analysistest.Run(t, dir, lostupdate.Analyzer, "example.com/realmod/bump")
+}
