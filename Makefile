@@ -39,3 +39,7 @@ vet: ## go vet, plus txvet over the whole project
 test: ## run every test against the local PostgreSQL and RabbitMQ
 	go test -count=1 -race $$(go list ./... | grep -v -e /analyzer -e /cmd/txvet)
 	go test -count=1 $(PARSER_PKGS)
+
+.PHONY: demo
+demo: ## run a few hundred multi-step jobs through the whole pipeline and check them (JOBS=300 STEPS=3)
+	@scripts/demo.sh

@@ -55,20 +55,6 @@ func terminalJob(s db.JobStatus) bool {
 	return s == db.JobStatusDone || s == db.JobStatusFailed || s == db.JobStatusStopped
 }
 
-// Wait is how long the task waited between being queued and starting; zero
-// until it started.
-func (t Task) Wait() time.Duration { return between(t.QueuedAt, t.StartedAt) }
-
-// Run is how long the task's last attempt ran; zero until it finished.
-func (t Task) Run() time.Duration { return between(t.StartedAt, t.FinishedAt) }
-
-func between(from, to *time.Time) time.Duration {
-	if from == nil || to == nil {
-		return 0
-	}
-	return to.Sub(*from)
-}
-
 func jobFromRow(r db.Job) Job {
 	return Job{
 		ID:             r.ID,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,8 @@ type demoOptions struct {
 	jobs, steps            int
 	handlers               []string
 	concurrency            int
+	failProbability        float64
+	stop                   int
 	timeout                time.Duration
 	serveLog               string
 }
@@ -45,6 +48,8 @@ func runDemo(ctx context.Context, args []string) error {
 	fs.IntVar(&o.steps, "steps", 3, "steps per job")
 	handlers := fs.String("handlers", "uppercase", "comma-separated handlers the steps cycle through")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "concurrent submissions")
+	fs.Float64Var(&o.failProbability, "fail-probability", 0, "when above 0, step 2 of each job is the fail handler failing each attempt with this probability")
+	fs.IntVar(&o.stop, "stop", 0, "stop this many jobs through the API right after submitting them")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up waiting for the jobs after this long")
 	fs.StringVar(&o.serveLog, "serve-log", filepath.Join(os.TempDir(), "lockstep-demo-serve.log"), "where the pipeline's log goes")
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +59,14 @@ func runDemo(ctx context.Context, args []string) error {
 	o.handlers = strings.Split(*handlers, ",")
 	if o.jobs < 1 || o.steps < 1 || o.steps > jobs.MaxSteps || o.concurrency < 1 {
 		return fmt.Errorf("--jobs and --concurrency must be at least 1 and --steps 1 to %d", jobs.MaxSteps)
+	}
+	if o.failProbability < 0 || o.failProbability > 1 || o.stop < 0 || o.stop > o.jobs {
+		return errors.New("--fail-probability must be 0 to 1 and --stop 0 to --jobs")
+	}
+	for _, h := range o.handlers {
+		if !knownHandler(h) {
+			return fmt.Errorf("unknown handler %q in --handlers", h)
+		}
 	}
 	if err := validateAMQPURL(o.amqpURL); err != nil {
 		return err
@@ -92,6 +105,9 @@ func runBatch(ctx context.Context, pool *pgxpool.Pool, apiURL string, o demoOpti
 	}
 	submitted := time.Since(start)
 	fmt.Printf("submitted %d jobs of %d steps in %s (%.0f jobs/s)\n", len(ids), o.steps, roundDuration(submitted), float64(len(ids))/submitted.Seconds())
+	if err := stopSome(ctx, apiURL, ids[:o.stop]); err != nil {
+		return batchResult{}, err
+	}
 	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	if err := waitFinal(waitCtx, pool, ids); err != nil {
@@ -143,7 +159,41 @@ func demoSpec(run string, i int, o demoOptions) jobs.Spec {
 	for s := range o.steps {
 		spec.Steps = append(spec.Steps, jobs.Step{Handler: o.handlers[s%len(o.handlers)]})
 	}
+	if o.failProbability > 0 {
+		params := fmt.Sprintf(`{"probability": %g}`, o.failProbability)
+		spec.Steps[min(1, o.steps-1)] = jobs.Step{Handler: "fail", Params: json.RawMessage(params)}
+	}
 	return spec
+}
+
+// stopSome stops jobs through POST /jobs/{id}/stop; a job that finished
+// first answers 409 and is counted apart.
+func stopSome(ctx context.Context, apiURL string, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	stopped, ended := 0, 0
+	for _, id := range ids {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"/jobs/"+id.String()+"/stop", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("stop job %s: %w", id, err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			stopped++
+		case http.StatusConflict:
+			ended++
+		default:
+			return fmt.Errorf("stop job %s: %s", id, resp.Status)
+		}
+	}
+	fmt.Printf("stopped %d jobs through the API (%d had already ended)\n", stopped, ended)
+	return nil
 }
 
 // waitFinal polls the batch's status counts until no job is pending or

@@ -55,10 +55,14 @@ func printReport(w io.Writer, r jobs.Report) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tHANDLER\tSTATUS\tATTEMPTS\tWAITED\tRAN\tERROR")
+	// QUEUED and FINISHED count from the job's creation. The executor runs
+	// a task's work in the transaction that starts and finishes it, so the
+	// work's own duration is not in the rows (it is the
+	// lockstep_step_seconds metric); WAITED is queued to started.
+	fmt.Fprintln(tw, "STEP\tHANDLER\tSTATUS\tATTEMPTS\tQUEUED\tWAITED\tFINISHED\tERROR")
 	for _, t := range r.Tasks {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\n", t.ExecutionOrder, t.Handler, t.Status, t.Attempts,
-			optionalDuration(t.Wait()), optionalDuration(t.Run()), t.Error)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", t.ExecutionOrder, t.Handler, t.Status, t.Attempts,
+			span(&job.CreatedAt, t.QueuedAt), span(t.QueuedAt, t.StartedAt), span(&job.CreatedAt, t.FinishedAt), t.Error)
 	}
 	fmt.Fprintf(tw, "\nEVENT\tAT\n")
 	for _, e := range r.Events {
@@ -67,11 +71,12 @@ func printReport(w io.Writer, r jobs.Report) error {
 	return tw.Flush()
 }
 
-func optionalDuration(d time.Duration) string {
-	if d == 0 {
+// span is the time between two timestamps, or "-" while one is unset.
+func span(from, to *time.Time) string {
+	if from == nil || to == nil {
 		return "-"
 	}
-	return roundDuration(d).String()
+	return roundDuration(to.Sub(*from)).String()
 }
 
 // roundDuration keeps three significant digits or so: 1.23ms, 45.6ms, 2.35s.
