@@ -83,6 +83,9 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("pipeline started: roles %s, API %s, log %s\n", strings.Join(roleNames(), ","), pipeline.apiURL, o.serveLog)
 	result, runErr := runBatch(ctx, pool, pipeline.apiURL, o)
+	if runErr == nil {
+		result.counters, runErr = pipelineCounters(ctx, pipeline.apiURL)
+	}
 	stopErr := pipeline.stop()
 	if stopErr != nil {
 		stopErr = fmt.Errorf("stop pipeline: %w", stopErr)

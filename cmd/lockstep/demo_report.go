@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,6 +27,36 @@ type batchResult struct {
 	elapsed   time.Duration
 	latencies []time.Duration // created to finished, per job
 	problems  []string
+	// counters are the pipeline's message counters from GET /metrics.
+	counters []string
+}
+
+// counterPrefixes select the series the summary shows from GET /metrics.
+var counterPrefixes = []string{"lockstep_messages_", "lockstep_outbox_published_total"}
+
+// pipelineCounters reads the pipeline's message counters from its /metrics.
+func pipelineCounters(ctx context.Context, apiURL string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET /metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	var counters []string
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() {
+		line := lines.Text()
+		if slices.ContainsFunc(counterPrefixes, func(p string) bool { return strings.HasPrefix(line, p) }) {
+			counters = append(counters, line)
+		}
+	}
+	if err := lines.Err(); err != nil {
+		return nil, fmt.Errorf("read /metrics: %w", err)
+	}
+	return counters, nil
 }
 
 // checkBatch reads every job's report and checks it is final and
@@ -64,6 +97,9 @@ func (r batchResult) print(w io.Writer) error {
 		fmt.Fprintf(w, "job time  p50 %s, p90 %s, p99 %s, max %s (created to finished)\n",
 			roundDuration(percentile(r.latencies, 0.50)), roundDuration(percentile(r.latencies, 0.90)),
 			roundDuration(percentile(r.latencies, 0.99)), roundDuration(r.latencies[len(r.latencies)-1]))
+	}
+	if len(r.counters) > 0 {
+		fmt.Fprintf(w, "metrics   %s\n", strings.Join(r.counters, "\n          "))
 	}
 	if len(r.problems) == 0 {
 		fmt.Fprintf(w, "checks    every job and task final and consistent with its events (%d events)\n", r.events)
