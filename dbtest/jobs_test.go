@@ -195,6 +195,7 @@ func TestJobStepDone(t *testing.T) {
 	}
 }
 
+// TestJobCountByStatus covers JobCountByStatus and JobCountByStatusAmong.
 func TestJobCountByStatus(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
@@ -204,8 +205,11 @@ func TestJobCountByStatus(t *testing.T) {
 	if err != nil || len(counts) != 0 {
 		t.Fatalf("JobCountByStatus on no jobs = %v, %v; want none", counts, err)
 	}
+	var ids []uuid.UUID
 	for _, status := range []db.JobStatus{db.JobStatusRunning, db.JobStatusPending, db.JobStatusRunning, db.JobStatusDone} {
-		setJobStatus(t, pool, newJob(t, pool, 1).ID, status)
+		id := newJob(t, pool, 1).ID
+		setJobStatus(t, pool, id, status)
+		ids = append(ids, id)
 	}
 	counts, err = q.JobCountByStatus(ctx, pool)
 	if err != nil {
@@ -218,5 +222,22 @@ func TestJobCountByStatus(t *testing.T) {
 	}
 	if !slices.Equal(counts, want) {
 		t.Fatalf("JobCountByStatus = %v, want %v (in enum order)", counts, want)
+	}
+
+	// Among a batch: only the given jobs count, unknown ids are ignored.
+	among, err := q.JobCountByStatusAmong(ctx, pool, []uuid.UUID{ids[0], ids[3], uuid.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAmong := []db.JobCountByStatusAmongRow{
+		{Status: db.JobStatusRunning, Jobs: 1},
+		{Status: db.JobStatusDone, Jobs: 1},
+	}
+	if !slices.Equal(among, wantAmong) {
+		t.Fatalf("JobCountByStatusAmong = %v, want %v", among, wantAmong)
+	}
+	among, err = q.JobCountByStatusAmong(ctx, pool, nil)
+	if err != nil || len(among) != 0 {
+		t.Fatalf("JobCountByStatusAmong of no jobs = %v, %v; want none", among, err)
 	}
 }
