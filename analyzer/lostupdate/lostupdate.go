@@ -192,6 +192,11 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 		if txW != nil && txW.Isolation.PreventsLostUpdate() {
 			return true
 		}
+		// Options were given but cannot be read (a variable, a helper's
+		// parameter): the author chose a level; stay silent.
+		if txW != nil && optionsUnread(txW) {
+			return true
+		}
 		if r.Stmt.Locks() {
 			return true
 		}
@@ -212,6 +217,18 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 		}
 	}
 	return false
+}
+
+// optionsUnread reports whether tx was begun with transaction options that
+// could not be evaluated, as opposed to none (Begin, BeginFunc) or a
+// caller's transaction (a parameter, read committed unless the caller says
+// otherwise).
+func optionsUnread(tx *txn.Tx) bool {
+	if tx.Kind == txn.Param || tx.Isolation != txn.IsolationUnknown {
+		return false
+	}
+	via := tx.Via[strings.LastIndex(tx.Via, ".")+1:]
+	return via != "Begin" && via != "BeginFunc"
 }
 
 // lockBefore returns a locking read of w's table, in w's transaction, that
