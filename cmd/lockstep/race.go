@@ -71,6 +71,11 @@ flags:
 	if err := scenarios.WriteTable(os.Stdout, results); err != nil {
 		return err
 	}
+	for _, r := range results {
+		if r.Variant == scenarios.Naive && r.Anomalies == 0 {
+			slog.Warn("naive variant showed no anomaly; raise --workers, --ops or --think", "scenario", r.Scenario)
+		}
+	}
 	if bad := scenarios.SafeAnomalies(results); len(bad) > 0 {
 		return fmt.Errorf("%d safe variants showed anomalies", len(bad))
 	}
