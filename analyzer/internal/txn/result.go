@@ -76,7 +76,7 @@ type beginKind struct {
 	txResult     int
 	commitResult int
 	callbackArg  int
-	isolation    Isolation
+	level        level
 	savepointOf  ssa.Value
 	via          string
 }
@@ -88,7 +88,7 @@ func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
 	}
 	sig := c.Signature()
 	if bf := r.fact(f); bf != nil && (bf.begins() || bf.CallbackParam >= 0) {
-		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, isolation: bf.Isolation, via: f.Name()}
+		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, level: level{iso: levelAt(c, bf)}, via: f.Name()}
 		if bf.CallbackParam >= 0 && !c.IsInvoke() && bf.CallbackParam < len(c.Args) {
 			k.callbackArg = bf.CallbackParam
 		}
@@ -96,17 +96,17 @@ func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
 	}
 	switch {
 	case isFunc(f, pgxPath, "BeginFunc") && len(c.Args) == 3:
-		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 2, isolation: IsolationDefault, via: "pgx.BeginFunc"}
+		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 2, level: level{iso: IsolationDefault}, via: "pgx.BeginFunc"}
 	case isFunc(f, pgxPath, "BeginTxFunc") && len(c.Args) == 4:
-		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 3, isolation: isolationOf(c.Args[2]), via: "pgx.BeginTxFunc"}
+		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 3, level: isolationOf(c.Args[2]), via: "pgx.BeginTxFunc"}
 	case isMethod(f, "Begin", "BeginTx") && sig.Results().Len() >= 1 && isTxType(sig.Results().At(0).Type()):
-		k := &beginKind{txResult: 0, commitResult: -1, callbackArg: -1, isolation: IsolationDefault, via: f.Name()}
+		k := &beginKind{txResult: 0, commitResult: -1, callbackArg: -1, level: level{iso: IsolationDefault}, via: f.Name()}
 		args := c.Args
 		if !c.IsInvoke() {
 			args = args[1:]
 		}
 		if f.Name() == "BeginTx" && len(args) == 2 {
-			k.isolation = isolationOf(args[1])
+			k.level = isolationOf(args[1])
 		}
 		if recv := receiverOf(c); recv != nil && isTxType(recv.Type()) {
 			k.savepointOf = recv
@@ -114,7 +114,7 @@ func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
 		return k
 	}
 	if BeginFuncs.Has(f) {
-		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, isolation: IsolationUnknown, via: f.Name()}
+		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, level: level{iso: IsolationUnknown}, via: f.Name()}
 		for i := len(c.Args) - 1; i >= 0; i-- {
 			if _, ok := types.Unalias(c.Args[i].Type()).Underlying().(*types.Signature); ok {
 				k.callbackArg = i
@@ -219,7 +219,7 @@ func (r *Result) scan(fn *ssa.Function) {
 			if cf == nil {
 				return
 			}
-			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: cf}
+			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: cf, level: k.level}
 			r.enclosing[cf] = tx
 			r.byFunc[cf] = append(r.byFunc[cf], tx)
 			for _, p := range cf.Params {
@@ -232,10 +232,10 @@ func (r *Result) scan(fn *ssa.Function) {
 			}
 			return
 		}
-		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.isolation, Fn: fn, begin: call, errVal: ErrorResult(call)}
+		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: fn, begin: call, errVal: ErrorResult(call), level: k.level}
 		if k.savepointOf != nil {
 			tx.Parent = r.Of(k.savepointOf)
-			if tx.Parent != nil && k.isolation == IsolationDefault {
+			if tx.Parent != nil && k.level.iso == IsolationDefault {
 				tx.Isolation = tx.Parent.Isolation
 			}
 		}
@@ -686,17 +686,17 @@ func (r *Result) deriveFact(fn *ssa.Function) *BeginFact {
 		}
 	})
 	if begun != nil {
-		f.Isolation = begun.Isolation
+		f.setLevel(fn, begun.level)
 	}
 	for i, p := range fn.Params {
 		if tx := r.params[p]; tx != nil && tx.Kind == Param && len(tx.ends) > 0 {
 			f.EndsParams = append(f.EndsParams, i)
 		}
 		if _, ok := types.Unalias(p.Type()).Underlying().(*types.Signature); ok {
-			if in, iso := r.runsInTx(fn, p); in {
+			if in, l := r.runsInTx(fn, p); in {
 				f.CallbackParam = i
 				if begun == nil {
-					f.Isolation = iso
+					f.setLevel(fn, l)
 				}
 			}
 		}
@@ -730,7 +730,7 @@ func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 // runsInTx reports whether the func parameter p of fn is called while a
 // transaction is open, or handed to a callback runner, and the isolation
 // level of that transaction.
-func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, Isolation) {
+func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
 	uses := []ssa.Value{p}
 	// Closures of fn that capture p see it as a free variable.
 	for _, anon := range fn.AnonFuncs {
@@ -751,16 +751,30 @@ func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, Isolation) 
 			c := call.Common()
 			if c.Value == u && !c.IsInvoke() {
 				if open := r.Open(call); len(open) > 0 {
-					return true, open[0].Isolation
+					return true, open[0].level
 				}
 				continue
 			}
 			if k := r.classifyBegin(c); k != nil && k.callbackArg >= 0 && k.callbackArg < len(c.Args) && c.Args[k.callbackArg] == u {
-				return true, k.isolation
+				return true, k.level
 			}
 		}
 	}
-	return false, IsolationUnknown
+	return false, level{iso: IsolationUnknown}
+}
+
+// setLevel records a wrapper's isolation level: a constant, or the
+// parameter of fn it comes from.
+func (f *BeginFact) setLevel(fn *ssa.Function, l level) {
+	f.Isolation = l.iso
+	if l.param == nil || l.param.Parent() != fn {
+		return
+	}
+	for i, p := range fn.Params {
+		if p == l.param {
+			f.IsolationParam, f.IsolationField = i, l.field
+		}
+	}
 }
 
 // forEachInstr calls visit for every instruction of fn.

@@ -133,6 +133,7 @@ type Tx struct {
 	// callback) the callback itself.
 	Fn *ssa.Function
 
+	level  level           // where the isolation level comes from
 	begin  ssa.Instruction // the begin call (Begun only)
 	errVal ssa.Value       // the begin call's error result, if any
 	ends   []ssa.Instruction
@@ -158,6 +159,11 @@ type BeginFact struct {
 	CallbackParam int // parameter (a func) called inside a transaction, or -1
 	EndsParams    []int
 	Isolation     Isolation
+	// IsolationParam is the parameter the level comes from (IsolationField
+	// of it when set), when the wrapper passes the caller's choice on; -1
+	// otherwise.
+	IsolationParam int
+	IsolationField string
 }
 
 // AFact marks BeginFact as an analysis fact.
@@ -174,7 +180,7 @@ func (f *BeginFact) equal(g *BeginFact) bool {
 }
 
 func newFact() *BeginFact {
-	return &BeginFact{TxResult: -1, CommitResult: -1, CallbackParam: -1}
+	return &BeginFact{TxResult: -1, CommitResult: -1, CallbackParam: -1, IsolationParam: -1}
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -346,40 +352,55 @@ func isFunc(f *types.Func, path, name string) bool {
 		f.Type().(*types.Signature).Recv() == nil
 }
 
-// isolationOf reads a constant isolation level from a pgx.TxOptions value or
-// a *sql.TxOptions pointer.
-func isolationOf(v ssa.Value) Isolation {
+// level is an isolation level as far as it is known: a constant, or the
+// parameter (and field of it) a wrapper takes it from.
+type level struct {
+	iso   Isolation
+	param *ssa.Parameter
+	field string
+}
+
+// isoFields are the option struct fields that hold the level: pgx's
+// TxOptions.IsoLevel and database/sql's TxOptions.Isolation.
+var isoFields = map[string]bool{"IsoLevel": true, "Isolation": true}
+
+// isolationOf reads the isolation level from a pgx.TxOptions value or a
+// *sql.TxOptions pointer.
+func isolationOf(v ssa.Value) level {
+	return levelIn(v, isoFields)
+}
+
+// levelIn reads the level stored in one of fields of the options struct v
+// (a value or a pointer to a composite literal).
+func levelIn(v ssa.Value, fields map[string]bool) level {
 	switch v := v.(type) {
 	case *ssa.Const:
 		if v.IsNil() || v.Value == nil {
-			return IsolationDefault
+			return level{iso: IsolationDefault}
 		}
-		return IsolationUnknown
 	case *ssa.UnOp:
 		if v.Op == token.MUL {
 			if a, ok := v.X.(*ssa.Alloc); ok {
-				return isolationFromAlloc(a)
+				return levelFromAlloc(a, fields)
 			}
 		}
 	case *ssa.Alloc:
-		return isolationFromAlloc(v)
+		return levelFromAlloc(v, fields)
+	case *ssa.Parameter:
+		return level{param: v}
 	}
-	return IsolationUnknown
+	return level{iso: IsolationUnknown}
 }
 
-// isolationFromAlloc finds the constant stored in the IsoLevel (pgx) or
-// Isolation (database/sql) field of a composite literal.
-func isolationFromAlloc(a *ssa.Alloc) Isolation {
-	level := IsolationDefault
+// levelFromAlloc finds the level stored in one of fields of a composite
+// literal: a constant, or a wrapper's parameter (opts.Isolation, or iso).
+func levelFromAlloc(a *ssa.Alloc, fields map[string]bool) level {
+	found := level{iso: IsolationDefault}
 	for _, ref := range *a.Referrers() {
 		switch ref := ref.(type) {
 		case *ssa.FieldAddr:
 			st, ok := types.Unalias(ref.X.Type().(*types.Pointer).Elem()).Underlying().(*types.Struct)
-			if !ok {
-				continue
-			}
-			name := st.Field(ref.Field).Name()
-			if name != "IsoLevel" && name != "Isolation" {
+			if !ok || !fields[st.Field(ref.Field).Name()] {
 				continue
 			}
 			for _, fr := range *ref.Referrers() {
@@ -387,19 +408,87 @@ func isolationFromAlloc(a *ssa.Alloc) Isolation {
 				if !ok || store.Addr != ref {
 					continue
 				}
-				c, ok := store.Val.(*ssa.Const)
-				if !ok || c.Value == nil {
-					return IsolationUnknown
-				}
-				level = levelOfConst(c.Value)
+				found = levelOfValue(store.Val)
 			}
 		case *ssa.Store:
 			if ref.Addr == a {
-				return IsolationUnknown
+				return level{iso: IsolationUnknown}
 			}
 		}
 	}
-	return level
+	return found
+}
+
+// levelOfValue reads a level value: a constant, a parameter, or a field of
+// a parameter.
+func levelOfValue(v ssa.Value) level {
+	switch v := v.(type) {
+	case *ssa.Const:
+		if v.Value == nil {
+			return level{iso: IsolationUnknown}
+		}
+		return level{iso: levelOfConst(v.Value)}
+	case *ssa.Parameter:
+		return level{param: v}
+	case *ssa.Field:
+		if p, ok := v.X.(*ssa.Parameter); ok {
+			st, ok := types.Unalias(p.Type()).Underlying().(*types.Struct)
+			if ok {
+				return level{param: p, field: st.Field(v.Field).Name()}
+			}
+		}
+	case *ssa.UnOp:
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+			if p := paramBehind(fa.X); p != nil {
+				st, ok := types.Unalias(fa.X.Type().(*types.Pointer).Elem()).Underlying().(*types.Struct)
+				if ok {
+					return level{param: p, field: st.Field(fa.Field).Name()}
+				}
+			}
+		}
+	}
+	return level{iso: IsolationUnknown}
+}
+
+// paramBehind returns the parameter v points to: a pointer parameter, or
+// the local copy SSA makes of a struct parameter whose fields are addressed.
+func paramBehind(v ssa.Value) *ssa.Parameter {
+	switch v := v.(type) {
+	case *ssa.Parameter:
+		return v
+	case *ssa.Alloc:
+		var p *ssa.Parameter
+		for _, ref := range *v.Referrers() {
+			if st, ok := ref.(*ssa.Store); ok && st.Addr == v {
+				sp, ok := st.Val.(*ssa.Parameter)
+				if !ok || p != nil {
+					return nil
+				}
+				p = sp
+			}
+		}
+		return p
+	}
+	return nil
+}
+
+// levelAt reads the level a call passes to a wrapper whose fact says where
+// the wrapper takes it from.
+func levelAt(c *ssa.CallCommon, bf *BeginFact) Isolation {
+	if bf.IsolationParam < 0 || c.IsInvoke() || bf.IsolationParam >= len(c.Args) {
+		return bf.Isolation
+	}
+	arg := c.Args[bf.IsolationParam]
+	var l level
+	if bf.IsolationField == "" {
+		l = levelOfValue(arg)
+	} else {
+		l = levelIn(arg, map[string]bool{bf.IsolationField: true})
+	}
+	if l.param != nil {
+		return IsolationUnknown
+	}
+	return l.iso
 }
 
 func levelOfConst(v constant.Value) Isolation {

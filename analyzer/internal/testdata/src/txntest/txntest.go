@@ -158,3 +158,20 @@ func pool(ctx context.Context, p *pgxpool.Pool) {
 	handle(p) // want `handle: none`
 	probe()   // want `open: none`
 }
+
+func levels(ctx context.Context, s *helpers.Store, iso pgx.TxIsoLevel) {
+	s.Retry(ctx, helpers.Options{Isolation: pgx.Serializable}, func(tx pgx.Tx) error {
+		probe() // want `open: transaction of the Retry callback at line 163 \(serializable\)`
+		return nil
+	})
+	s.Retry(ctx, helpers.Options{}, func(tx pgx.Tx) error {
+		probe() // want `open: transaction of the Retry callback at line 167 \(default\)`
+		return nil
+	})
+	tx, _ := s.AtLevel(ctx, pgx.RepeatableRead)
+	probe() // want `open: transaction begun by AtLevel at line 171 \(repeatable read\)`
+	tx.Commit(ctx)
+	tx, _ = s.AtLevel(ctx, iso)
+	probe() // want `open: transaction begun by AtLevel at line 174 \(unknown\)`
+	tx.Commit(ctx)
+}

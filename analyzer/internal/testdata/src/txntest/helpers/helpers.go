@@ -56,3 +56,25 @@ func (u *Unit) Commit() error { return nil }
 func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
 	return fn(ctx)
 }
+
+// Options are the caller's transaction options, as in a retrying runner.
+type Options struct {
+	Isolation pgx.TxIsoLevel
+	Attempts  int
+}
+
+// Retry runs fn in a transaction at the caller's isolation level.
+func (s *Store) Retry(ctx context.Context, opts Options, fn func(pgx.Tx) error) error {
+	txOpts := pgx.TxOptions{IsoLevel: opts.Isolation}
+	for i := 0; i < opts.Attempts; i++ {
+		if err := pgx.BeginTxFunc(ctx, s.Pool, txOpts, fn); err == nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// AtLevel begins a transaction at iso and returns it.
+func (s *Store) AtLevel(ctx context.Context, iso pgx.TxIsoLevel) (pgx.Tx, error) {
+	return s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: iso})
+}
