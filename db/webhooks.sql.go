@@ -81,7 +81,9 @@ type WebhookDeliveryRecordParams struct {
 	Succeeded      bool      `json:"succeeded"`
 }
 
-// Logs one attempt; the attempt number is computed in the same statement.
+// Logs one attempt, numbered after the attempts already committed. Two
+// concurrent calls for one pair may pick the same number: the unique key
+// rejects the second (23505), so one attempt is logged per number.
 func (q *Queries) WebhookDeliveryRecord(ctx context.Context, db DBTX, arg WebhookDeliveryRecordParams) (WebhookDelivery, error) {
 	row := db.QueryRow(ctx, webhookDeliveryRecord,
 		arg.SubscriptionID,

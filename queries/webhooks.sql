@@ -11,7 +11,9 @@ WHERE cardinality(event_types) = 0 OR @event_type::text = ANY(event_types)
 ORDER BY created_at;
 
 -- name: WebhookDeliveryRecord :one
--- Logs one attempt; the attempt number is computed in the same statement.
+-- Logs one attempt, numbered after the attempts already committed. Two
+-- concurrent calls for one pair may pick the same number: the unique key
+-- rejects the second (23505), so one attempt is logged per number.
 INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, status_code, error, succeeded)
 SELECT @subscription_id, @event_id, coalesce(max(attempt), 0) + 1, sqlc.narg(status_code), sqlc.narg(error), @succeeded
 FROM webhook_deliveries

@@ -26,7 +26,8 @@ type Options struct {
 	// Attempts bounds how often fn runs, the first run included.
 	Attempts int
 	// Backoff is the mean pause before the second attempt; it doubles after
-	// each further failure and is jittered so racing retries spread out.
+	// each further failure, up to MaxBackoff, and is jittered so racing
+	// retries spread out.
 	Backoff time.Duration
 }
 
@@ -34,6 +35,9 @@ type Options struct {
 const (
 	DefaultAttempts = 5
 	DefaultBackoff  = 5 * time.Millisecond
+	// MaxBackoff caps the mean pause, so a long run of conflicts never
+	// stalls a caller for seconds.
+	MaxBackoff = 200 * time.Millisecond
 )
 
 // Run runs fn in a transaction and commits it when fn returns nil. It rolls
@@ -56,7 +60,7 @@ func Run(ctx context.Context, db Beginner, opts Options, fn func(pgx.Tx) error) 
 			return err
 		}
 		if attempt == attempts {
-			return fmt.Errorf("transaction failed %d times: %w", attempts, err)
+			return fmt.Errorf("transaction gave up after %d attempts: %w", attempts, err)
 		}
 		// Full jitter: a random pause in [0, 2*backoff).
 		pause := time.Duration(rand.Int64N(int64(2 * backoff)))
@@ -65,7 +69,7 @@ func Run(ctx context.Context, db Beginner, opts Options, fn func(pgx.Tx) error) 
 		case <-ctx.Done():
 			return errors.Join(ctx.Err(), err)
 		}
-		backoff *= 2
+		backoff = min(2*backoff, MaxBackoff)
 	}
 }
 
