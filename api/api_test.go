@@ -141,6 +141,10 @@ func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d responses were 201, want 1", created)
 	}
+	var e struct{ Error string }
+	if code := call(t, srv, "POST", "/jobs", header, `{"steps": [{"handler": "uppercase"}]}`, &e); code != http.StatusUnprocessableEntity {
+		t.Errorf("the key with another job = %d %q, want 422", code, e.Error)
+	}
 	if n := countRows(t, pool, "jobs"); n != 1 {
 		t.Errorf("%d jobs, want 1", n)
 	}

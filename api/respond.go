@@ -41,6 +41,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: err.Error()})
 	case errors.Is(err, jobs.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, errorBody{Error: jobs.ErrNotFound.Error()})
+	case errors.Is(err, jobs.ErrKeyReused):
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: jobs.ErrKeyReused.Error()})
 	case errors.Is(err, jobs.ErrEnded):
 		writeJSON(w, http.StatusConflict, errorBody{Error: err.Error()})
 	default:

@@ -225,3 +225,36 @@ func TestValidateChecksHandlerNames(t *testing.T) {
 func bigJSON(size int) json.RawMessage {
 	return json.RawMessage(fmt.Sprintf("%q", strings.Repeat("x", size)))
 }
+
+func TestSubmitRejectsAKeyReusedForAnotherJob(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := context.Background()
+	spec := threeSteps()
+	spec.IdempotencyKey = "order-43"
+	first, _, err := jobs.Submit(ctx, pool, topo, spec)
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	// The same job with its JSON spaced differently is the same submission.
+	spec.Input = json.RawMessage(`{ "text":"hi" }`)
+	if again, created, err := jobs.Submit(ctx, pool, topo, spec); err != nil || created || again.ID != first.ID {
+		t.Errorf("resubmit = %s created %v, %v; want job %s", again.ID, created, err, first.ID)
+	}
+	changed := []func(*jobs.Spec){
+		func(s *jobs.Spec) { s.Input = json.RawMessage(`{"text": "bye"}`) },
+		func(s *jobs.Spec) { s.Steps = s.Steps[:2] },
+		func(s *jobs.Spec) { s.Steps[1].Params = json.RawMessage(`{"ms": 2}`) },
+	}
+	for i, change := range changed {
+		other := threeSteps()
+		other.IdempotencyKey = spec.IdempotencyKey
+		change(&other)
+		if _, _, err := jobs.Submit(ctx, pool, topo, other); !errors.Is(err, jobs.ErrKeyReused) {
+			t.Errorf("change %d: Submit = %v, want ErrKeyReused", i, err)
+		}
+	}
+	if n := count(t, pool, "jobs"); n != 1 {
+		t.Errorf("%d jobs, want 1", n)
+	}
+}

@@ -2,7 +2,10 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -20,12 +23,17 @@ type createdPayload struct {
 	Steps []string `json:"steps"`
 }
 
+// ErrKeyReused means an idempotency key came back with a different job
+// than the one first submitted with it.
+var ErrKeyReused = errors.New("idempotency key already used for a different job")
+
 // Submit validates spec (without checking handler names; see
 // Spec.Validate) and, in one transaction, creates the job and its tasks,
 // starts the job, queues the first task with the job's input and writes its
 // task message and the job.created event to the outbox. created is false
 // when spec.IdempotencyKey names a job submitted before: that job is
-// returned and nothing is written.
+// returned and nothing is written, or, when spec differs from that job's
+// steps or input, an error wrapping ErrKeyReused.
 func Submit(ctx context.Context, pool transact.Beginner, topo message.Topology, spec Spec) (job Job, created bool, err error) {
 	if err := spec.Validate(nil); err != nil {
 		return Job{}, false, err
@@ -55,6 +63,9 @@ func submitInTx(ctx context.Context, tx pgx.Tx, topo message.Topology, spec Spec
 		return Job{}, false, fmt.Errorf("create job: %w", err)
 	}
 	if !row.Created {
+		if err := sameSubmission(ctx, tx, row, spec); err != nil {
+			return Job{}, false, err
+		}
 		return jobFromRow(existingJob(row)), false, nil
 	}
 	tasks, err := queries.TaskCreateBatch(ctx, tx, taskBatch(row.ID, spec.Steps))
@@ -125,4 +136,26 @@ func existingJob(r db.JobCreateRow) db.Job {
 		UpdatedAt:      r.UpdatedAt,
 		FinishedAt:     r.FinishedAt,
 	}
+}
+
+// sameSubmission checks that spec describes the job its idempotency key
+// created, comparing JSON by value (PostgreSQL reformats jsonb).
+func sameSubmission(ctx context.Context, tx pgx.Tx, row db.JobCreateRow, spec Spec) error {
+	tasks, err := queries.TaskListByJob(ctx, tx, row.ID)
+	if err != nil {
+		return fmt.Errorf("load tasks of job %s: %w", row.ID, err)
+	}
+	same := len(tasks) == len(spec.Steps) && sameJSON(row.Input, orEmptyObject(spec.Input))
+	for i := 0; same && i < len(tasks); i++ {
+		same = tasks[i].Handler == spec.Steps[i].Handler && sameJSON(tasks[i].Params, orEmptyObject(spec.Steps[i].Params))
+	}
+	if !same {
+		return fmt.Errorf("%w: key %q belongs to job %s", ErrKeyReused, spec.IdempotencyKey, row.ID)
+	}
+	return nil
+}
+
+func sameJSON(a, b []byte) bool {
+	var va, vb any
+	return json.Unmarshal(a, &va) == nil && json.Unmarshal(b, &vb) == nil && reflect.DeepEqual(va, vb)
 }
