@@ -3,15 +3,18 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
+	"github.com/lockstep-dev/lockstep/outbox"
 )
 
 // Several concurrent stops of one job: exactly one stops it, the others are
@@ -75,5 +78,39 @@ func TestStopAndStatusOfUnknownJob(t *testing.T) {
 	}
 	if _, err := jobs.Status(ctx, pool, id); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("Status = %v, want ErrNotFound", err)
+	}
+}
+
+// Events written in one transaction share their timestamp; Status still
+// lists the final event after the step event written with it.
+func TestStatusOrdersEventsOfOneTransaction(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := context.Background()
+	job, _, err := jobs.Submit(ctx, pool, topo, threeSteps())
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, event := range []string{message.EventJobDone, message.EventStepDone} {
+			if _, err := outbox.RecordEvent(ctx, tx, topo, job.ID, event, struct{}{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("record events: %v", err)
+	}
+	report, err := jobs.Status(ctx, pool, job.ID)
+	if err != nil {
+		t.Fatalf("Status: %v", err)
+	}
+	var got []string
+	for _, e := range report.Events {
+		got = append(got, e.Type)
+	}
+	if want := []string{message.EventJobCreated, message.EventStepDone, message.EventJobDone}; !slices.Equal(got, want) {
+		t.Errorf("events = %v, want %v", got, want)
 	}
 }
