@@ -52,9 +52,10 @@ type Options struct {
 	Ops int
 	// Think is the naive ports' pause between read and write (see naive.New).
 	Think time.Duration
-	// OnProgress, when set, is called about every Tick while a variant runs.
+	// OnProgress, when set, is called every Tick while a variant runs.
 	OnProgress func(Progress)
-	Tick       time.Duration
+	// Tick is the interval between OnProgress calls.
+	Tick time.Duration
 }
 
 // Defaults for zero Options fields: enough for every naive port to show
