@@ -45,7 +45,7 @@ type Relay struct {
 	// afterConfirm, when set by a test, runs after the broker confirmed a
 	// batch and before it is marked; an error rolls the claim back, as a
 	// crash at that point would.
-	afterConfirm func() error
+	afterConfirm func(rows []db.Outbox) error
 }
 
 // NewRelay validates cfg and returns a relay ready to Run.
@@ -140,7 +140,7 @@ func (r *Relay) relayBatch(ctx context.Context, ch *amqp.Channel) (int, error) {
 			return err
 		}
 		if r.afterConfirm != nil {
-			if err := r.afterConfirm(); err != nil {
+			if err := r.afterConfirm(rows); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
 	"github.com/lockstep-dev/lockstep/transact"
@@ -81,7 +82,7 @@ func TestRelayCrashBetweenConfirmAndMarkOnlyDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	var crashes atomic.Int32
-	r.afterConfirm = func() error {
+	r.afterConfirm = func([]db.Outbox) error {
 		if crashes.Add(1) == 1 {
 			return errors.New("relay killed after confirm")
 		}
