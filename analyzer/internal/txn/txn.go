@@ -399,8 +399,8 @@ func levelFromAlloc(a *ssa.Alloc, fields map[string]bool) level {
 	for _, ref := range *a.Referrers() {
 		switch ref := ref.(type) {
 		case *ssa.FieldAddr:
-			st, ok := types.Unalias(ref.X.Type().(*types.Pointer).Elem()).Underlying().(*types.Struct)
-			if !ok || !fields[st.Field(ref.Field).Name()] {
+			st := pointedStruct(ref.X.Type())
+			if st == nil || !fields[st.Field(ref.Field).Name()] {
 				continue
 			}
 			for _, fr := range *ref.Referrers() {
@@ -440,14 +440,24 @@ func levelOfValue(v ssa.Value) level {
 	case *ssa.UnOp:
 		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
 			if p := paramBehind(fa.X); p != nil {
-				st, ok := types.Unalias(fa.X.Type().(*types.Pointer).Elem()).Underlying().(*types.Struct)
-				if ok {
+				if st := pointedStruct(fa.X.Type()); st != nil {
 					return level{param: p, field: st.Field(fa.Field).Name()}
 				}
 			}
 		}
 	}
 	return level{iso: IsolationUnknown}
+}
+
+// pointedStruct returns the struct type t points to, or nil (also for type
+// parameters, whose fields SSA addresses through their core type).
+func pointedStruct(t types.Type) *types.Struct {
+	p, ok := types.Unalias(t).Underlying().(*types.Pointer)
+	if !ok {
+		return nil
+	}
+	st, _ := types.Unalias(p.Elem()).Underlying().(*types.Struct)
+	return st
 }
 
 // paramBehind returns the parameter v points to: a pointer parameter, or
