@@ -75,14 +75,25 @@ func (b *broker) drain(queue string) []amqp.Delivery {
 	}
 }
 
-// publish puts a raw message on the pipeline's direct exchange.
-func (b *broker) publish(routingKey string, msg amqp.Publishing) {
-	b.t.Helper()
-	if err := b.ch.PublishWithContext(context.Background(), b.topo.Exchange, routingKey,
+// publishConcurrently publishes on a channel of its own, so callers may
+// run it from several goroutines.
+func (b *broker) publishConcurrently(routingKey string, msg amqp.Publishing) {
+	conn, err := amqp.Dial(amqpURL())
+	if err != nil {
+		b.t.Errorf("dial broker: %v", err)
+		return
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		b.t.Errorf("open channel: %v", err)
+		return
+	}
+	if err := ch.PublishWithContext(context.Background(), b.topo.Exchange, routingKey,
 		false, // mandatory
 		false, // immediate
 		msg); err != nil {
-		b.t.Fatalf("publish to %s: %v", routingKey, err)
+		b.t.Errorf("publish to %s: %v", routingKey, err)
 	}
 }
 

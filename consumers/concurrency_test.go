@@ -1,0 +1,82 @@
+package consumers
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/message"
+)
+
+// finishTasks runs every task of the job to done directly, as executors
+// would have, without their messages.
+func (p *pipeline) finishTasks(jobID uuid.UUID) []db.Task {
+	p.t.Helper()
+	ctx := context.Background()
+	tasks := p.tasks(jobID)
+	for i, task := range tasks {
+		if i > 0 {
+			if _, err := queries.TaskQueue(ctx, p.cfg.Pool, db.TaskQueueParams{Input: []byte(`"x"`), ID: task.ID}); err != nil {
+				p.t.Fatalf("queue task %d: %v", i, err)
+			}
+		}
+		if _, err := queries.TaskStart(ctx, p.cfg.Pool, task.ID); err != nil {
+			p.t.Fatalf("start task %d: %v", i, err)
+		}
+		if _, err := queries.TaskFinish(ctx, p.cfg.Pool, db.TaskFinishParams{Status: db.TaskStatusDone, Result: []byte(`"r"`), ID: task.ID}); err != nil {
+			p.t.Fatalf("finish task %d: %v", i, err)
+		}
+	}
+	return tasks
+}
+
+// Results for every task of one job arrive at once, each under several
+// message ids and each id twice, at four result-handler workers: the job
+// ends exactly once.
+func TestConcurrentResultsFinishJobOnce(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	p.cfg.Workers = 4
+	p.cfg.MaxBatch = 1
+	jobID := p.submit(`"x"`, appendStep("a"), appendStep("b"), appendStep("c"))
+	tasks := p.finishTasks(jobID)
+	h := p.results()
+	var settled atomic.Int64
+	h.crashBeforeSettle = func(batch []*inbound) bool { settled.Add(int64(len(batch))); return false }
+	start(t, h)
+	start(t, p.relay(RelayOptions{}))
+
+	const ids, copies = 3, 2
+	var publishers sync.WaitGroup
+	for _, task := range tasks {
+		body, _ := json.Marshal(message.Result{TaskID: task.ID, JobID: jobID})
+		for range ids {
+			id := uuid.NewString()
+			publishers.Go(func() {
+				for range copies {
+					p.b.publishConcurrently(p.cfg.Topology.Results, amqp.Publishing{MessageId: id, Body: body})
+				}
+			})
+		}
+	}
+	publishers.Wait()
+	total := int64(len(tasks) * ids * copies)
+	waitFor(t, "every result settled", func() (bool, error) { return settled.Load() == total, nil })
+
+	if job := p.job(jobID); job.Status != db.JobStatusDone {
+		t.Errorf("job %s, want done", job.Status)
+	}
+	if got := p.eventCounts(jobID); got["job.done"] != 1 || got["job.failed"] != 0 {
+		t.Errorf("events %v, want one job.done", got)
+	}
+	p.waitRelayed()
+	if n := p.b.queueLen(p.cfg.Topology.Output); n != 1 {
+		t.Errorf("%d output messages, want 1", n)
+	}
+}
