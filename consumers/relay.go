@@ -170,7 +170,6 @@ func publishConfirmed(ctx context.Context, ch *amqp.Channel, rows []db.Outbox) e
 		if err != nil {
 			return fmt.Errorf("outbox row %d: %w", row.ID, err)
 		}
-		//txvet:ignore publishintx the relay publishes already-committed outbox rows under their claim lock and marks them only after the confirm
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, row.Exchange, row.RoutingKey,
 			false, // mandatory: the relay declared every route itself
 			false, // immediate
