@@ -98,16 +98,20 @@ type event struct {
 	call ssa.CallInstruction
 	via  string // "PublishWithContext", or "notify (PublishWithContext at events.go:40)"
 	fact *PublishFact
+	// tx is set when the call runs a publishing callback inside a
+	// transaction (pgx.BeginFunc(ctx, pool, s.publishAll)).
+	tx *txn.Tx
 }
 
 type checker struct {
-	pass    *analysis.Pass
-	tx      *txn.Result
-	cat     *catalog.Catalog
-	rep     *ignore.Reporter
-	local   map[*ssa.Function]*PublishFact
-	stmts   map[*txn.Tx][]*catalog.Call
-	stmtsOK bool
+	pass     *analysis.Pass
+	tx       *txn.Result
+	cat      *catalog.Catalog
+	rep      *ignore.Reporter
+	local    map[*ssa.Function]*PublishFact
+	localObj map[*types.Func]*PublishFact
+	stmts    map[*txn.Tx][]*catalog.Call
+	stmtsOK  bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -118,11 +122,12 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	pass.ExportPackageFact(new(usesBroker))
 	c := &checker{
-		pass:  pass,
-		tx:    pass.ResultOf[txn.Analyzer].(*txn.Result),
-		cat:   pass.ResultOf[catalog.Analyzer].(*catalog.Catalog),
-		rep:   rep,
-		local: make(map[*ssa.Function]*PublishFact),
+		pass:     pass,
+		tx:       pass.ResultOf[txn.Analyzer].(*txn.Result),
+		cat:      pass.ResultOf[catalog.Analyzer].(*catalog.Catalog),
+		rep:      rep,
+		local:    make(map[*ssa.Function]*PublishFact),
+		localObj: make(map[*types.Func]*PublishFact),
 	}
 	funcs := c.tx.SrcFuncs
 	if !c.tx.Relevant {
@@ -167,8 +172,11 @@ func (c *checker) summarise(funcs []*ssa.Function) {
 				continue
 			}
 			for _, ev := range c.events(fn) {
-				if len(c.tx.Open(ev.call)) == 0 {
+				if ev.tx == nil && len(c.tx.Open(ev.call)) == 0 {
 					c.local[fn] = ev.fact
+					if obj, ok := fn.Object().(*types.Func); ok && fn.Parent() == nil {
+						c.localObj[obj] = ev.fact
+					}
 					changed = true
 					break
 				}
@@ -191,6 +199,8 @@ func (c *checker) events(fn *ssa.Function) []event {
 				continue
 			}
 			if ev, ok := c.publishes(call); ok {
+				out = append(out, ev)
+			} else if ev, ok := c.publishingCallback(call); ok {
 				out = append(out, ev)
 			}
 		}
@@ -225,6 +235,42 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 	return event{}, false
 }
 
+// publishingCallback reports whether call runs a named function that
+// publishes as its transaction's callback.
+func (c *checker) publishingCallback(call ssa.CallInstruction) (event, bool) {
+	arg, tx := c.tx.Callback(call)
+	if arg == nil || anonFunc(arg) != nil {
+		return event{}, false // anonymous callbacks are checked in their bodies
+	}
+	var fn *ssa.Function
+	switch v := arg.(type) {
+	case *ssa.Function:
+		fn = v
+	case *ssa.MakeClosure: // a method value, s.publishAll
+		fn, _ = v.Fn.(*ssa.Function)
+	}
+	if fn == nil {
+		return event{}, false
+	}
+	obj, _ := fn.Object().(*types.Func)
+	if obj == nil {
+		return event{}, false
+	}
+	pf := c.localObj[obj]
+	if pf == nil && obj.Pkg() != c.pass.Pkg {
+		var imported PublishFact
+		if c.pass.ImportObjectFact(obj, &imported) {
+			pf = &imported
+		}
+	}
+	if pf == nil {
+		return event{}, false
+	}
+	ev := c.helperEvent(call, "callback "+obj.Name(), pf)
+	ev.tx = tx
+	return ev, true
+}
+
 func (c *checker) helperEvent(call ssa.CallInstruction, name string, pf *PublishFact) event {
 	if name == pf.Via {
 		return event{call: call, via: name, fact: pf}
@@ -256,6 +302,9 @@ func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Lin
 // reportInTx reports ev if a transaction may be open where it runs.
 func (c *checker) reportInTx(ev event) bool {
 	open := c.tx.Open(ev.call)
+	if ev.tx != nil {
+		open = append(open, ev.tx)
+	}
 	sort.Slice(open, func(i, j int) bool { return open[i].Pos < open[j].Pos })
 	for _, tx := range open {
 		if c.relayTx(tx) {
@@ -424,8 +473,9 @@ func (c *checker) writeOf(instr ssa.Instruction) *write {
 func anonFunc(v ssa.Value) *ssa.Function {
 	switch v := v.(type) {
 	case *ssa.MakeClosure:
-		fn, _ := v.Fn.(*ssa.Function)
-		return fn
+		if fn, ok := v.Fn.(*ssa.Function); ok && fn.Parent() != nil {
+			return fn // not a method value's wrapper
+		}
 	case *ssa.Function:
 		if v.Parent() != nil {
 			return v

@@ -29,6 +29,13 @@ type Result struct {
 	visiting  map[ssa.Value]bool
 	closures  map[*ssa.Function][]*ssa.MakeClosure
 	sites     map[*ssa.Function][]ssa.CallInstruction // direct calls of anonymous functions
+	callbacks map[ssa.CallInstruction]callback
+}
+
+// callback is a function value a call runs inside a transaction.
+type callback struct {
+	arg ssa.Value
+	tx  *Tx
 }
 
 func newResult(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact) *Result {
@@ -46,6 +53,7 @@ func newResult(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func
 		visiting:  make(map[ssa.Value]bool),
 		closures:  make(map[*ssa.Function][]*ssa.MakeClosure),
 		sites:     make(map[*ssa.Function][]ssa.CallInstruction),
+		callbacks: make(map[ssa.CallInstruction]callback),
 	}
 }
 
@@ -216,10 +224,11 @@ func (r *Result) scan(fn *ssa.Function) {
 		c := call.Common()
 		if k.callbackArg >= 0 {
 			cf := anonFunc(c.Args[k.callbackArg])
-			if cf == nil {
-				return
-			}
 			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: cf, level: k.level}
+			r.callbacks[call] = callback{arg: c.Args[k.callbackArg], tx: tx}
+			if cf == nil {
+				return // a named function: it may run outside transactions too
+			}
 			r.enclosing[cf] = tx
 			r.byFunc[cf] = append(r.byFunc[cf], tx)
 			for _, p := range cf.Params {
@@ -453,6 +462,19 @@ func (r *Result) Enclosing(fn *ssa.Function) *Tx {
 	return r.enclosing[fn]
 }
 
+// Callback reports whether call runs one of its arguments inside a
+// transaction (pgx.BeginFunc, BeginTxFunc, wrappers): it returns that
+// argument and the transaction, or nil, nil. For an anonymous function the
+// transaction is also its Enclosing one; a named function passed as the
+// callback has no Enclosing transaction, since it may run elsewhere too.
+func (r *Result) Callback(call ssa.CallInstruction) (ssa.Value, *Tx) {
+	cb, ok := r.callbacks[call]
+	if !ok {
+		return nil, nil
+	}
+	return cb.arg, cb.tx
+}
+
 // Func returns the transactions that start in fn: begun there, received as
 // parameters, or enclosing it as a callback.
 func (r *Result) Func(fn *ssa.Function) []*Tx {
@@ -498,8 +520,9 @@ func (r *Result) callSites(fn *ssa.Function) []ssa.CallInstruction {
 func anonFunc(v ssa.Value) *ssa.Function {
 	switch v := v.(type) {
 	case *ssa.MakeClosure:
-		fn, _ := v.Fn.(*ssa.Function)
-		return fn
+		if fn, ok := v.Fn.(*ssa.Function); ok && fn.Parent() != nil {
+			return fn // not a method value's wrapper
+		}
 	case *ssa.Function:
 		if v.Parent() != nil {
 			return v

@@ -22,6 +22,7 @@
 //	r.Of(v)              the *Tx a database handle value refers to, or nil (pool, autocommit, unknown)
 //	r.OfCall(call)       the *Tx a query call runs in: its receiver or its DBTX argument
 //	r.Enclosing(fn)      the *Tx a callback function's whole body runs in, or nil
+//	r.Callback(call)     the argument call runs inside a transaction (BeginFunc...), and that *Tx
 //	r.OpenAt(tx, instr)  whether tx may still be open when instr runs (not ended on some path)
 //	r.EndedAt(tx, instr) whether tx is committed or rolled back on every path to instr
 //	r.Open(instr)        every outermost transaction that may be open at instr

@@ -406,3 +406,36 @@ func ignoreSilencingNothing(ctx context.Context, ch *amqp.Channel) { // want ign
 	//txvet:ignore publishintx stale directive // want `txvet:ignore directive for publishintx silences no finding`
 	ch.Publish("", "tasks", false, false, msg(21)) // ok: no transaction and no write after it
 }
+
+type service struct {
+	pool *pgxpool.Pool
+	ch   *amqp.Channel
+}
+
+func (s *service) announceAll(tx pgx.Tx) error {
+	return notify.Announce(context.Background(), s.ch) // want `message published by Announce \(PublishWithContext at notify\.go:11\) at line 416 while transaction received as parameter tx at line 415 is open`
+}
+
+func (s *service) publishOnly(ctx context.Context) error { // want publishOnly:"publishes via PublishWithContext at notify\\.go:11"
+	return notify.Send(ctx, s.ch, nil)
+}
+
+func runInTx(ctx context.Context, pool *pgxpool.Pool, fn func(context.Context) error) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(ctx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func (s *service) namedCallback(ctx context.Context) error {
+	return runInTx(ctx, s.pool, s.publishOnly) // want `message published by callback publishOnly \(PublishWithContext at notify\.go:11\) at line 436 while transaction of the runInTx callback at line 436 is open`
+}
+
+func (s *service) methodValueOutsideTx(ctx context.Context, run func(context.Context, func(context.Context) error) error) error {
+	return run(ctx, s.publishOnly) // ok: run is an unknown function, not a transaction runner
+}
