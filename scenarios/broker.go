@@ -183,11 +183,12 @@ func waitFor(ctx context.Context, done func() bool) bool {
 	return true
 }
 
-// logger is the logger given to the pipeline's roles: warnings and errors
-// only, so the race's own output stays readable.
+// logger is the logger given to the pipeline's roles: errors only, so the
+// race's output stays readable (the naive ports make the roles dead-letter
+// messages by the hundred, each with a warning).
 func (e Env) logger() *slog.Logger {
 	if e.Logger != nil {
 		return e.Logger
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }

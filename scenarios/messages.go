@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/lockstep-dev/lockstep/consumers"
+	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/message"
 )
 
 // consumerWorkers is the number of consumers a message scenario runs, each
@@ -61,55 +64,73 @@ func enqueueInTransaction() Scenario {
 }
 
 // webhookEvents (S2): requests create a job, its task and its job.created
-// event and announce the event; a webhook worker loads the event and POSTs
-// it to the subscriber. Invariant: every event is found and delivered.
+// event and announce the event; the pipeline's webhook deliverer loads the
+// event and POSTs it to the subscriber, or dead-letters the message when the
+// event does not exist. Invariant: every event reaches the subscriber.
 func webhookEvents() Scenario {
 	return Scenario{Name: "S2", Anomaly: "events not delivered", run: func(ctx context.Context, t *trial) (int, error) {
 		b, err := t.openBroker(ctx)
 		if err != nil {
 			return 0, err
 		}
-		subscriber := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusNoContent)
-		}))
-		defer subscriber.Close()
-		var seen tally
-		err = b.consume(b.topo.Webhooks, consumerWorkers, func(_ *amqp.Channel, d amqp.Delivery) error {
-			var announced struct {
-				EventID uuid.UUID `json:"event_id"`
-				JobID   uuid.UUID `json:"job_id"`
-			}
-			if err := json.Unmarshal(d.Body, &announced); err != nil {
-				return fmt.Errorf("event body %q: %w", d.Body, err)
-			}
-			event, err := queries.EventGet(ctx, t.env.Pool, announced.EventID)
-			if errors.Is(err, pgx.ErrNoRows) {
-				t.noteError(fmt.Errorf("webhook for event %s: event does not exist", announced.EventID))
-				seen.record(announced.JobID.String(), false)
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("load event %s: %w", announced.EventID, err)
-			}
-			if err := post(ctx, subscriber.URL, event); err != nil {
-				return err
-			}
-			seen.record(announced.JobID.String(), true)
-			return nil
-		})
-		if err != nil {
-			return 0, errors.Join(err, b.close())
-		}
-		anomalies, err := t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
-			if t.variant == Naive {
-				_, err := t.naive.CreateJob(ctx, ch, b.topo, "noop")
-				return err
-			}
-			_, err := t.safe.SubmitJob(ctx, b.topo, "noop", 1)
-			return err
-		})
+		anomalies, err := t.runWebhooks(ctx, b)
 		return anomalies, errors.Join(err, b.close())
 	}}
+}
+
+func (t *trial) runWebhooks(ctx context.Context, b *broker) (int, error) {
+	var seen tally
+	subscriber := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var event struct {
+			JobID uuid.UUID `json:"job_id"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&event); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		seen.record(event.JobID.String(), true)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer subscriber.Close()
+	url := subscriber.URL + "/" + t.key
+	_, err := queries.WebhookSubscribe(ctx, t.env.Pool, db.WebhookSubscribeParams{Url: url, Secret: t.key, EventTypes: []string{}})
+	if err != nil {
+		return 0, fmt.Errorf("subscribe: %w", err)
+	}
+	// Later trials must not deliver to this trial's closed subscriber.
+	defer t.env.Pool.Exec(context.WithoutCancel(ctx), "DELETE FROM webhook_subscriptions WHERE url = $1", url)
+
+	err = b.consume(b.topo.DeadQueue, 1, func(_ *amqp.Channel, d amqp.Delivery) error {
+		var event message.Event
+		if err := json.Unmarshal(d.Body, &event); err != nil {
+			return fmt.Errorf("dead letter body %q: %w", d.Body, err)
+		}
+		t.noteError(fmt.Errorf("webhook deliverer dead-lettered the event: %v", d.Headers[message.ReasonHeader]))
+		seen.record(event.JobID.String(), false)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	// As many deliverers as requests, each taking one message at a time, so
+	// that no event waits behind another's HTTP call: the deliverer loads an
+	// event as soon as it is announced, as an idle worker does.
+	cfg := b.config(t)
+	cfg.Workers = t.workers
+	cfg.Prefetch = 1
+	deliverer, err := consumers.NewWebhookDeliverer(cfg, consumers.WebhookOptions{})
+	if err != nil {
+		return 0, err
+	}
+	b.start(ctx, deliverer)
+	return t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
+		if t.variant == Naive {
+			_, err := t.naive.CreateJob(ctx, ch, b.topo, noop)
+			return err
+		}
+		_, err := t.safe.SubmitJob(ctx, b.topo, noop, 1)
+		return err
+	})
 }
 
 // produce races produce on the trial's workers, each with its own channel,
@@ -131,28 +152,6 @@ func (t *trial) produce(ctx context.Context, b *broker, seen *tally, produce fun
 	waitFor(ctx, func() bool { n, _ := seen.counts(); return n >= want })
 	n, missing := seen.counts()
 	return failed + missing + max(want-n, 0), nil
-}
-
-// post delivers event to a webhook URL.
-func post(ctx context.Context, url string, event any) error {
-	body, err := json.Marshal(event)
-	if err != nil {
-		return fmt.Errorf("encode event: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("post webhook: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post webhook: %s", resp.Status)
-	}
-	return nil
 }
 
 // tally records, per row id a message named, whether the consumer found the

@@ -169,7 +169,7 @@ func publish(ctx context.Context, ch *amqp.Channel, exchange, routingKey string,
 	err = ch.PublishWithContext(ctx, exchange, routingKey,
 		false, // mandatory
 		false, // immediate
-		amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: encoded})
+		amqp.Publishing{MessageId: uuid.NewString(), ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: encoded})
 	if err != nil {
 		return fmt.Errorf("publish to %s: %w", routingKey, err)
 	}
