@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"testing"
 
@@ -18,7 +19,8 @@ func TestRace(t *testing.T) {
 	env := scenarios.Env{
 		Pool:    testdb.New(t),
 		AMQPURL: scenarios.AMQPURL(),
-		Prefix:  "race_test_" + strings.ToLower(t.Name()),
+		// Unique queue names: other test runs may share the broker.
+		Prefix: "lockstep_test_race_" + rand.Text(),
 	}
 	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 80}, scenarios.All())
 	if err != nil {
