@@ -58,8 +58,8 @@ type Options struct {
 	Tick time.Duration
 }
 
-// Defaults for zero Options fields: enough for every naive port to show
-// anomalies on a 2-core machine in a few seconds.
+// Defaults for zero Options fields: every naive port shows anomalies with
+// them on a 2-core machine, and a full run takes well under a minute.
 const (
 	DefaultWorkers = 8
 	DefaultOps     = 400
