@@ -37,12 +37,14 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/multichecker"
 
+	"github.com/lockstep-dev/lockstep/analyzer/getorcreate"
 	"github.com/lockstep-dev/lockstep/analyzer/lostupdate"
 	"github.com/lockstep-dev/lockstep/analyzer/publishintx"
 )
 
 func main() {
 	analyzers := []*analysis.Analyzer{
+		getorcreate.Analyzer,
 		lostupdate.Analyzer,
 		publishintx.Analyzer,
 	}
