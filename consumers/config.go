@@ -28,6 +28,9 @@ type Config struct {
 	// MaxBatch bounds how many already-delivered messages share one
 	// transaction and one multiple-ack.
 	MaxBatch int
+	// BatchLinger is how long a consumer waits for more deliveries to join
+	// a batch once it has one.
+	BatchLinger time.Duration
 	// MaxBodyBytes bounds a message body; larger ones are dead-lettered.
 	MaxBodyBytes int
 	// ReconnectBackoff is the first pause before redialling the broker; it
@@ -44,6 +47,7 @@ const (
 	DefaultPrefetch            = 64
 	DefaultWorkers             = 2
 	DefaultMaxBatch            = 32
+	DefaultBatchLinger         = time.Millisecond
 	DefaultMaxBodyBytes        = 64 << 10
 	DefaultReconnectBackoff    = 100 * time.Millisecond
 	DefaultMaxReconnectBackoff = 10 * time.Second
@@ -75,6 +79,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBatch > c.Prefetch {
 		c.MaxBatch = c.Prefetch
+	}
+	if c.BatchLinger <= 0 {
+		c.BatchLinger = DefaultBatchLinger
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

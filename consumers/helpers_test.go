@@ -27,14 +27,14 @@ func amqpURL() string {
 // broker is a test's own connection, used to declare, inspect and delete
 // its topology.
 type broker struct {
-	t    *testing.T
+	t    testing.TB
 	ch   *amqp.Channel
 	topo message.Topology
 }
 
 // newBroker declares a topology with a unique prefix and deletes it when
 // the test ends.
-func newBroker(t *testing.T) *broker {
+func newBroker(t testing.TB) *broker {
 	t.Helper()
 	conn, err := amqp.Dial(amqpURL())
 	if err != nil {
@@ -108,7 +108,7 @@ func (b *broker) queueLen(queue string) int {
 }
 
 // testConfig is a Config with fast reconnects and a logger on the test.
-func testConfig(t *testing.T, pool *pgxpool.Pool, topo message.Topology) Config {
+func testConfig(t testing.TB, pool *pgxpool.Pool, topo message.Topology) Config {
 	return Config{
 		Pool:                pool,
 		AMQPURL:             amqpURL(),
@@ -121,13 +121,15 @@ func testConfig(t *testing.T, pool *pgxpool.Pool, topo message.Topology) Config 
 	}
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 type role interface {
 	Run(ctx context.Context) error
 	Close() error
 }
 
 // start runs r until the test ends.
-func start(t *testing.T, r role) {
+func start(t testing.TB, r role) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- r.Run(context.Background()) }()
@@ -140,7 +142,7 @@ func start(t *testing.T, r role) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() (bool, error)) {
+func waitFor(t testing.TB, what string, cond func() (bool, error)) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -158,4 +160,4 @@ func waitFor(t *testing.T, what string, cond func() (bool, error)) {
 	}
 }
 
-func newPool(t *testing.T) *pgxpool.Pool { return testdb.New(t) }
+func newPool(t testing.TB) *pgxpool.Pool { return testdb.New(t) }

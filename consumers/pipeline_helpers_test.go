@@ -14,12 +14,12 @@ import (
 
 // pipeline is one test's database, topology and roles.
 type pipeline struct {
-	t   *testing.T
+	t   testing.TB
 	b   *broker
 	cfg Config
 }
 
-func newPipeline(t *testing.T) *pipeline {
+func newPipeline(t testing.TB) *pipeline {
 	b := newBroker(t)
 	return &pipeline{t: t, b: b, cfg: testConfig(t, newPool(t), b.topo)}
 }

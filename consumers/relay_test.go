@@ -17,7 +17,7 @@ import (
 
 // putTasks stores n task messages in the outbox in one transaction and
 // returns their message ids.
-func putTasks(t *testing.T, cfg Config, n int) map[string]bool {
+func putTasks(t testing.TB, cfg Config, n int) map[string]bool {
 	t.Helper()
 	ids := make(map[string]bool, n)
 	err := transact.Run(context.Background(), cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
@@ -38,7 +38,7 @@ func putTasks(t *testing.T, cfg Config, n int) map[string]bool {
 	return ids
 }
 
-func unpublished(t *testing.T, cfg Config) func() (bool, error) {
+func unpublished(t testing.TB, cfg Config) func() (bool, error) {
 	return func() (bool, error) {
 		lag, err := queries.OutboxLag(context.Background(), cfg.Pool)
 		return lag.Pending == 0, err

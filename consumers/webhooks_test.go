@@ -34,7 +34,7 @@ type webhookReceiver struct {
 	perEvent map[string]int64
 }
 
-func newWebhookReceiver(t *testing.T, failures int64) *webhookReceiver {
+func newWebhookReceiver(t testing.TB, failures int64) *webhookReceiver {
 	r := &webhookReceiver{eventIDs: make(chan string, 1000), perEvent: map[string]int64{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)

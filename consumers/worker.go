@@ -116,17 +116,25 @@ func (c *consumer) work(ctx context.Context, conn *amqp.Connection, n int) error
 			if !ok {
 				return fmt.Errorf("%s channel closed", c.name)
 			}
-			if err := c.process(ctx, ch, collect(d, deliveries, c.maxBatch)); err != nil {
+			if err := c.process(ctx, ch, collect(d, deliveries, c.maxBatch, c.cfg.BatchLinger)); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// collect adds to first whatever is already delivered, up to max, without
-// waiting: a batch is what the prefetch window holds right now.
-func collect(first amqp.Delivery, deliveries <-chan amqp.Delivery, max int) []amqp.Delivery {
+// collect adds to first what arrives within linger, up to max: a batch is
+// what the prefetch window holds right now. The library hands deliveries
+// over one at a time through an unbuffered channel, so a purely
+// non-blocking read would almost never see a second one; linger bounds the
+// latency this adds when the queue is idle.
+func collect(first amqp.Delivery, deliveries <-chan amqp.Delivery, max int, linger time.Duration) []amqp.Delivery {
 	batch := []amqp.Delivery{first}
+	if max <= 1 {
+		return batch
+	}
+	timer := time.NewTimer(linger)
+	defer timer.Stop()
 	for len(batch) < max {
 		select {
 		case d, ok := <-deliveries:
@@ -134,7 +142,7 @@ func collect(first amqp.Delivery, deliveries <-chan amqp.Delivery, max int) []am
 				return batch
 			}
 			batch = append(batch, d)
-		default:
+		case <-timer.C:
 			return batch
 		}
 	}
