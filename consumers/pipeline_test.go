@@ -52,7 +52,7 @@ func TestFailingStepFailsJob(t *testing.T) {
 	want := []struct {
 		status   db.TaskStatus
 		attempts int32
-	}{{db.TaskStatusDone, 1}, {db.TaskStatusFailed, 2}, {db.TaskStatusPending, 0}}
+	}{{db.TaskStatusDone, 1}, {db.TaskStatusFailed, 2}, {db.TaskStatusStopped, 0}}
 	for i, w := range want {
 		if tasks[i].Status != w.status || tasks[i].Attempts != w.attempts {
 			t.Errorf("task %d: %s after %d attempts, want %s after %d", i, tasks[i].Status, tasks[i].Attempts, w.status, w.attempts)

@@ -16,9 +16,9 @@ import (
 // ResultHandler consumes topo.Results (DESIGN.md step 4). Per message, in
 // the batch's transaction: inbox insert, the job locked (FOR UPDATE) so
 // concurrent results for one job decide one after another, then one of:
-// the job failed; the step counted (in SQL) and the next task queued with
-// this step's result as input; or the job done with the last result as its
-// output, published to topo.Output. Every change writes its job event. A
+// the job failed and its remaining steps stopped; the step counted (in SQL)
+// and the next task queued with this step's result as input; or the job
+// done with the last result as its output, published to topo.Output. Every change writes its job event. A
 // job that was stopped or already ended takes the message quietly.
 type ResultHandler struct {
 	*consumer
@@ -87,6 +87,11 @@ func (h *resultHandler) failJob(ctx context.Context, tx pgx.Tx, job db.Job, task
 	}
 	if _, err := queries.JobFinish(ctx, tx, db.JobFinishParams{Status: db.JobStatusFailed, Error: &errText, ID: job.ID}); err != nil {
 		return fmt.Errorf("fail job %s: %w", job.ID, err)
+	}
+	// The steps after the failed one will never run: end them too, so every
+	// task of an ended job is in a final state.
+	if _, err := queries.TaskStopByJob(ctx, tx, job.ID); err != nil {
+		return fmt.Errorf("stop remaining tasks of job %s: %w", job.ID, err)
 	}
 	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, job.ID, message.EventJobFailed,
 		map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "error": errText}); err != nil {
