@@ -30,7 +30,7 @@ func TestBadMessagesAreDeadLetteredWithReason(t *testing.T) {
 		{"unknown task", topo.Exchange, topo.Tasks, uuid.NewString(), taskBody, "unknown task"},
 		{"oversize", topo.Exchange, topo.Tasks, uuid.NewString(), `"` + strings.Repeat("x", 2000) + `"`, "exceeds the limit"},
 		{"result without job", topo.Exchange, topo.Results, uuid.NewString(), `{"task_id":"` + uuid.NewString() + `"}`, "job_id missing"},
-		{"result of unknown job", topo.Exchange, topo.Results, uuid.NewString(), taskBody, "unknown job"},
+		{"result of unknown job", topo.Exchange, topo.Results, uuid.NewString(), taskBody, "unknown task"},
 		{"unknown event", topo.Events, "", uuid.NewString(), `{"event_id":"` + uuid.NewString() + `"}`, "unknown event"},
 	}
 	for _, c := range cases {

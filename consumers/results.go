@@ -52,56 +52,50 @@ func validateResult(m message.Result) error {
 }
 
 func (h *resultHandler) apply(ctx context.Context, tx pgx.Tx, msg message.Result) (string, error) {
-	job, err := queries.JobGetForUpdate(ctx, tx, msg.JobID)
+	row, err := queries.TaskGetWithJobForUpdate(ctx, tx, db.TaskGetWithJobForUpdateParams{TaskID: msg.TaskID, JobID: msg.JobID})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Sprintf("unknown job %s", msg.JobID), nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("lock job %s: %w", msg.JobID, err)
-	}
-	task, err := queries.TaskGet(ctx, tx, msg.TaskID)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && task.JobID != job.ID) {
 		return fmt.Sprintf("unknown task %s in job %s", msg.TaskID, msg.JobID), nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("load task %s: %w", msg.TaskID, err)
+		return "", fmt.Errorf("load task %s and lock job %s: %w", msg.TaskID, msg.JobID, err)
 	}
-	if job.Status != db.JobStatusRunning {
+	if row.JobStatus != db.JobStatusRunning {
 		return "", nil // stopped, or ended by another result
 	}
-	switch task.Status {
+	switch task := row.Task; task.Status {
 	case db.TaskStatusFailed:
-		return "", h.failJob(ctx, tx, job, task)
+		return "", h.failJob(ctx, tx, task)
 	case db.TaskStatusDone:
-		return "", h.stepDone(ctx, tx, job, task)
+		return "", h.stepDone(ctx, tx, task)
 	case db.TaskStatusStopped:
 		return "", nil
 	}
-	return fmt.Sprintf("task %s is %s: a result must follow its end", task.ID, task.Status), nil
+	return fmt.Sprintf("task %s is %s: a result must follow its end", row.Task.ID, row.Task.Status), nil
 }
 
-func (h *resultHandler) failJob(ctx context.Context, tx pgx.Tx, job db.Job, task db.Task) error {
+func (h *resultHandler) failJob(ctx context.Context, tx pgx.Tx, task db.Task) error {
+	jobID := task.JobID
 	errText := fmt.Sprintf("step %d (%s) failed", task.ExecutionOrder, task.Handler)
 	if task.Error != nil {
 		errText += ": " + *task.Error
 	}
-	if _, err := queries.JobFinish(ctx, tx, db.JobFinishParams{Status: db.JobStatusFailed, Error: &errText, ID: job.ID}); err != nil {
-		return fmt.Errorf("fail job %s: %w", job.ID, err)
+	if _, err := queries.JobFinish(ctx, tx, db.JobFinishParams{Status: db.JobStatusFailed, Error: &errText, ID: jobID}); err != nil {
+		return fmt.Errorf("fail job %s: %w", jobID, err)
 	}
 	// The steps after the failed one will never run: end them too, so every
 	// task of an ended job is in a final state.
-	if _, err := queries.TaskStopByJob(ctx, tx, job.ID); err != nil {
-		return fmt.Errorf("stop remaining tasks of job %s: %w", job.ID, err)
+	if _, err := queries.TaskStopByJob(ctx, tx, jobID); err != nil {
+		return fmt.Errorf("stop remaining tasks of job %s: %w", jobID, err)
 	}
-	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, job.ID, message.EventJobFailed,
+	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, jobID, message.EventJobFailed,
 		map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "error": errText}); err != nil {
 		return err
 	}
-	return h.publishOutput(ctx, tx, message.Output{JobID: job.ID, Status: string(db.JobStatusFailed)})
+	return h.publishOutput(ctx, tx, message.Output{JobID: jobID, Status: string(db.JobStatusFailed)})
 }
 
-func (h *resultHandler) stepDone(ctx context.Context, tx pgx.Tx, job db.Job, task db.Task) error {
-	job, err := countStep(ctx, tx, job.ID)
+func (h *resultHandler) stepDone(ctx context.Context, tx pgx.Tx, task db.Task) error {
+	job, err := countStep(ctx, tx, task.JobID)
 	if err != nil {
 		return err
 	}
@@ -109,6 +103,21 @@ func (h *resultHandler) stepDone(ctx context.Context, tx pgx.Tx, job db.Job, tas
 		map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "steps_done": job.StepsDone}); err != nil {
 		return err
 	}
+	next, err := queries.TaskQueueNext(ctx, tx, db.TaskQueueNextParams{Input: task.Result, JobID: job.ID, ExecutionOrder: task.ExecutionOrder})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return h.noNextQueued(ctx, tx, job, task)
+	}
+	if err != nil {
+		return fmt.Errorf("queue step after %d of job %s: %w", task.ExecutionOrder, job.ID, err)
+	}
+	_, err = outbox.Put(ctx, tx, h.cfg.Topology.Exchange, h.cfg.Topology.Tasks, message.Task{TaskID: next.ID, JobID: job.ID})
+	return err
+}
+
+// noNextQueued tells the last step (complete the job) from a next step
+// that was not pending. With the job locked the latter cannot happen in
+// the pipeline's own flow, so it is logged loudly and left alone.
+func (h *resultHandler) noNextQueued(ctx context.Context, tx pgx.Tx, job db.Job, task db.Task) error {
 	next, err := queries.TaskGetNext(ctx, tx, db.TaskGetNextParams{JobID: job.ID, ExecutionOrder: task.ExecutionOrder})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return h.completeJob(ctx, tx, job, task)
@@ -116,18 +125,8 @@ func (h *resultHandler) stepDone(ctx context.Context, tx pgx.Tx, job db.Job, tas
 	if err != nil {
 		return fmt.Errorf("find step after %d of job %s: %w", task.ExecutionOrder, job.ID, err)
 	}
-	next, err = queries.TaskQueue(ctx, tx, db.TaskQueueParams{Input: task.Result, ID: next.ID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Not pending: it was queued by an earlier result already. The job
-		// lock makes that impossible, so say so loudly.
-		h.cfg.Logger.Error("next task was not pending", "job_id", job.ID, "task_id", next.ID)
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue task %s: %w", next.ID, err)
-	}
-	_, err = outbox.Put(ctx, tx, h.cfg.Topology.Exchange, h.cfg.Topology.Tasks, message.Task{TaskID: next.ID, JobID: job.ID})
-	return err
+	h.cfg.Logger.Error("next task was not pending", "job_id", job.ID, "task_id", next.ID, "status", next.Status)
+	return nil
 }
 
 func (h *resultHandler) completeJob(ctx context.Context, tx pgx.Tx, job db.Job, last db.Task) error {

@@ -164,6 +164,48 @@ func (q *Queries) TaskGetNext(ctx context.Context, db DBTX, arg TaskGetNextParam
 	return i, err
 }
 
+const taskGetWithJobForUpdate = `-- name: TaskGetWithJobForUpdate :one
+SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, jobs.status AS job_status
+FROM tasks JOIN jobs ON jobs.id = tasks.job_id
+WHERE tasks.id = $1 AND jobs.id = $2
+FOR UPDATE OF jobs
+`
+
+type TaskGetWithJobForUpdateParams struct {
+	TaskID uuid.UUID `json:"task_id"`
+	JobID  uuid.UUID `json:"job_id"`
+}
+
+type TaskGetWithJobForUpdateRow struct {
+	Task      Task      `json:"task"`
+	JobStatus JobStatus `json:"job_status"`
+}
+
+// A finished task and its job for the result handler, in one round trip;
+// locks the job while the decision about it (next step, finish) is taken.
+// No row when the task does not exist or belongs to another job.
+func (q *Queries) TaskGetWithJobForUpdate(ctx context.Context, db DBTX, arg TaskGetWithJobForUpdateParams) (TaskGetWithJobForUpdateRow, error) {
+	row := db.QueryRow(ctx, taskGetWithJobForUpdate, arg.TaskID, arg.JobID)
+	var i TaskGetWithJobForUpdateRow
+	err := row.Scan(
+		&i.Task.ID,
+		&i.Task.JobID,
+		&i.Task.ExecutionOrder,
+		&i.Task.Handler,
+		&i.Task.Params,
+		&i.Task.Status,
+		&i.Task.Attempts,
+		&i.Task.Input,
+		&i.Task.Result,
+		&i.Task.Error,
+		&i.Task.QueuedAt,
+		&i.Task.StartedAt,
+		&i.Task.FinishedAt,
+		&i.JobStatus,
+	)
+	return i, err
+}
+
 const taskListByJob = `-- name: TaskListByJob :many
 SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks WHERE job_id = $1 ORDER BY execution_order
 `
@@ -216,6 +258,48 @@ type TaskQueueParams struct {
 // pending -> queued with the step's input; no row when it is not pending.
 func (q *Queries) TaskQueue(ctx context.Context, db DBTX, arg TaskQueueParams) (Task, error) {
 	row := db.QueryRow(ctx, taskQueue, arg.Input, arg.ID)
+	var i Task
+	err := row.Scan(
+		&i.ID,
+		&i.JobID,
+		&i.ExecutionOrder,
+		&i.Handler,
+		&i.Params,
+		&i.Status,
+		&i.Attempts,
+		&i.Input,
+		&i.Result,
+		&i.Error,
+		&i.QueuedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+	)
+	return i, err
+}
+
+const taskQueueNext = `-- name: TaskQueueNext :one
+UPDATE tasks SET status = 'queued', input = $1, queued_at = now()
+WHERE tasks.id = (
+    SELECT next.id FROM tasks AS next
+    WHERE next.job_id = $2 AND next.execution_order > $3
+    ORDER BY next.execution_order
+    LIMIT 1
+  )
+  AND tasks.status = 'pending'
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+`
+
+type TaskQueueNextParams struct {
+	Input          []byte    `json:"input"`
+	JobID          uuid.UUID `json:"job_id"`
+	ExecutionOrder int32     `json:"execution_order"`
+}
+
+// pending -> queued for the step after the given one, with its input; no
+// row when there is no later step or it is not pending (TaskGetNext tells
+// which).
+func (q *Queries) TaskQueueNext(ctx context.Context, db DBTX, arg TaskQueueNextParams) (Task, error) {
+	row := db.QueryRow(ctx, taskQueueNext, arg.Input, arg.JobID, arg.ExecutionOrder)
 	var i Task
 	err := row.Scan(
 		&i.ID,

@@ -49,3 +49,26 @@ RETURNING *;
 UPDATE tasks SET status = 'stopped', finished_at = now()
 WHERE job_id = @job_id AND status IN ('pending', 'queued', 'processing')
 RETURNING *;
+
+-- name: TaskGetWithJobForUpdate :one
+-- A finished task and its job for the result handler, in one round trip;
+-- locks the job while the decision about it (next step, finish) is taken.
+-- No row when the task does not exist or belongs to another job.
+SELECT sqlc.embed(tasks), jobs.status AS job_status
+FROM tasks JOIN jobs ON jobs.id = tasks.job_id
+WHERE tasks.id = @task_id AND jobs.id = @job_id
+FOR UPDATE OF jobs;
+
+-- name: TaskQueueNext :one
+-- pending -> queued for the step after the given one, with its input; no
+-- row when there is no later step or it is not pending (TaskGetNext tells
+-- which).
+UPDATE tasks SET status = 'queued', input = @input, queued_at = now()
+WHERE tasks.id = (
+    SELECT next.id FROM tasks AS next
+    WHERE next.job_id = @job_id AND next.execution_order > @execution_order
+    ORDER BY next.execution_order
+    LIMIT 1
+  )
+  AND tasks.status = 'pending'
+RETURNING *;
