@@ -82,6 +82,17 @@ func (b *broker) start(ctx context.Context, r role) {
 	b.roles = append(b.roles, runningRole{role: r, done: done})
 }
 
+// withBroker runs fn with a broker opened for the trial and closes it
+// afterwards.
+func (t *trial) withBroker(ctx context.Context, fn func(context.Context, *broker) (int, error)) (int, error) {
+	b, err := t.openBroker(ctx)
+	if err != nil {
+		return 0, err
+	}
+	anomalies, err := fn(ctx, b)
+	return anomalies, errors.Join(err, b.close())
+}
+
 // channels opens one channel per worker: amqp091 channels are not meant to
 // be shared between publishing goroutines.
 func (b *broker) channels(n int) ([]*amqp.Channel, error) {

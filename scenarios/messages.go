@@ -27,40 +27,39 @@ const consumerWorkers = 2
 // task finds its post, and every created post's task arrives.
 func enqueueInTransaction() Scenario {
 	return Scenario{Name: "S1", Anomaly: "tasks without their row", run: func(ctx context.Context, t *trial) (int, error) {
-		b, err := t.openBroker(ctx)
-		if err != nil {
-			return 0, err
-		}
-		var seen tally
-		err = b.consume(b.topo.Tasks, consumerWorkers, func(_ *amqp.Channel, d amqp.Delivery) error {
-			var args []int64
-			if err := json.Unmarshal(d.Body, &args); err != nil || len(args) != 1 {
-				return fmt.Errorf("task body %q: want [post id]", d.Body)
-			}
-			_, err := queries.PostGet(ctx, t.env.Pool, args[0])
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("load post %d: %w", args[0], err)
-			}
-			if err != nil {
-				t.noteError(fmt.Errorf("task for post %d: post does not exist", args[0]))
-			}
-			seen.record(fmt.Sprint(args[0]), err == nil)
-			return nil
-		})
-		if err != nil {
-			return 0, errors.Join(err, b.close())
-		}
-		anomalies, err := t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
-			title := fmt.Sprintf("%s-%d-%d", t.key, r, w)
-			if t.variant == Naive {
-				_, err := t.naive.CreatePost(ctx, ch, b.topo.Exchange, b.topo.Tasks, title)
-				return err
-			}
-			_, err := t.safe.CreatePost(ctx, b.topo.Exchange, b.topo.Tasks, title)
-			return err
-		})
-		return anomalies, errors.Join(err, b.close())
+		return t.withBroker(ctx, t.runPostTasks)
 	}}
+}
+
+func (t *trial) runPostTasks(ctx context.Context, b *broker) (int, error) {
+	var seen tally
+	err := b.consume(b.topo.Tasks, consumerWorkers, func(_ *amqp.Channel, d amqp.Delivery) error {
+		var args []int64
+		if err := json.Unmarshal(d.Body, &args); err != nil || len(args) != 1 {
+			return fmt.Errorf("task body %q: want [post id]", d.Body)
+		}
+		_, err := queries.PostGet(ctx, t.env.Pool, args[0])
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			t.noteError(fmt.Errorf("task for post %d: post does not exist", args[0]))
+		case err != nil:
+			return fmt.Errorf("load post %d: %w", args[0], err)
+		}
+		seen.record(fmt.Sprint(args[0]), err == nil)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return t.produce(ctx, b, &seen, func(ctx context.Context, ch *amqp.Channel, w, r int) error {
+		title := fmt.Sprintf("%s-%d-%d", t.key, r, w)
+		if t.variant == Naive {
+			_, err := t.naive.CreatePost(ctx, ch, b.topo.Exchange, b.topo.Tasks, title)
+			return err
+		}
+		_, err := t.safe.CreatePost(ctx, b.topo.Exchange, b.topo.Tasks, title)
+		return err
+	})
 }
 
 // webhookEvents (S2): requests create a job, its task and its job.created
@@ -69,12 +68,7 @@ func enqueueInTransaction() Scenario {
 // event does not exist. Invariant: every event reaches the subscriber.
 func webhookEvents() Scenario {
 	return Scenario{Name: "S2", Anomaly: "events not delivered", run: func(ctx context.Context, t *trial) (int, error) {
-		b, err := t.openBroker(ctx)
-		if err != nil {
-			return 0, err
-		}
-		anomalies, err := t.runWebhooks(ctx, b)
-		return anomalies, errors.Join(err, b.close())
+		return t.withBroker(ctx, t.runWebhooks)
 	}}
 }
 

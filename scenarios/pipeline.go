@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,12 +30,7 @@ const noop = "noop"
 // consistency check), and exactly one output message.
 func pipeline() Scenario {
 	return Scenario{Name: "S0", Anomaly: "inconsistent jobs", run: func(ctx context.Context, t *trial) (int, error) {
-		b, err := t.openBroker(ctx)
-		if err != nil {
-			return 0, err
-		}
-		anomalies, err := t.runPipeline(ctx, b)
-		return anomalies, errors.Join(err, b.close())
+		return t.withBroker(ctx, t.runPipeline)
 	}}
 }
 
