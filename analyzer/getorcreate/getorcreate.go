@@ -65,8 +65,13 @@ func run(pass *analysis.Pass) (any, error) {
 		if len(calls) == 0 {
 			continue
 		}
-		c.checkInsert(fn, calls)
-		c.checkAborted(fn, calls)
+		// An unexpected SSA shape costs one function's findings, never
+		// the vet run.
+		func() {
+			defer func() { _ = recover() }()
+			c.checkInsert(fn, calls)
+			c.checkAborted(fn, calls)
+		}()
 	}
 	return nil, nil
 }
@@ -429,7 +434,7 @@ func errorOf(s stmtCall) ssa.Value {
 		if res.Len() == 1 {
 			return call
 		}
-		for _, ref := range *call.Referrers() {
+		for _, ref := range catalog.Referrers(call) {
 			if ex, ok := ref.(*ssa.Extract); ok && ex.Index == res.Len()-1 {
 				return ex
 			}
@@ -437,7 +442,7 @@ func errorOf(s stmtCall) ssa.Value {
 		return nil
 	}
 	// QueryRow: the error comes from Scan.
-	for _, ref := range *call.Referrers() {
+	for _, ref := range catalog.Referrers(call) {
 		if sc, ok := ref.(*ssa.Call); ok && sc.Common().IsInvoke() && sc.Common().Method.Name() == "Scan" && sc.Common().Value == call {
 			return sc
 		}
@@ -457,7 +462,7 @@ func firstResult(s stmtCall) ssa.Value {
 	if !ok || call.Common().Signature().Results().Len() < 2 {
 		return nil
 	}
-	for _, ref := range *call.Referrers() {
+	for _, ref := range catalog.Referrers(call) {
 		if ex, ok := ref.(*ssa.Extract); ok && ex.Index == 0 {
 			return ex
 		}

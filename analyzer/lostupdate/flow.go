@@ -165,7 +165,7 @@ func (t *tracer) load(addr ssa.Value, field string, next func(ssa.Value, string)
 		}
 		t.stores(a, next, out)
 		// Stores to sibling FieldAddrs of the same base, and to the base.
-		for _, ref := range *a.X.Referrers() {
+		for _, ref := range catalog.Referrers(a.X) {
 			switch r := ref.(type) {
 			case *ssa.FieldAddr:
 				if r != a && r.Field == a.Field {
@@ -182,13 +182,13 @@ func (t *tracer) load(addr ssa.Value, field string, next func(ssa.Value, string)
 		}
 	case *ssa.Alloc:
 		if field != "" {
-			for _, ref := range *a.Referrers() {
+			for _, ref := range catalog.Referrers(a) {
 				if fa, ok := ref.(*ssa.FieldAddr); ok && fieldName(a.Type(), fa.Field) == field {
 					t.stores(fa, next, out)
 				}
 			}
 		}
-		for _, ref := range *a.Referrers() {
+		for _, ref := range catalog.Referrers(a) {
 			if st, ok := ref.(*ssa.Store); ok && st.Addr == a {
 				next(st.Val, field)
 			}
@@ -205,7 +205,7 @@ func (t *tracer) load(addr ssa.Value, field string, next func(ssa.Value, string)
 
 // stores traces the values stored at addr, and a Scan into it.
 func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *[]source) {
-	for _, ref := range *addr.Referrers() {
+	for _, ref := range catalog.Referrers(addr) {
 		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr {
 			next(st.Val, "")
 		}
@@ -216,14 +216,14 @@ func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *[]sou
 // scanned finds a Scan(..., addr, ...) on the result of a read and records
 // the read and the column scanned into addr.
 func (t *tracer) scanned(addr ssa.Value, out *[]source) {
-	for _, ref := range *addr.Referrers() {
+	for _, ref := range catalog.Referrers(addr) {
 		var val ssa.Value = addr
 		if mi, ok := ref.(*ssa.MakeInterface); ok {
 			val = mi
-			if len(*mi.Referrers()) == 0 {
+			if len(catalog.Referrers(mi)) == 0 {
 				continue
 			}
-			ref = (*mi.Referrers())[0]
+			ref = catalog.Referrers(mi)[0]
 		}
 		st, ok := ref.(*ssa.Store)
 		if !ok || st.Val != val {
@@ -237,12 +237,12 @@ func (t *tracer) scanned(addr ssa.Value, out *[]source) {
 		if !ok {
 			continue
 		}
-		for _, sref := range *ia.X.Referrers() {
+		for _, sref := range catalog.Referrers(ia.X) {
 			sl, ok := sref.(*ssa.Slice)
 			if !ok {
 				continue
 			}
-			for _, cref := range *sl.Referrers() {
+			for _, cref := range catalog.Referrers(sl) {
 				ci, ok := cref.(ssa.CallInstruction)
 				if !ok {
 					continue

@@ -67,16 +67,25 @@ func run(pass *analysis.Pass) (any, error) {
 	defer c.rep.Finish()
 	// The SSA form is txn's, so transaction handles compare equal.
 	for _, fn := range txr.SrcFuncs {
-		c.check(fn)
+		safely(func() { c.check(fn) })
 	}
 	for _, fn := range txr.SrcFuncs {
 		if obj, ok := fn.Object().(*types.Func); ok {
-			if sum := c.t.summarize(fn); sum != nil {
-				pass.ExportObjectFact(obj, sum)
-			}
+			safely(func() {
+				if sum := c.t.summarize(fn); sum != nil {
+					pass.ExportObjectFact(obj, sum)
+				}
+			})
 		}
 	}
 	return nil, nil
+}
+
+// safely runs f and drops a panic: an unexpected SSA shape costs the
+// findings of one function, never the vet run.
+func safely(f func()) {
+	defer func() { _ = recover() }()
+	f()
 }
 
 // stmtCall is a call that runs a classified statement.

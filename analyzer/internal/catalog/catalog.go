@@ -194,7 +194,7 @@ func variadicArg(args []ssa.Value, i int) ssa.Value {
 	if !ok {
 		return nil
 	}
-	for _, ref := range *arr.Referrers() {
+	for _, ref := range Referrers(arr) {
 		ia, ok := ref.(*ssa.IndexAddr)
 		if !ok {
 			continue
@@ -203,7 +203,7 @@ func variadicArg(args []ssa.Value, i int) ssa.Value {
 		if !ok || k.Int64() != int64(i) {
 			continue
 		}
-		for _, r := range *ia.Referrers() {
+		for _, r := range Referrers(ia) {
 			if st, ok := r.(*ssa.Store); ok && st.Addr == ia {
 				return st.Val
 			}
@@ -295,6 +295,15 @@ func callee(common *ssa.CallCommon) *types.Func {
 				return fn
 			}
 		}
+	}
+	return nil
+}
+
+// Referrers returns v's referrers, or nil when SSA does not track them
+// (constants, globals, functions).
+func Referrers(v ssa.Value) []ssa.Instruction {
+	if refs := v.Referrers(); refs != nil {
+		return *refs
 	}
 	return nil
 }
