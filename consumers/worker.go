@@ -41,6 +41,9 @@ type consumer struct {
 	// and before it is settled; returning true drops the channel with the
 	// batch unacked, as a process killed between commit and ack would.
 	crashBeforeSettle func(batch []*inbound) bool
+	// connected, when set by a test, receives each session's connection, so
+	// the test can drop it.
+	connected func(*amqp.Connection)
 }
 
 var errCrashed = errors.New("simulated crash before ack")
@@ -58,6 +61,9 @@ func (c *consumer) Run(ctx context.Context) error {
 }
 
 func (c *consumer) session(ctx context.Context, conn *amqp.Connection, connClosed <-chan *amqp.Error) error {
+	if c.connected != nil {
+		c.connected(conn)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	failed := make(chan error, c.cfg.Workers)
