@@ -209,12 +209,3 @@ func (r *Relay) updateLag(ctx context.Context) {
 	r.cfg.Metrics.OutboxLag.Set(float64(lag.Pending))
 	r.cfg.Metrics.OutboxAge.Set(lag.OldestSeconds)
 }
-
-// drainClose empties a NotifyClose channel until the library closes it, so
-// the library never blocks on it.
-func drainClose(c <-chan *amqp.Error) {
-	go func() {
-		for range c {
-		}
-	}()
-}

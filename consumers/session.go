@@ -33,7 +33,7 @@ func runSessions(ctx context.Context, cfg Config, role string, s session) error 
 	backoff := cfg.ReconnectBackoff
 	for {
 		started := time.Now()
-		err := runSession(ctx, cfg, s)
+		err := runSession(ctx, cfg, role, s)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -50,22 +50,31 @@ func runSessions(ctx context.Context, cfg Config, role string, s session) error 
 	}
 }
 
-func runSession(ctx context.Context, cfg Config, s session) error {
-	conn, err := amqp.Dial(cfg.AMQPURL)
+func runSession(ctx context.Context, cfg Config, role string, s session) error {
+	conn, err := amqp.DialConfig(cfg.AMQPURL, amqp.Config{
+		Heartbeat:  10 * time.Second,
+		Locale:     "en_US",
+		Dial:       amqp.DefaultDial(5 * time.Second), // shutdown never waits long on a dead broker
+		Properties: amqp.Table{"connection_name": "lockstep " + role},
+	})
 	if err != nil {
 		return fmt.Errorf("dial broker: %w", err)
 	}
 	defer conn.Close()
-	// Buffered and drained by the session or below, so the library never
+	// Buffered, and drained by the session or after it, so the library never
 	// blocks delivering the close notice.
 	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
-	defer func() {
-		go func() {
-			for range closed {
-			}
-		}()
-	}()
+	defer drainClose(closed)
 	return s(ctx, conn, closed)
+}
+
+// drainClose empties a NotifyClose channel until the library closes it, so
+// the library never blocks on it.
+func drainClose(c <-chan *amqp.Error) {
+	go func() {
+		for range c {
+		}
+	}()
 }
 
 // openChannel opens a channel on conn and puts it in confirm mode, so that
