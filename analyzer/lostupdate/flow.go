@@ -91,14 +91,16 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *[
 		if v.Value != nil {
 			*out = append(*out, source{leaf: v.Value.ExactString()})
 		}
-	case *ssa.Parameter, *ssa.FreeVar, *ssa.Global:
+	case *ssa.Parameter:
+		*out = append(*out, source{leaf: v, column: field})
+	case *ssa.FreeVar, *ssa.Global:
 		*out = append(*out, source{leaf: v})
 	case *ssa.BinOp:
 		next(v.X, "")
 		next(v.Y, "")
 	case *ssa.UnOp:
 		if v.Op.String() == "*" {
-			t.load(v.X, field, next, out)
+			t.load(v.X, field, v, next, out)
 			return
 		}
 		next(v.X, "")
@@ -143,11 +145,15 @@ func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Val
 		return
 	}
 	common := ci.Common()
+	if fn := common.StaticCallee(); fn != nil && fn.Pkg != nil && fn.Pkg.Pkg == t.pass.Pkg && fn.Blocks != nil {
+		t.throughCallee(fn, common.Args, i, field, next, out)
+		return
+	}
 	if sum := t.summaryOf(common); sum != nil && i < len(sum.From) {
 		args := common.Args
 		for _, p := range sum.From[i] {
 			if p < len(args) {
-				next(args[p], "")
+				next(args[p], field)
 			}
 		}
 		return
@@ -155,51 +161,112 @@ func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Val
 	*out = append(*out, source{leaf: ci})
 }
 
-// load traces *addr: what was stored there, or scanned into it.
-func (t *tracer) load(addr ssa.Value, field string, next func(ssa.Value, string), out *[]source) {
+// throughCallee traces result i of a function of this package through its
+// return statements, field by field, back to the call's arguments: a helper
+// that copies a row into a params struct keeps each field's origin.
+func (t *tracer) throughCallee(fn *ssa.Function, args []ssa.Value, i int, field string, next func(ssa.Value, string), out *[]source) {
+	if t.busy[fn] {
+		return
+	}
+	t.busy[fn] = true
+	defer delete(t.busy, fn)
+	params := make(map[ssa.Value]int)
+	for k, p := range fn.Params {
+		params[p] = k
+	}
+	for _, b := range fn.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || i >= len(ret.Results) {
+			continue
+		}
+		for _, s := range t.sources(ret.Results[i], field) {
+			if v, ok := s.leaf.(ssa.Value); ok {
+				if k, ok := params[v]; ok && k < len(args) {
+					next(args[k], s.column)
+					continue
+				}
+			}
+			*out = append(*out, s)
+		}
+	}
+}
+
+// load traces *addr, loaded by the instruction at.
+func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next func(ssa.Value, string), out *[]source) {
 	switch a := addr.(type) {
 	case *ssa.FieldAddr:
-		name := fieldName(a.X.Type(), a.Field)
 		if field != "" {
 			return // nested structs: not followed
 		}
+		name := fieldName(a.X.Type(), a.Field)
+		if base, ok := a.X.(*ssa.Alloc); ok {
+			t.allocField(base, name, at, next, out)
+			return
+		}
 		t.stores(a, next, out)
-		// Stores to sibling FieldAddrs of the same base, and to the base.
-		for _, ref := range catalog.Referrers(a.X) {
-			switch r := ref.(type) {
-			case *ssa.FieldAddr:
-				if r != a && r.Field == a.Field {
-					t.stores(r, next, out)
-				}
-			case *ssa.Store:
-				if r.Addr == a.X {
-					next(r.Val, name)
-				}
-			}
-		}
-		if _, ok := a.X.(*ssa.Alloc); !ok {
-			next(a.X, name)
-		}
+		next(a.X, name)
 	case *ssa.Alloc:
-		if field != "" {
-			for _, ref := range catalog.Referrers(a) {
-				if fa, ok := ref.(*ssa.FieldAddr); ok && fieldName(a.Type(), fa.Field) == field {
-					t.stores(fa, next, out)
-				}
-			}
-		}
-		for _, ref := range catalog.Referrers(a) {
-			if st, ok := ref.(*ssa.Store); ok && st.Addr == a {
-				next(st.Val, field)
-			}
-		}
-		t.scanned(a, out)
+		t.allocField(a, field, at, next, out)
 	case *ssa.IndexAddr:
 		next(a.X, field)
 	case *ssa.FreeVar, *ssa.Global, *ssa.Parameter:
 		*out = append(*out, source{leaf: a})
 	default:
 		*out = append(*out, source{leaf: addr})
+	}
+}
+
+// allocField traces field of the local variable a ("" for all of it) as
+// loaded by at: the values stored into the field and into the whole
+// variable, and Scans into either, leaving out stores that a later store to
+// the field, made before at on every path, overwrites.
+func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next func(ssa.Value, string), out *[]source) {
+	type write struct {
+		instr ssa.Instruction
+		val   ssa.Value
+		field string // field to select from val
+	}
+	var writes []write
+	var fieldAddrs []ssa.Value
+	for _, ref := range catalog.Referrers(a) {
+		switch r := ref.(type) {
+		case *ssa.Store:
+			if r.Addr == a {
+				writes = append(writes, write{r, r.Val, field})
+			}
+		case *ssa.FieldAddr:
+			if field != "" && fieldName(a.Type(), r.Field) != field {
+				continue
+			}
+			fieldAddrs = append(fieldAddrs, r)
+			for _, fr := range catalog.Referrers(r) {
+				if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
+					writes = append(writes, write{st, st.Val, ""})
+				}
+			}
+		}
+	}
+	// A store to the field that runs before the load on every path hides
+	// the stores before it.
+	var killer ssa.Instruction
+	if at != nil && field != "" {
+		for _, w := range writes {
+			if w.field == "" && before(w.instr, at) && (killer == nil || before(killer, w.instr)) {
+				killer = w.instr
+			}
+		}
+	}
+	for _, w := range writes {
+		if killer != nil && w.instr != killer && before(w.instr, killer) {
+			continue
+		}
+		next(w.val, w.field)
+	}
+	if killer == nil {
+		t.scanned(a, out)
+		for _, fa := range fieldAddrs {
+			t.scanned(fa, out)
+		}
 	}
 }
 

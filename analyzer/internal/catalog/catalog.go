@@ -105,25 +105,17 @@ func (c *Catalog) Sibling(call *Call, match func(*Statement) bool) string {
 // call's query that updates column of table in SQL (SET col = col + $n), or
 // "".
 func (c *Catalog) AtomicUpdate(call *Call, table, column string) string {
-	if call.pkg == "" {
-		return ""
-	}
-	if c.all == nil {
-		c.all = c.pass.AllObjectFacts()
-	}
-	best := ""
-	for _, of := range c.all {
-		f, ok := of.Fact.(*QueryFact)
-		if !ok || f.Stmt.Kind != Update || f.Stmt.Table != table || !f.Stmt.Atomic || f.Query != of.Object.Name() || f.Pkg != call.pkg {
-			continue
+	return c.Sibling(call, func(s *Statement) bool {
+		if s.Kind != Update || s.Table != table {
+			return false
 		}
-		for _, col := range f.Stmt.Computed {
-			if col == column && (best == "" || of.Object.Name() < best) {
-				best = of.Object.Name()
+		for _, col := range s.Computed {
+			if col == column {
+				return true
 			}
 		}
-	}
-	return best
+		return false
+	})
 }
 
 // Call is a call that runs a classified statement.
