@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
@@ -15,9 +17,18 @@ import (
 func TestThreeStepJobCompletesInOrder(t *testing.T) {
 	t.Parallel()
 	p := newPipeline(t)
+	registry := prometheus.NewRegistry()
+	p.cfg.Metrics = NewMetrics(registry)
 	p.startAll()
 	id := p.submit(`"x"`, appendStep("a"), appendStep("b"), step("uppercase", `{}`))
 	p.assertCompleted(id, `"XAB"`)
+	waitFor(t, "acks counted", func() (bool, error) {
+		acked, err := gathered(registry, "lockstep_messages_acked_total")
+		return acked["executor"] == 3 && acked["results"] == 3, err
+	})
+	if steps, err := gathered(registry, "lockstep_step_seconds"); err != nil || steps["append"] != 2 || steps["uppercase"] != 1 {
+		t.Errorf("step latency samples %v (%v), want append 2, uppercase 1", steps, err)
+	}
 
 	tasks := p.tasks(id)
 	for i := 1; i < len(tasks); i++ {
@@ -123,4 +134,28 @@ func TestStopIsHonouredAtEveryStep(t *testing.T) {
 	if n := p.b.queueLen(p.cfg.Topology.Output); n != 0 {
 		t.Errorf("%d output messages for stopped jobs", n)
 	}
+}
+
+// gathered returns the value of a counter family, or the sample count of a
+// histogram family, by the value of its one label.
+func gathered(registry *prometheus.Registry, name string) (map[string]float64, error) {
+	families, err := registry.Gather()
+	if err != nil {
+		return nil, err
+	}
+	values := map[string]float64{}
+	for _, family := range families {
+		if family.GetName() != name {
+			continue
+		}
+		for _, m := range family.GetMetric() {
+			label := m.GetLabel()[0].GetValue()
+			if h := m.GetHistogram(); h != nil {
+				values[label] = float64(h.GetSampleCount())
+			} else {
+				values[label] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return values, nil
 }
