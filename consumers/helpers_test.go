@@ -36,6 +36,12 @@ type broker struct {
 // the test ends.
 func newBroker(t testing.TB) *broker {
 	t.Helper()
+	return newBrokerWith(t, false)
+}
+
+// newBrokerWith is newBroker with a choice of quorum queues.
+func newBrokerWith(t testing.TB, quorum bool) *broker {
+	t.Helper()
 	conn, err := amqp.Dial(amqpURL())
 	if err != nil {
 		t.Fatalf("dial broker: %v", err)
@@ -47,7 +53,7 @@ func newBroker(t testing.TB) *broker {
 	suffix := make([]byte, 6)
 	rand.Read(suffix)
 	topo := message.NewTopology("lockstep_test_" + hex.EncodeToString(suffix))
-	if err := DeclareTopology(ch, topo, false); err != nil {
+	if err := DeclareTopology(ch, topo, quorum); err != nil {
 		t.Fatalf("declare topology: %v", err)
 	}
 	t.Cleanup(func() {
@@ -135,7 +141,7 @@ func start(t testing.TB, r role) {
 	go func() { done <- r.Run(context.Background()) }()
 	t.Cleanup(func() {
 		r.Close()
-		if err := <-done; err != nil && !errors.Is(err, errClosed) {
+		if err := <-done; err != nil && !errors.Is(err, ErrClosed) {
 			t.Errorf("run: %v", err)
 		}
 	})

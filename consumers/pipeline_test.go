@@ -48,6 +48,15 @@ func TestThreeStepJobCompletesInOrder(t *testing.T) {
 	}
 }
 
+func TestQuorumQueues(t *testing.T) {
+	t.Parallel()
+	b := newBrokerWith(t, true)
+	p := &pipeline{t: t, b: b, cfg: testConfig(t, newPool(t), b.topo)}
+	p.cfg.Quorum = true
+	p.startAll()
+	p.assertCompleted(p.submit(`"x"`, appendStep("a"), appendStep("b")), `"xab"`)
+}
+
 func TestFailingStepFailsJob(t *testing.T) {
 	t.Parallel()
 	p := newPipeline(t)

@@ -105,7 +105,8 @@ type lifecycle struct {
 	done   chan struct{}
 }
 
-var errClosed = errors.New("consumers: role closed")
+// ErrClosed is returned by Run when Close was called before it.
+var ErrClosed = errors.New("consumers: role closed")
 
 // begin derives Run's context, which ends with ctx or with Close; Run calls
 // the returned end when it has finished.
@@ -113,7 +114,7 @@ func (l *lifecycle) begin(ctx context.Context) (context.Context, func(), error) 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil, nil, errClosed
+		return nil, nil, ErrClosed
 	}
 	if l.done != nil {
 		return nil, nil, errors.New("consumers: Run called twice")
