@@ -22,7 +22,7 @@ func TestRace(t *testing.T) {
 		// Unique queue names: other test runs may share the broker.
 		Prefix: "lockstep_test_race_" + rand.Text(),
 	}
-	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 80}, scenarios.All())
+	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 80, Think: scenarios.DefaultThink}, scenarios.All())
 	if err != nil {
 		t.Fatal(err)
 	}

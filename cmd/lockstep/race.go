@@ -37,7 +37,7 @@ flags:
 	name := fs.String("scenario", "", "run only this scenario (S0, S1, S2, S3, S3-likes, ...; S3 selects every S3 case)")
 	workers := fs.Int("workers", scenarios.DefaultWorkers, "concurrent workers per variant")
 	ops := fs.Int("ops", scenarios.DefaultOps, "operations per variant")
-	think := fs.Duration("think", scenarios.DefaultThink, "naive ports' pause between read and write, standing for a request's work")
+	think := fs.Duration("think", scenarios.DefaultThink, "naive ports' pause between read and write, standing for a request's work (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
