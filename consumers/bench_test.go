@@ -20,7 +20,7 @@ func BenchmarkThreeStepJobs(b *testing.B) {
 	b.ResetTimer()
 	started := time.Now()
 	p.startAll()
-	waitFor(b, "every job done", func() (bool, error) {
+	waitWithin(b, 10*time.Minute, "every job done", func() (bool, error) {
 		var unfinished int
 		err := p.cfg.Pool.QueryRow(context.Background(), `SELECT count(*) FROM jobs WHERE status <> $1`, db.JobStatusDone).Scan(&unfinished)
 		return unfinished == 0, err
