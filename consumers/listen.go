@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// outboxChannel is the NOTIFY channel of the OutboxNotify query
-// (queries/outbox.sql); outbox.Put notifies it in the writer's transaction.
+// outboxChannel is the NOTIFY channel of the outbox's insert trigger
+// (schema/0003_outbox_notify.sql), signalled when a writer commits.
 const outboxChannel = "lockstep_outbox"
 
 // listenOutbox signals wake whenever an outbox write commits, reconnecting

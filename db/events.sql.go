@@ -28,31 +28,6 @@ func (q *Queries) EventGet(ctx context.Context, db DBTX, id uuid.UUID) (Event, e
 	return i, err
 }
 
-const eventInsert = `-- name: EventInsert :one
-INSERT INTO events (job_id, type, payload)
-VALUES ($1, $2, $3)
-RETURNING id, job_id, type, payload, created_at
-`
-
-type EventInsertParams struct {
-	JobID   uuid.UUID `json:"job_id"`
-	Type    string    `json:"type"`
-	Payload []byte    `json:"payload"`
-}
-
-func (q *Queries) EventInsert(ctx context.Context, db DBTX, arg EventInsertParams) (Event, error) {
-	row := db.QueryRow(ctx, eventInsert, arg.JobID, arg.Type, arg.Payload)
-	var i Event
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.Type,
-		&i.Payload,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const eventListByJob = `-- name: EventListByJob :many
 SELECT id, job_id, type, payload, created_at FROM events WHERE job_id = $1 ORDER BY created_at, id
 `
@@ -81,4 +56,45 @@ func (q *Queries) EventListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const eventRecord = `-- name: EventRecord :one
+WITH announcement AS (
+    INSERT INTO outbox (exchange, routing_key, body)
+    VALUES ($5, $3, $6)
+)
+INSERT INTO events (id, job_id, type, payload)
+VALUES ($1, $2, $3, $4)
+RETURNING id, job_id, type, payload, created_at
+`
+
+type EventRecordParams struct {
+	ID       uuid.UUID `json:"id"`
+	JobID    uuid.UUID `json:"job_id"`
+	Type     string    `json:"type"`
+	Payload  []byte    `json:"payload"`
+	Exchange string    `json:"exchange"`
+	Body     []byte    `json:"body"`
+}
+
+// Stores a job event and its announcement in the outbox in one statement,
+// so subscribers never hear of an event that is not committed (S2).
+func (q *Queries) EventRecord(ctx context.Context, db DBTX, arg EventRecordParams) (Event, error) {
+	row := db.QueryRow(ctx, eventRecord,
+		arg.ID,
+		arg.JobID,
+		arg.Type,
+		arg.Payload,
+		arg.Exchange,
+		arg.Body,
+	)
+	var i Event
+	err := row.Scan(
+		&i.ID,
+		&i.JobID,
+		&i.Type,
+		&i.Payload,
+		&i.CreatedAt,
+	)
+	return i, err
 }

@@ -113,13 +113,3 @@ func (q *Queries) OutboxMarkPublished(ctx context.Context, db DBTX, ids []int64)
 	}
 	return result.RowsAffected(), nil
 }
-
-const outboxNotify = `-- name: OutboxNotify :exec
-SELECT pg_notify('lockstep_outbox', '')
-`
-
-// Wakes relays listening on the channel; delivered at commit.
-func (q *Queries) OutboxNotify(ctx context.Context, db DBTX) error {
-	_, err := db.Exec(ctx, outboxNotify)
-	return err
-}

@@ -130,8 +130,9 @@ func TestOutboxNotify(t *testing.T) {
 	if _, err := listener.Exec(ctx, "LISTEN lockstep_outbox"); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.OutboxNotify(ctx, pool); err != nil {
-		t.Fatalf("OutboxNotify: %v", err)
+	// The insert trigger notifies when the writer commits.
+	if _, err := q.OutboxInsert(ctx, pool, db.OutboxInsertParams{Exchange: "x", RoutingKey: "k", Body: []byte(`{}`), Headers: []byte(`{}`)}); err != nil {
+		t.Fatalf("OutboxInsert: %v", err)
 	}
 	// The deadline only bounds a failing test; a passing one returns at once.
 	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -174,13 +175,13 @@ func TestEvents(t *testing.T) {
 	other := newJob(t, pool, 1)
 	var want []uuid.UUID
 	for _, typ := range []string{"job.created", "job.started", "job.done"} {
-		ev, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: job.ID, Type: typ, Payload: []byte(`{"t": "` + typ + `"}`)})
+		ev, err := q.EventRecord(ctx, pool, eventParams(job.ID, typ, []byte(`{"t": "` + typ + `"}`)))
 		if err != nil {
-			t.Fatalf("EventInsert: %v", err)
+			t.Fatalf("EventRecord: %v", err)
 		}
 		want = append(want, ev.ID)
 	}
-	if _, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: other.ID, Type: "job.created", Payload: []byte(`{}`)}); err != nil {
+	if _, err := q.EventRecord(ctx, pool, eventParams(other.ID, "job.created", []byte(`{}`))); err != nil {
 		t.Fatal(err)
 	}
 
@@ -204,6 +205,19 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("EventListByJob = %v, want %v in insertion order", ids, want)
 	}
 
-	_, err = q.EventInsert(ctx, pool, db.EventInsertParams{JobID: uuid.New(), Type: "orphan", Payload: []byte(`{}`)})
+	_, err = q.EventRecord(ctx, pool, eventParams(uuid.New(), "orphan", []byte(`{}`)))
 	requirePgCode(t, err, "23503") // foreign_key_violation
+
+	// Every recorded event is announced once; the orphan, whose insert
+	// failed, took its announcement with it.
+	lag, err := q.OutboxLag(ctx, pool)
+	if err != nil || lag.Pending != 4 {
+		t.Fatalf("OutboxLag = %+v, %v; want 4 announcements pending", lag, err)
+	}
+}
+
+// eventParams records an event announced on the exchange "events".
+func eventParams(jobID uuid.UUID, typ string, payload []byte) db.EventRecordParams {
+	id := uuid.New()
+	return db.EventRecordParams{ID: id, JobID: jobID, Type: typ, Payload: payload, Exchange: "events", Body: []byte(`{"event_id": "` + id.String() + `"}`)}
 }

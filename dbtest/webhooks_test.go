@@ -64,7 +64,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := newJob(t, pool, 1)
-	event, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: job.ID, Type: "job.done", Payload: []byte(`{}`)})
+	event, err := q.EventRecord(ctx, pool, eventParams(job.ID, "job.done", []byte(`{}`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	requirePgCode(t, err, "23505")
 
 	// Attempts are numbered per subscription and event.
-	other, err := q.EventInsert(ctx, pool, db.EventInsertParams{JobID: job.ID, Type: "job.done", Payload: []byte(`{}`)})
+	other, err := q.EventRecord(ctx, pool, eventParams(job.ID, "job.done", []byte(`{}`)))
 	if err != nil {
 		t.Fatal(err)
 	}

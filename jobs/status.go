@@ -1,16 +1,13 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/transact"
 )
 
@@ -52,32 +49,10 @@ func Status(ctx context.Context, pool transact.Beginner, id uuid.UUID) (Report, 
 		for i, e := range events {
 			report.Events[i] = eventFromRow(e)
 		}
-		sortEvents(report.Events)
 		return nil
 	})
 	if err != nil {
 		return Report{}, fmt.Errorf("status of job %s: %w", id, err)
 	}
 	return report, nil
-}
-
-// sortEvents orders events by time, and events of one transaction (which
-// share now()) in the order they happened: job.created, step events, then
-// the final event.
-func sortEvents(events []Event) {
-	rank := func(e Event) int {
-		switch e.Type {
-		case message.EventJobCreated:
-			return 0
-		case message.EventStepDone:
-			return 1
-		}
-		return 2
-	}
-	slices.SortStableFunc(events, func(a, b Event) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(rank(a), rank(b))
-	})
 }

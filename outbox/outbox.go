@@ -18,8 +18,8 @@ import (
 var queries = db.New()
 
 // Put stores body, encoded as JSON, for publication to exchange with
-// routingKey once tx commits, and wakes the relays at commit. It returns the
-// message id consumers deduplicate by.
+// routingKey once tx commits; a trigger on the outbox wakes the relays at
+// commit. It returns the message id consumers deduplicate by.
 func Put(ctx context.Context, tx db.DBTX, exchange, routingKey string, body any) (uuid.UUID, error) {
 	encoded, err := json.Marshal(body)
 	if err != nil {
@@ -34,26 +34,32 @@ func Put(ctx context.Context, tx db.DBTX, exchange, routingKey string, body any)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("store %s message in outbox: %w", routingKey, err)
 	}
-	if err := queries.OutboxNotify(ctx, tx); err != nil {
-		return uuid.Nil, fmt.Errorf("notify relays: %w", err)
-	}
 	return row.MessageID, nil
 }
 
 // RecordEvent stores a job event and its announcement on the events
-// exchange in tx (S2: the event row exists before anyone hears of it).
+// exchange in tx, in one statement (S2: the event row exists before anyone
+// hears of it).
 func RecordEvent(ctx context.Context, tx db.DBTX, topo message.Topology, jobID uuid.UUID, eventType string, payload any) (db.Event, error) {
 	encoded, err := json.Marshal(payload)
 	if err != nil {
 		return db.Event{}, fmt.Errorf("encode %s event: %w", eventType, err)
 	}
-	event, err := queries.EventInsert(ctx, tx, db.EventInsertParams{JobID: jobID, Type: eventType, Payload: encoded})
+	id := uuid.New()
+	body, err := json.Marshal(message.Event{EventID: id, JobID: jobID, Type: eventType})
+	if err != nil {
+		return db.Event{}, fmt.Errorf("encode %s announcement: %w", eventType, err)
+	}
+	event, err := queries.EventRecord(ctx, tx, db.EventRecordParams{
+		ID:       id,
+		JobID:    jobID,
+		Type:     eventType,
+		Payload:  encoded,
+		Exchange: topo.Events,
+		Body:     body,
+	})
 	if err != nil {
 		return db.Event{}, fmt.Errorf("store %s event: %w", eventType, err)
-	}
-	msg := message.Event{EventID: event.ID, JobID: jobID, Type: eventType}
-	if _, err := Put(ctx, tx, topo.Events, eventType, msg); err != nil {
-		return db.Event{}, err
 	}
 	return event, nil
 }

@@ -1,6 +1,12 @@
--- name: EventInsert :one
-INSERT INTO events (job_id, type, payload)
-VALUES (@job_id, @type, @payload)
+-- name: EventRecord :one
+-- Stores a job event and its announcement in the outbox in one statement,
+-- so subscribers never hear of an event that is not committed (S2).
+WITH announcement AS (
+    INSERT INTO outbox (exchange, routing_key, body)
+    VALUES (@exchange, @type, @body)
+)
+INSERT INTO events (id, job_id, type, payload)
+VALUES (@id, @job_id, @type, @payload)
 RETURNING *;
 
 -- name: EventGet :one

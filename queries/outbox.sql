@@ -21,7 +21,3 @@ WHERE id = ANY(@ids::bigint[]) AND published_at IS NULL;
 SELECT count(*) AS pending,
        coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
 FROM outbox WHERE published_at IS NULL;
-
--- name: OutboxNotify :exec
--- Wakes relays listening on the channel; delivered at commit.
-SELECT pg_notify('lockstep_outbox', '');
