@@ -49,3 +49,9 @@ test: ## run every test against the local PostgreSQL and RabbitMQ
 .PHONY: demo
 demo: ## run a few hundred multi-step jobs through the whole pipeline and check them (JOBS=300 STEPS=3)
 	@scripts/demo.sh
+
+.PHONY: bench
+bench: ## measure steps/s against the database's commit rate and River in one run (JOBS=2000 STEPS=3)
+	go build -o bin/lockstep ./cmd/lockstep
+	cd bench/river && go build -o ../../bin/river-bench .
+	bin/lockstep bench --jobs $(or $(JOBS),2000) --steps $(or $(STEPS),3) --river bin/river-bench

@@ -31,6 +31,7 @@ var commands = []command{
 	{"stop", "stop a job", runStop},
 	{"demo", "run a batch of jobs through the pipeline and check them", runDemo},
 	{"race", "race each scenario's naive and safe ports on the real services", runRace},
+	{"bench", "measure the pipeline's steps/s against the database's commit rate (and River)", runBench},
 }
 
 func main() {
