@@ -1,17 +1,18 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -51,9 +52,9 @@ type PipelineResult struct {
 	Steps Rate
 	// Submitted is how long submitting the batch took.
 	Submitted time.Duration
-	// Statements and Commits are what the roles sent to the database
-	// during the run (the submissions and the bench's polling excluded).
-	Statements, Commits int64
+	// Statements are what the roles sent to the database during the run
+	// (the submissions and the bench's polling excluded), by kind.
+	Statements []StatementStats
 }
 
 // RunPipeline runs opts.Jobs jobs of opts.Steps steps through the real
@@ -80,7 +81,7 @@ func RunPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger)
 	if _, err := schema.Migrate(ctx, pool); err != nil {
 		return PipelineResult{}, err
 	}
-	counter := &statementCounter{}
+	counter := &statementCounter{kinds: map[string]*StatementStats{}}
 	rolesPool, err := scratch.Pool(ctx, opts.PoolSize, counter)
 	if err != nil {
 		return PipelineResult{}, err
@@ -131,23 +132,20 @@ func RunPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger)
 
 	counter.reset()
 	start := time.Now()
-	ids, err := submitJobs(ctx, pool, topo, opts)
-	if err != nil {
+	if err := submitJobs(ctx, pool, topo, opts); err != nil {
 		return PipelineResult{}, err
 	}
 	submitted := time.Since(start)
 	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	if err := waitDone(waitCtx, pool, ids, failed); err != nil {
+	if err := waitDone(waitCtx, pool, opts.Jobs, failed); err != nil {
 		return PipelineResult{}, err
 	}
 	elapsed := time.Since(start)
-	statements, commits := counter.load()
 	return PipelineResult{
 		Steps:      Rate{Count: int64(opts.Jobs * opts.Steps), Elapsed: elapsed},
 		Submitted:  submitted,
-		Statements: statements,
-		Commits:    commits,
+		Statements: counter.load(),
 	}, nil
 }
 
@@ -182,12 +180,11 @@ func newRoles(cfg consumers.Config, opts PipelineOptions) ([]runner, error) {
 }
 
 // submitJobs submits the batch with opts.Submitters goroutines.
-func submitJobs(ctx context.Context, pool *pgxpool.Pool, topo message.Topology, opts PipelineOptions) ([]uuid.UUID, error) {
+func submitJobs(ctx context.Context, pool *pgxpool.Pool, topo message.Topology, opts PipelineOptions) error {
 	spec := jobs.Spec{Input: json.RawMessage(`{"text": "hello from the bench"}`)}
 	for range opts.Steps {
 		spec.Steps = append(spec.Steps, jobs.Step{Handler: opts.Handler})
 	}
-	ids := make([]uuid.UUID, opts.Jobs)
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -197,31 +194,28 @@ func submitJobs(ctx context.Context, pool *pgxpool.Pool, topo message.Topology, 
 	for range opts.Submitters {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < opts.Jobs && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				job, _, err := jobs.Submit(ctx, pool, topo, spec)
-				if err != nil {
+				if _, _, err := jobs.Submit(ctx, pool, topo, spec); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
 					return
 				}
-				ids[i] = job.ID
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
-		return nil, err
-	}
-	return ids, nil
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
 var queries = db.New()
 
 // waitDone polls until every job is done; a job ending otherwise, or a
-// role failing, is an error.
-func waitDone(ctx context.Context, pool *pgxpool.Pool, ids []uuid.UUID, failed <-chan error) error {
+// role failing, is an error. The scratch database holds the batch's jobs
+// only, so counting them all is counting the batch (and cheaper than
+// passing thousands of ids at every poll).
+func waitDone(ctx context.Context, pool *pgxpool.Pool, jobs int, failed <-chan error) error {
 	for {
-		counts, err := queries.JobCountByStatusAmong(ctx, pool, ids)
+		counts, err := queries.JobCountByStatus(ctx, pool)
 		if err != nil {
 			return fmt.Errorf("count job statuses: %w", err)
 		}
@@ -236,7 +230,7 @@ func waitDone(ctx context.Context, pool *pgxpool.Pool, ids []uuid.UUID, failed <
 				return fmt.Errorf("jobs did not all succeed: %s", strings.Join(parts, ", "))
 			}
 		}
-		if done == len(ids) {
+		if done == jobs {
 			return nil
 		}
 		select {
@@ -250,28 +244,74 @@ func waitDone(ctx context.Context, pool *pgxpool.Pool, ids []uuid.UUID, failed <
 }
 
 // statementCounter is a pgx tracer counting the statements a pool sends,
-// each one round trip, and the commits among them.
+// each one round trip, and the time each kind took from send to result.
 type statementCounter struct {
-	statements, commits atomic.Int64
+	mu    sync.Mutex
+	kinds map[string]*StatementStats
 }
+
+// StatementStats is what the roles spent on one kind of statement.
+type StatementStats struct {
+	Name  string
+	Count int64
+	Time  time.Duration
+}
+
+type statementStartKey struct{}
 
 func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	c.statements.Add(1)
-	if data.SQL == "commit" {
-		c.commits.Add(1)
-	}
-	return ctx
+	return context.WithValue(ctx, statementStartKey{}, statementStart{statementName(data.SQL), time.Now()})
 }
 
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+type statementStart struct {
+	name string
+	at   time.Time
+}
+
+func (c *statementCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	start, ok := ctx.Value(statementStartKey{}).(statementStart)
+	if !ok {
+		return
+	}
+	took := time.Since(start.at)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.kinds[start.name]
+	if k == nil {
+		k = &StatementStats{Name: start.name}
+		c.kinds[start.name] = k
+	}
+	k.Count++
+	k.Time += took
+}
+
+// statementName is a sqlc query's name, or the statement's first word
+// (begin, commit, ...).
+func statementName(sql string) string {
+	if rest, ok := strings.CutPrefix(sql, "-- name: "); ok {
+		name, _, _ := strings.Cut(rest, " ")
+		return name
+	}
+	word, _, _ := strings.Cut(strings.TrimSpace(sql), " ")
+	return strings.ToLower(word)
+}
 
 func (c *statementCounter) reset() {
-	c.statements.Store(0)
-	c.commits.Store(0)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kinds = map[string]*StatementStats{}
 }
 
-func (c *statementCounter) load() (statements, commits int64) {
-	return c.statements.Load(), c.commits.Load()
+// load returns the kinds by time spent, most first.
+func (c *statementCounter) load() []StatementStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var kinds []StatementStats
+	for _, k := range c.kinds {
+		kinds = append(kinds, *k)
+	}
+	slices.SortFunc(kinds, func(a, b StatementStats) int { return cmp.Compare(b.Time, a.Time) })
+	return kinds
 }
 
 // scratchBroker is the connection that declared a scratch topology and

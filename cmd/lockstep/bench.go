@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -53,6 +54,8 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&pipeline.PoolSize, "pool-size", 32, "database connections of the roles (and of River)")
 	fs.StringVar(&river.Binary, "river", "", "built bench/river command (make bench builds bin/river-bench); empty skips River")
 	fs.IntVar(&river.Workers, "river-workers", 100, "River's MaxWorkers")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file (go tool pprof)")
+	profile := fs.Bool("profile", false, "print the roles' statements per step and the time each kind took")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on a batch after this long")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -80,7 +83,12 @@ func runBench(ctx context.Context, args []string) error {
 		return fmt.Errorf("commit rate: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "pipeline: %d jobs of %d steps ...\n", pipeline.Jobs, pipeline.Steps)
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
 	pipelineResult, err := bench.RunPipeline(ctx, pipeline, logger)
+	stopProfile()
 	if err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
@@ -93,13 +101,13 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		riverResult = &r
 	}
-	return printBench(os.Stdout, commit, commitRate, pipeline, pipelineResult, river, riverResult)
+	return printBench(os.Stdout, commit, commitRate, pipeline, pipelineResult, river, riverResult, *profile)
 }
 
 // printBench writes the figures with their ratios to the reference commit
 // rate: pgbench's when it ran, else the Go loop's.
 func printBench(w io.Writer, commit bench.CommitRateOptions, c bench.CommitRateResult,
-	pipeline bench.PipelineOptions, p bench.PipelineResult, river bench.RiverOptions, r *bench.RiverResult) error {
+	pipeline bench.PipelineOptions, p bench.PipelineResult, river bench.RiverOptions, r *bench.RiverResult, profile bool) error {
 	reference := c.Pgbench
 	if reference == nil {
 		reference = c.GoLoop
@@ -140,11 +148,28 @@ func printBench(w io.Writer, commit bench.CommitRateOptions, c bench.CommitRateR
 	steps := float64(p.Steps.Count)
 	fmt.Fprintf(w, "\npipeline: %s from first submit to last job done (submitting took %s, %d submitters);\n",
 		roundDuration(p.Steps.Elapsed), roundDuration(p.Submitted), pipeline.Submitters)
-	fmt.Fprintf(w, "  the roles (%s) sent %.1f statements and %.2f commits per step;\n",
-		roles, float64(p.Statements)/steps, float64(p.Commits)/steps)
+	var statements, commits int64
+	var dbTime time.Duration
+	for _, k := range p.Statements {
+		statements += k.Count
+		dbTime += k.Time
+		if k.Name == "commit" {
+			commits = k.Count
+		}
+	}
+	fmt.Fprintf(w, "  the roles (%s) sent %.1f statements and %.2f commits per step, %s per step in the database;\n",
+		roles, float64(statements)/steps, float64(commits)/steps, roundDuration(time.Duration(float64(dbTime)/steps)))
 	fmt.Fprintf(w, "  prefetch %d, workers %d per role, max batch %d, linger %s, relay batch %d, relay poll %s, pool %d\n",
 		pipeline.Consumers.Prefetch, pipeline.Consumers.Workers, pipeline.Consumers.MaxBatch, pipeline.Consumers.BatchLinger,
 		pipeline.Relay.BatchSize, pipeline.Relay.PollInterval, pipeline.PoolSize)
+	if profile {
+		fmt.Fprintln(w, "\nstatement                      per step   time/step   mean")
+		for _, k := range p.Statements {
+			fmt.Fprintf(w, "%-28s %10.2f %11s %6s\n", k.Name, float64(k.Count)/steps,
+				roundDuration(time.Duration(float64(k.Time)/steps)), roundDuration(k.Time/time.Duration(k.Count)))
+		}
+		fmt.Fprintln(w)
+	}
 	if r != nil {
 		fmt.Fprintf(w, "river: %s from first insert to last step committed (inserting took %s), %d workers\n",
 			roundDuration(r.Steps.Elapsed), roundDuration(r.Submitted), river.Workers)
@@ -152,6 +177,26 @@ func printBench(w io.Writer, commit bench.CommitRateOptions, c bench.CommitRateR
 		fmt.Fprintln(w, "river: skipped (give --river bin/river-bench; make bench does)")
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function is called; an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // thousands formats a rate with thousands separators, no decimals.
