@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lockstep-dev/lockstep/db"
@@ -51,16 +52,27 @@ func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
 		}
 		return strings.Compare(a.in.MessageId, b.in.MessageId)
 	})
+	ids := make([]uuid.UUID, len(items))
+	for i, it := range items {
+		ids[i] = it.in.messageID
+	}
 	return transact.Run(ctx, c.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+		// One statement records the whole batch in the inbox, in the
+		// batch's lock order; it holds no lock an apply below waits for.
+		inserted, err := queries.InboxInsertBatch(ctx, tx, db.InboxInsertBatchParams{Consumer: c.name, MessageIds: ids})
+		if err != nil {
+			return fmt.Errorf("inbox insert %d messages: %w", len(ids), err)
+		}
+		fresh := make(map[uuid.UUID]bool, len(inserted))
+		for _, id := range inserted {
+			fresh[id] = true
+		}
 		for _, it := range items {
 			it.in.deadLetter = "" // a retried transaction decides afresh
-			fresh, err := queries.InboxInsert(ctx, tx, db.InboxInsertParams{Consumer: c.name, MessageID: it.in.messageID})
-			if err != nil {
-				return fmt.Errorf("inbox insert %s: %w", it.in.messageID, err)
-			}
-			if fresh == 0 {
+			if !fresh[it.in.messageID] {
 				continue
 			}
+			delete(fresh, it.in.messageID) // a copy later in the batch is a duplicate
 			reason, err := c.apply(ctx, tx, it.msg)
 			if err != nil {
 				return fmt.Errorf("%s message %s: %w", c.name, it.in.messageID, err)

@@ -30,3 +30,41 @@ func (q *Queries) InboxInsert(ctx context.Context, db DBTX, arg InboxInsertParam
 	}
 	return result.RowsAffected(), nil
 }
+
+const inboxInsertBatch = `-- name: InboxInsertBatch :many
+INSERT INTO inbox (consumer, message_id)
+SELECT $1::text, m.id
+FROM unnest($2::uuid[]) WITH ORDINALITY AS m(id, n)
+ORDER BY m.n
+ON CONFLICT DO NOTHING
+RETURNING message_id
+`
+
+type InboxInsertBatchParams struct {
+	Consumer   string      `json:"consumer"`
+	MessageIds []uuid.UUID `json:"message_ids"`
+}
+
+// The ids of @message_ids new for this consumer, now recorded; ids already
+// applied are left out, and an id given twice is recorded once. Rows are
+// inserted in the array's order, so callers that sort the ids take the
+// inbox's locks in one order.
+func (q *Queries) InboxInsertBatch(ctx context.Context, db DBTX, arg InboxInsertBatchParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, inboxInsertBatch, arg.Consumer, arg.MessageIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var message_id uuid.UUID
+		if err := rows.Scan(&message_id); err != nil {
+			return nil, err
+		}
+		items = append(items, message_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -3,3 +3,15 @@
 INSERT INTO inbox (consumer, message_id)
 VALUES (@consumer, @message_id)
 ON CONFLICT DO NOTHING;
+
+-- name: InboxInsertBatch :many
+-- The ids of @message_ids new for this consumer, now recorded; ids already
+-- applied are left out, and an id given twice is recorded once. Rows are
+-- inserted in the array's order, so callers that sort the ids take the
+-- inbox's locks in one order.
+INSERT INTO inbox (consumer, message_id)
+SELECT @consumer::text, m.id
+FROM unnest(@message_ids::uuid[]) WITH ORDINALITY AS m(id, n)
+ORDER BY m.n
+ON CONFLICT DO NOTHING
+RETURNING message_id;
