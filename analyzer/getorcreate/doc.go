@@ -28,6 +28,37 @@
 //	ON CONFLICT (token) DO UPDATE SET token = EXCLUDED.token
 //	RETURNING *;
 //
+// The bulk form reads many rows of the table (often all of it), tests the
+// candidate values against them (a set built from the rows, slices.Contains,
+// a comparison in a nested loop, a filter) and inserts the values that were
+// not found, or inserts only when none matched. Concurrent batches read the
+// same rows and insert the same new values: duplicates, or a whole batch
+// failing on one unique violation. FOR UPDATE locks only the rows that
+// exist, not the values about to be inserted, so it is reported too. Rows
+// that are only logged, counted or copied into the insert are not a check.
+//
+// WRONG:
+//
+//	existing, err := q.DomainNames(ctx, db)
+//	known := make(map[string]bool, len(existing))
+//	for _, n := range existing {
+//		known[n] = true
+//	}
+//	var fresh []string
+//	for _, n := range names {
+//		if !known[n] {
+//			fresh = append(fresh, n)
+//		}
+//	}
+//	err = q.DomainBulkInsert(ctx, db, fresh)
+//
+// RIGHT: no read; the unique index decides, in one statement
+//
+//	-- name: DomainsInsert :many
+//	INSERT INTO domains (name) SELECT unnest(@names::text[])
+//	ON CONFLICT (name) DO NOTHING
+//	RETURNING name;
+//
 // The analyzer also reports a statement run in a transaction after an
 // earlier statement of the same transaction failed and execution went on
 // (typically: insert, catch the unique violation, read the row again).

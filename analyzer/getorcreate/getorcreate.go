@@ -24,6 +24,13 @@ violation. A FOR UPDATE read that finds nothing locks nothing, and no
 isolation level helps: the loser still fails. Use INSERT ... ON CONFLICT
 DO NOTHING / DO UPDATE ... RETURNING in one statement.
 
+In bulk: a many-row read of the table whose rows decide, by a membership
+test (a set of the rows, slices.Contains, a comparison, a filter), which
+values a plain INSERT into the table writes, or whether it runs.
+Concurrent batches read the same rows and insert the same new values;
+FOR UPDATE locks only rows that exist. Use INSERT ... SELECT unnest(...)
+ON CONFLICT DO NOTHING.
+
 It also reports a statement run in a transaction after an earlier statement
 of that transaction failed and execution went on: PostgreSQL aborts the
 whole transaction on any error, so every later statement fails until
@@ -69,7 +76,7 @@ func run(pass *analysis.Pass) (any, error) {
 		// the vet run.
 		func() {
 			defer func() { _ = recover() }()
-			c.checkInsert(fn, calls)
+			c.checkBulk(fn, calls, c.checkInsert(fn, calls))
 			c.checkAborted(fn, calls)
 		}()
 	}
@@ -100,8 +107,9 @@ func (c *checker) txOf(s stmtCall) *txn.Tx {
 func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Line }
 
 // checkInsert reports plain INSERTs that run only when a read of the same
-// table found nothing.
-func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) {
+// table found nothing, and returns them.
+func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallInstruction]bool {
+	reported := make(map[ssa.CallInstruction]bool)
 	for _, ins := range calls {
 		st := ins.Stmt
 		if st.Kind != catalog.Insert || st.Conflict != catalog.NoConflict || st.Table == "" {
@@ -112,13 +120,15 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) {
 				continue
 			}
 			how := c.missBranchTo(fn, r, ins.instr.Block())
-			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins) {
+			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins, nil) {
 				continue
 			}
 			c.reportInsert(r, ins, how)
+			reported[ins.instr] = true
 			break
 		}
 	}
+	return reported
 }
 
 // missBranchTo returns how the read r is seen to find nothing ("ErrNoRows",
@@ -230,12 +240,13 @@ func (c *checker) retried(fn *ssa.Function, r, ins stmtCall) bool {
 	return false
 }
 
-// rereadAfter reports whether a read of the inserted table may run after
-// the insert: the classic "insert, on unique violation read again" outside
-// a transaction. (Inside one, checkAborted reports the read.)
-func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall) bool {
+// rereadAfter reports whether a read of the inserted table, other than
+// skip, may run after the insert: the classic "insert, on unique violation
+// read again" outside a transaction. (Inside one, checkAborted reports the
+// read.)
+func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall, skip ssa.CallInstruction) bool {
 	for _, r := range calls {
-		if r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && reachable(ins.instr, r.instr) {
+		if r.instr != skip && r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && reachable(ins.instr, r.instr) {
 			return true
 		}
 	}
@@ -251,11 +262,7 @@ func (c *checker) reportInsert(r, ins stmtCall, how string) {
 	if r.Stmt.Lock != catalog.NoLock {
 		hint = fmt.Sprintf("%s on a missing row locks nothing, so ", r.Stmt.Lock) + hint
 	}
-	if q := c.cat.Sibling(ins.Call, func(s *catalog.Statement) bool {
-		return s.Kind == catalog.Insert && s.Conflict != catalog.NoConflict && s.Table == ins.Stmt.Table
-	}); q != "" {
-		hint += " (" + q + " does)"
-	}
+	hint += c.upsertSibling(ins)
 	c.rep.Report(analysis.Diagnostic{
 		Pos:      ins.instr.Pos(),
 		Category: "getorcreate",
@@ -267,6 +274,18 @@ func (c *checker) reportInsert(r, ins stmtCall, how string) {
 			Message: fmt.Sprintf("%s checks for the row here", r.Name),
 		}},
 	})
+}
+
+// upsertSibling names a query beside ins that inserts into the same table
+// with ON CONFLICT, as " (Name does)", or returns "".
+func (c *checker) upsertSibling(ins stmtCall) string {
+	q := c.cat.Sibling(ins.Call, func(s *catalog.Statement) bool {
+		return s.Kind == catalog.Insert && s.Conflict != catalog.NoConflict && s.Table == ins.Stmt.Table
+	})
+	if q == "" {
+		return ""
+	}
+	return " (" + q + " does)"
 }
 
 // checkAborted reports a statement run in a transaction after an earlier
