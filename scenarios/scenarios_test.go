@@ -22,7 +22,11 @@ func TestRace(t *testing.T) {
 		// Unique queue names: other test runs may share the broker.
 		Prefix: "lockstep_test_race_" + rand.Text(),
 	}
-	results, err := scenarios.Run(context.Background(), env, scenarios.Options{Workers: 8, Ops: 80, Think: scenarios.DefaultThink}, scenarios.All())
+	// go test runs other packages beside this one, so a consumer may take
+	// longer to see a message than on a quiet machine: a wider read-write
+	// window keeps every naive race visible in 80 operations.
+	opts := scenarios.Options{Workers: 8, Ops: 80, Think: 5 * scenarios.DefaultThink}
+	results, err := scenarios.Run(context.Background(), env, opts, scenarios.All())
 	if err != nil {
 		t.Fatal(err)
 	}
