@@ -28,7 +28,10 @@ if ! pg_up; then
 	if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
 		sed -i '/^[^#]/ s/\b\(peer\|scram-sha-256\|md5\)$/trust/' "$hba"
 	fi
-	pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+	# The package may have started the cluster already: reload it for the
+	# new pg_hba.conf, or start it.
+	pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null ||
+		pg_ctlcluster --skip-systemctl-redirect "$version" main start
 	wait_for PostgreSQL pg_up 60
 fi
 psql -h 127.0.0.1 -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'lockstep'" | grep -q 1 ||
@@ -36,6 +39,7 @@ psql -h 127.0.0.1 -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '
 
 if ! amqp_up; then
 	command -v rabbitmq-server >/dev/null || install rabbitmq-server
-	rabbitmq-server -detached
+	# The package may have started the broker already.
+	amqp_up || rabbitmq-server -detached
 	wait_for RabbitMQ amqp_up 120
 fi
