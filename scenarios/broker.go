@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lockstep-dev/lockstep/consumers"
@@ -18,6 +19,7 @@ import (
 // broker is a trial's own topology on RabbitMQ, with the pipeline's outbox
 // relay running; close deletes the topology.
 type broker struct {
+	pool      *pgxpool.Pool
 	conn      *amqp.Connection
 	admin     *amqp.Channel
 	topo      message.Topology
@@ -41,7 +43,7 @@ func (t *trial) openBroker(ctx context.Context) (*broker, error) {
 		conn.Close()
 		return nil, fmt.Errorf("open channel: %w", err)
 	}
-	b := &broker{conn: conn, admin: admin, topo: message.NewTopology(t.key)}
+	b := &broker{pool: t.env.Pool, conn: conn, admin: admin, topo: message.NewTopology(t.key)}
 	if err := consumers.DeclareTopology(admin, b.topo, false); err != nil {
 		conn.Close()
 		return nil, err
@@ -156,7 +158,17 @@ func (b *broker) fail(err error) {
 // close stops the relay and the consumers and deletes the topology. It
 // returns the first consumer error, if any.
 func (b *broker) close() error {
+	// Trials share a database: let the relay publish everything this trial
+	// wrote, or the next trial's relay would find rows addressed to
+	// exchanges deleted below.
+	drained := waitFor(context.Background(), func() bool {
+		lag, err := queries.OutboxLag(context.Background(), b.pool)
+		return err == nil && lag.Pending == 0
+	})
 	var errs []error
+	if !drained {
+		errs = append(errs, errors.New("outbox not drained"))
+	}
 	for _, r := range b.roles {
 		r.role.Close()
 		if err := <-r.done; err != nil {
