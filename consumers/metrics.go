@@ -12,6 +12,7 @@ type Metrics struct {
 	DeadLettered *prometheus.CounterVec
 	Requeued     *prometheus.CounterVec
 	Published    prometheus.Counter
+	Deferred     prometheus.Counter
 	OutboxLag    prometheus.Gauge
 	OutboxAge    prometheus.Gauge
 	StepLatency  *prometheus.HistogramVec
@@ -42,6 +43,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "lockstep_outbox_published_total",
 			Help: "Outbox messages published and confirmed by the broker.",
 		}),
+		Deferred: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lockstep_outbox_deferred_total",
+			Help: "Outbox messages the broker refused, rescheduled for a later attempt.",
+		}),
 		OutboxLag: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "lockstep_outbox_pending",
 			Help: "Outbox messages not yet published.",
@@ -58,7 +63,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.Consumed, m.Acked, m.DeadLettered, m.Requeued,
-			m.Published, m.OutboxLag, m.OutboxAge, m.StepLatency)
+			m.Published, m.Deferred, m.OutboxLag, m.OutboxAge, m.StepLatency)
 	}
 	return m
 }

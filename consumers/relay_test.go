@@ -3,11 +3,15 @@ package consumers
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
@@ -100,5 +104,146 @@ func TestRelayCrashBetweenConfirmAndMarkOnlyDuplicates(t *testing.T) {
 		if seen[id] != 2 {
 			t.Errorf("message %s published %d times, want 2 (one duplicate)", id, seen[id])
 		}
+	}
+}
+
+// counterValue reads a counter without labels from reg.
+func counterValue(t testing.TB, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather metrics: %v", err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// outboxState is what the relay recorded on one outbox row.
+type outboxState struct {
+	attempts    int32
+	lastError   *string
+	publishedAt *time.Time
+}
+
+func readOutboxRow(cfg Config, messageID uuid.UUID) (outboxState, error) {
+	var s outboxState
+	err := cfg.Pool.QueryRow(context.Background(),
+		"SELECT attempts, last_error, published_at FROM outbox WHERE message_id = $1", messageID,
+	).Scan(&s.attempts, &s.lastError, &s.publishedAt)
+	return s, err
+}
+
+// A row addressed to an exchange that does not exist makes the broker close
+// the relay's channel. It must not hold up the rows around it: they are
+// published, it is deferred with its error and retried on its own schedule,
+// and it goes out once an operator creates the exchange.
+func TestRelayDefersARowTheBrokerRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		batchSize     int
+		before, after int // good rows around the refused one
+	}{
+		{"first of small batches", 4, 0, 10},
+		{"in the middle of one batch", DefaultRelayBatchSize, 5, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newBroker(t)
+			cfg := testConfig(t, newPool(t), b.topo)
+			metrics := prometheus.NewRegistry()
+			cfg.Metrics = NewMetrics(metrics)
+			missing := b.topo.Exchange + "_missing"
+			want := putTasks(t, cfg, tc.before)
+			var refused uuid.UUID
+			err := transact.Run(context.Background(), cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+				var err error
+				refused, err = outbox.Put(context.Background(), tx, missing, "k", message.Task{TaskID: uuid.New()})
+				return err
+			})
+			if err != nil {
+				t.Fatalf("put the refused row: %v", err)
+			}
+			maps.Copy(want, putTasks(t, cfg, tc.after))
+			r, err := NewRelay(cfg, RelayOptions{
+				BatchSize:       tc.batchSize,
+				PollInterval:    20 * time.Millisecond,
+				RetryBackoff:    20 * time.Millisecond,
+				MaxRetryBackoff: 100 * time.Millisecond,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, r)
+
+			waitFor(t, "the good rows in the queue", func() (bool, error) {
+				return b.queueLen(b.topo.Tasks) >= len(want), nil
+			})
+			waitFor(t, "the refused row to be retried", func() (bool, error) {
+				s, err := readOutboxRow(cfg, refused)
+				return s.attempts >= 3, err
+			})
+			s, err := readOutboxRow(cfg, refused)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.publishedAt != nil || s.lastError == nil || !strings.Contains(*s.lastError, "NOT_FOUND") {
+				t.Errorf("refused row = attempts %d, published %v, last error %v; want unpublished with a NOT_FOUND error",
+					s.attempts, s.publishedAt, s.lastError)
+			}
+			if n := counterValue(t, metrics, "lockstep_outbox_deferred_total"); n < float64(s.attempts) {
+				t.Errorf("deferred counter = %v, want at least %d", n, s.attempts)
+			}
+			// Every good row went out; a row published in the batch whose
+			// confirm the channel's close swallowed may go out twice.
+			for _, d := range b.drain(b.topo.Tasks) {
+				if _, ok := want[d.MessageId]; !ok && d.MessageId != "" {
+					t.Errorf("unexpected message id %q", d.MessageId)
+				}
+				want[d.MessageId] = false
+			}
+			for id, missed := range want {
+				if missed {
+					t.Errorf("message %s never published", id)
+				}
+			}
+
+			// The operator creates the exchange: the row goes out at its
+			// next attempt.
+			queue := missing + "_queue"
+			if err := b.ch.ExchangeDeclare(missing, "direct",
+				false, // durable
+				true,  // autoDelete
+				false, // internal
+				false, // noWait
+				nil); err != nil {
+				t.Fatalf("declare %s: %v", missing, err)
+			}
+			if _, err := b.ch.QueueDeclare(queue,
+				false, // durable
+				true,  // autoDelete
+				false, // exclusive
+				false, // noWait
+				nil); err != nil {
+				t.Fatalf("declare %s: %v", queue, err)
+			}
+			t.Cleanup(func() {
+				b.ch.QueueDelete(queue, false, false, false)
+				b.ch.ExchangeDelete(missing, false, false)
+			})
+			if err := b.ch.QueueBind(queue, "k", missing, false, nil); err != nil {
+				t.Fatalf("bind %s: %v", queue, err)
+			}
+			waitFor(t, "the outbox to empty", unpublished(t, cfg))
+			got := b.drain(queue)
+			if len(got) != 1 || got[0].MessageId != refused.String() {
+				t.Errorf("the new exchange's queue holds %d messages, want the refused one (%s)", len(got), refused)
+			}
+		})
 	}
 }

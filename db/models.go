@@ -192,6 +192,9 @@ type Outbox struct {
 	Headers     []byte     `json:"headers"`
 	CreatedAt   time.Time  `json:"created_at"`
 	PublishedAt *time.Time `json:"published_at"`
+	Attempts    int32      `json:"attempts"`
+	LastError   *string    `json:"last_error"`
+	AvailableAt time.Time  `json:"available_at"`
 }
 
 type OwnerState struct {

@@ -10,15 +10,17 @@ import (
 )
 
 const outboxClaim = `-- name: OutboxClaim :many
-SELECT id, message_id, exchange, routing_key, body, headers, created_at, published_at FROM outbox
-WHERE published_at IS NULL
+SELECT id, message_id, exchange, routing_key, body, headers, created_at, published_at, attempts, last_error, available_at FROM outbox
+WHERE published_at IS NULL AND available_at <= statement_timestamp()
 ORDER BY id
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 `
 
-// Claims a batch of unpublished messages; concurrent relays skip each
-// other's rows instead of waiting or publishing them twice.
+// Claims a batch of unpublished messages whose retry time has come;
+// concurrent relays skip each other's rows instead of waiting or publishing
+// them twice. statement_timestamp(), not the transaction's now(), so a row
+// committed after the claim's transaction began is not passed over.
 func (q *Queries) OutboxClaim(ctx context.Context, db DBTX, batchSize int32) ([]Outbox, error) {
 	rows, err := db.Query(ctx, outboxClaim, batchSize)
 	if err != nil {
@@ -37,6 +39,9 @@ func (q *Queries) OutboxClaim(ctx context.Context, db DBTX, batchSize int32) ([]
 			&i.Headers,
 			&i.CreatedAt,
 			&i.PublishedAt,
+			&i.Attempts,
+			&i.LastError,
+			&i.AvailableAt,
 		); err != nil {
 			return nil, err
 		}
@@ -48,10 +53,41 @@ func (q *Queries) OutboxClaim(ctx context.Context, db DBTX, batchSize int32) ([]
 	return items, nil
 }
 
+const outboxDefer = `-- name: OutboxDefer :execrows
+UPDATE outbox
+SET attempts = attempts + 1,
+    last_error = $1::text,
+    available_at = statement_timestamp() + make_interval(secs => $2::float8)
+WHERE id = $3 AND attempts = $4 AND published_at IS NULL
+`
+
+type OutboxDeferParams struct {
+	LastError      string  `json:"last_error"`
+	RetryInSeconds float64 `json:"retry_in_seconds"`
+	ID             int64   `json:"id"`
+	Attempts       int32   `json:"attempts"`
+}
+
+// Records a failed publish of a claimed message and schedules its next
+// attempt; matches only while the message is unpublished and still at the
+// attempt count the caller read, so a stale caller changes nothing.
+func (q *Queries) OutboxDefer(ctx context.Context, db DBTX, arg OutboxDeferParams) (int64, error) {
+	result, err := db.Exec(ctx, outboxDefer,
+		arg.LastError,
+		arg.RetryInSeconds,
+		arg.ID,
+		arg.Attempts,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const outboxInsert = `-- name: OutboxInsert :one
 INSERT INTO outbox (exchange, routing_key, body, headers)
 VALUES ($1, $2, $3, $4)
-RETURNING id, message_id, exchange, routing_key, body, headers, created_at, published_at
+RETURNING id, message_id, exchange, routing_key, body, headers, created_at, published_at, attempts, last_error, available_at
 `
 
 type OutboxInsertParams struct {
@@ -78,6 +114,9 @@ func (q *Queries) OutboxInsert(ctx context.Context, db DBTX, arg OutboxInsertPar
 		&i.Headers,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.Attempts,
+		&i.LastError,
+		&i.AvailableAt,
 	)
 	return i, err
 }

@@ -117,6 +117,62 @@ func TestOutboxClaimSkipsLocked(t *testing.T) {
 	}
 }
 
+// TestOutboxDefer checks that a deferred row records its failure, is left
+// out of claims until its time comes, and that a caller holding a stale
+// attempt count changes nothing.
+func TestOutboxDefer(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+
+	var inserted []int64
+	for range 3 {
+		msg, err := q.OutboxInsert(ctx, pool, db.OutboxInsertParams{Exchange: "x", RoutingKey: "k", Body: []byte("b"), Headers: []byte(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Attempts != 0 || msg.LastError != nil || msg.AvailableAt.After(time.Now().Add(time.Minute)) {
+			t.Fatalf("OutboxInsert = %+v, want a row available now with no attempts", msg)
+		}
+		inserted = append(inserted, msg.ID)
+	}
+
+	// The head row fails: deferred for an hour, the rows behind it are claimed.
+	n, err := q.OutboxDefer(ctx, pool, db.OutboxDeferParams{ID: inserted[0], Attempts: 0, LastError: "no exchange", RetryInSeconds: 3600})
+	if err != nil || n != 1 {
+		t.Fatalf("OutboxDefer = %d, %v; want 1", n, err)
+	}
+	claimed, err := q.OutboxClaim(ctx, pool, 10)
+	if err != nil || !slices.Equal(outboxIDs(claimed), inserted[1:]) {
+		t.Fatalf("OutboxClaim with the head deferred = %v, %v; want %v", outboxIDs(claimed), err, inserted[1:])
+	}
+	// A stale attempt count, or a published row, is not deferred again.
+	n, err = q.OutboxDefer(ctx, pool, db.OutboxDeferParams{ID: inserted[0], Attempts: 0, LastError: "stale", RetryInSeconds: 0})
+	if err != nil || n != 0 {
+		t.Fatalf("OutboxDefer with a stale attempt count = %d, %v; want 0", n, err)
+	}
+	if _, err := q.OutboxMarkPublished(ctx, pool, inserted[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	n, err = q.OutboxDefer(ctx, pool, db.OutboxDeferParams{ID: inserted[1], Attempts: 0, LastError: "late", RetryInSeconds: 0})
+	if err != nil || n != 0 {
+		t.Fatalf("OutboxDefer of a published row = %d, %v; want 0", n, err)
+	}
+
+	// Its second failure is due at once: it is claimed again, with its history.
+	n, err = q.OutboxDefer(ctx, pool, db.OutboxDeferParams{ID: inserted[0], Attempts: 1, LastError: "still no exchange", RetryInSeconds: 0})
+	if err != nil || n != 1 {
+		t.Fatalf("second OutboxDefer = %d, %v; want 1", n, err)
+	}
+	claimed, err = q.OutboxClaim(ctx, pool, 10)
+	if err != nil || !slices.Equal(outboxIDs(claimed), []int64{inserted[0], inserted[2]}) {
+		t.Fatalf("OutboxClaim after the retry time = %v, %v; want %v", outboxIDs(claimed), err, []int64{inserted[0], inserted[2]})
+	}
+	if head := claimed[0]; head.Attempts != 2 || head.LastError == nil || *head.LastError != "still no exchange" {
+		t.Fatalf("deferred row = attempts %d, last error %v; want 2 and the last error", head.Attempts, head.LastError)
+	}
+}
+
 func TestOutboxNotify(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)

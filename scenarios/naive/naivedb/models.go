@@ -147,6 +147,9 @@ type Outbox struct {
 	Headers     []byte
 	CreatedAt   time.Time
 	PublishedAt *time.Time
+	Attempts    int32
+	LastError   pgtype.Text
+	AvailableAt time.Time
 }
 
 type OwnerState struct {
