@@ -50,6 +50,7 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/ctrlflow"
@@ -239,6 +240,9 @@ func (*usesDB) String() string { return "uses a database" }
 func usesDatabase(pass *analysis.Pass) bool {
 	if len(BeginFuncs) > 0 {
 		return true
+	}
+	if path := pass.Pkg.Path(); path == "database/sql" || strings.HasPrefix(path, "github.com/jackc/pgx/") {
+		return false // the drivers themselves: their API is known by name
 	}
 	for _, imp := range pass.Pkg.Imports() {
 		switch imp.Path() {
