@@ -33,14 +33,19 @@
 // PublishWithDeferredConfirm and PublishWithDeferredConfirmWithContext, the
 // functions named with -publishintx.funcs (pkg.Func or (*pkg.T).Method), and
 // calls of functions that publish (followed across packages through facts).
+// Methods that are merely named Publish or Dispatch are not publishes.
 // Open transactions come from package txn: Begin/BeginTx until Commit or
 // Rollback on the path, parameters of transaction type, and the callbacks of
-// pgx.BeginFunc, pgx.BeginTxFunc and wrappers of them.
+// pgx.BeginFunc, pgx.BeginTxFunc and wrappers of them (a named function
+// passed as the callback counts as a publish at the call).
 //
-// Not reported: a publish after Commit or Rollback, after the function that
-// ran the transaction returned, in a transaction whose only statements touch
-// an outbox table (a relay claiming rows), or followed only by reads or by
-// writes to an outbox table (a relay marking rows published).
+// Not reported: a publish after Commit or Rollback, in the branch where
+// Begin failed, after the function that ran the transaction returned, or
+// deferred; a publish in a transaction whose only statements touch an
+// outbox table (a relay claiming rows); a publish followed only by reads, by
+// writes to an outbox table (a relay marking rows published), by a write on
+// the branch where the publish failed, or by a write in the next iteration
+// of a loop.
 //
 // Silence one finding with //txvet:ignore publishintx <reason>.
 package publishintx
