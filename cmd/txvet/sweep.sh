@@ -21,10 +21,10 @@ sweep() { # name dir pattern
 	local name=$1 dir=$2 pattern=$3 log pkgs crashed
 	log="$logs/$(echo "$name" | tr '/@' '__').log"
 	pkgs=$(cd "$dir" && go list -e "$pattern" 2>/dev/null | wc -l)
-	(cd "$dir" && timeout 900 "$txvet" "$pattern" >"$log" 2>&1)
+	(cd "$dir" && ulimit -v 8000000 && timeout 900 "$txvet" "$pattern" >"$log" 2>&1)
 	local rc=$?
 	crashed=0
-	if grep -qE '^panic:|internal error|fatal error:' "$log" || ((rc > 3)); then
+	if grep -qE '^panic:|internal error|fatal error:|out of memory' "$log" || ((rc > 3)); then
 		crashed=1
 	fi
 	((rc == 1)) && failed_loads=$((failed_loads + 1))
