@@ -55,3 +55,7 @@ bench: ## measure steps/s against the database's commit rate and River in one ru
 	go build -o bin/lockstep ./cmd/lockstep
 	cd bench/river && go build -o ../../bin/river-bench .
 	bin/lockstep bench --jobs $(or $(JOBS),2000) --steps $(or $(STEPS),3) --river bin/river-bench
+
+.PHONY: bench-txvet
+bench-txvet: ## time txvet against go vet on this repository and on pgx, in one run, with private caches
+	go test -run '^$$' -bench VsGoVet -benchtime 1x -timeout 60m ./cmd/txvet
