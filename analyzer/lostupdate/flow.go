@@ -34,6 +34,15 @@ type tracer struct {
 	calls   map[ssa.CallInstruction]*catalog.Call
 	summary map[*ssa.Function]*flowFact
 	busy    map[*ssa.Function]bool
+	// returns memoises the sources of a callee's results, so a helper
+	// called from many places (and helpers calling helpers) is traced once.
+	returns map[returnKey][]source
+}
+
+type returnKey struct {
+	fn    *ssa.Function
+	index int
+	field string
 }
 
 func newTracer(pass *analysis.Pass, cat *catalog.Catalog) *tracer {
@@ -43,6 +52,7 @@ func newTracer(pass *analysis.Pass, cat *catalog.Catalog) *tracer {
 		calls:   make(map[ssa.CallInstruction]*catalog.Call),
 		summary: make(map[*ssa.Function]*flowFact),
 		busy:    make(map[*ssa.Function]bool),
+		returns: make(map[returnKey][]source),
 	}
 }
 
@@ -62,6 +72,26 @@ func (t *tracer) isRead(ci ssa.CallInstruction) bool {
 	return c != nil && c.Stmt.Kind == catalog.Read
 }
 
+// sourceSet collects sources once each: a helper reached through many
+// paths would otherwise multiply its sources up every call chain.
+type sourceSet struct {
+	list []source
+	seen map[source]bool
+}
+
+// add records s unless it is already there. Sources are comparable: their
+// fields hold SSA pointers and strings.
+func (set *sourceSet) add(s source) {
+	if set.seen[s] {
+		return
+	}
+	if set.seen == nil {
+		set.seen = make(map[source]bool)
+	}
+	set.seen[s] = true
+	set.list = append(set.list, s)
+}
+
 type visitKey struct {
 	v     ssa.Value
 	field string
@@ -70,13 +100,13 @@ type visitKey struct {
 // sources returns the sources of v; field selects a field of a struct value
 // ("" for the value itself).
 func (t *tracer) sources(v ssa.Value, field string) []source {
-	var out []source
+	var out sourceSet
 	seen := make(map[visitKey]bool)
 	t.trace(v, field, seen, &out, 0)
-	return out
+	return out.list
 }
 
-func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *[]source, depth int) {
+func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *sourceSet, depth int) {
 	if v == nil || depth > 64 {
 		return
 	}
@@ -89,12 +119,12 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *[
 	switch v := v.(type) {
 	case *ssa.Const:
 		if v.Value != nil {
-			*out = append(*out, source{leaf: v.Value.ExactString()})
+			out.add(source{leaf: v.Value.ExactString()})
 		}
 	case *ssa.Parameter:
-		*out = append(*out, source{leaf: v, column: field})
+		out.add(source{leaf: v, column: field})
 	case *ssa.FreeVar, *ssa.Global:
-		*out = append(*out, source{leaf: v})
+		out.add(source{leaf: v})
 	case *ssa.BinOp:
 		next(v.X, "")
 		next(v.Y, "")
@@ -131,16 +161,16 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *[
 	case *ssa.Call:
 		t.callResult(v, 0, field, next, out)
 	default:
-		*out = append(*out, source{leaf: v})
+		out.add(source{leaf: v})
 	}
 }
 
 // callResult traces result i of a call: a read is a source; a helper is
 // followed through its summary.
-func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Value, string), out *[]source) {
+func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Value, string), out *sourceSet) {
 	if t.isRead(ci) {
 		if i == 0 {
-			*out = append(*out, source{read: ci, column: field})
+			out.add(source{read: ci, column: field})
 		}
 		return
 	}
@@ -158,41 +188,56 @@ func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Val
 		}
 		return
 	}
-	*out = append(*out, source{leaf: ci})
+	out.add(source{leaf: ci})
 }
 
 // throughCallee traces result i of a function of this package through its
 // return statements, field by field, back to the call's arguments: a helper
 // that copies a row into a params struct keeps each field's origin.
-func (t *tracer) throughCallee(fn *ssa.Function, args []ssa.Value, i int, field string, next func(ssa.Value, string), out *[]source) {
-	if t.busy[fn] {
-		return
-	}
-	t.busy[fn] = true
-	defer delete(t.busy, fn)
+func (t *tracer) throughCallee(fn *ssa.Function, args []ssa.Value, i int, field string, next func(ssa.Value, string), out *sourceSet) {
 	params := make(map[ssa.Value]int)
 	for k, p := range fn.Params {
 		params[p] = k
 	}
+	for _, s := range t.returnSources(fn, i, field) {
+		if v, ok := s.leaf.(ssa.Value); ok {
+			if k, ok := params[v]; ok && k < len(args) {
+				next(args[k], s.column)
+				continue
+			}
+		}
+		out.add(s)
+	}
+}
+
+// returnSources returns the sources of result i of fn, in terms of fn's
+// own parameters and reads; memoised.
+func (t *tracer) returnSources(fn *ssa.Function, i int, field string) []source {
+	key := returnKey{fn, i, field}
+	if s, ok := t.returns[key]; ok {
+		return s
+	}
+	if t.busy[fn] {
+		return nil // recursion: the outer trace of fn covers it
+	}
+	t.busy[fn] = true
+	defer delete(t.busy, fn)
+	var out sourceSet
 	for _, b := range fn.Blocks {
 		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
 		if !ok || i >= len(ret.Results) {
 			continue
 		}
 		for _, s := range t.sources(ret.Results[i], field) {
-			if v, ok := s.leaf.(ssa.Value); ok {
-				if k, ok := params[v]; ok && k < len(args) {
-					next(args[k], s.column)
-					continue
-				}
-			}
-			*out = append(*out, s)
+			out.add(s)
 		}
 	}
+	t.returns[key] = out.list
+	return out.list
 }
 
 // load traces *addr, loaded by the instruction at.
-func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next func(ssa.Value, string), out *[]source) {
+func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next func(ssa.Value, string), out *sourceSet) {
 	switch a := addr.(type) {
 	case *ssa.FieldAddr:
 		if field != "" {
@@ -210,9 +255,9 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next fun
 	case *ssa.IndexAddr:
 		next(a.X, field)
 	case *ssa.FreeVar, *ssa.Global, *ssa.Parameter:
-		*out = append(*out, source{leaf: a})
+		out.add(source{leaf: a})
 	default:
-		*out = append(*out, source{leaf: addr})
+		out.add(source{leaf: addr})
 	}
 }
 
@@ -220,7 +265,7 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next fun
 // loaded by at: the values stored into the field and into the whole
 // variable, and Scans into either, leaving out stores that a later store to
 // the field, made before at on every path, overwrites.
-func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next func(ssa.Value, string), out *[]source) {
+func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next func(ssa.Value, string), out *sourceSet) {
 	type write struct {
 		instr ssa.Instruction
 		val   ssa.Value
@@ -271,7 +316,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 }
 
 // stores traces the values stored at addr, and a Scan into it.
-func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *[]source) {
+func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *sourceSet) {
 	for _, ref := range catalog.Referrers(addr) {
 		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr {
 			next(st.Val, "")
@@ -282,7 +327,7 @@ func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *[]sou
 
 // scanned finds a Scan(..., addr, ...) on the result of a read and records
 // the read and the column scanned into addr.
-func (t *tracer) scanned(addr ssa.Value, out *[]source) {
+func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
 	for _, ref := range catalog.Referrers(addr) {
 		var val ssa.Value = addr
 		if mi, ok := ref.(*ssa.MakeInterface); ok {
@@ -337,7 +382,7 @@ func (t *tracer) scanned(addr ssa.Value, out *[]source) {
 				if i := int(k.Int64()); i < len(cols) {
 					col = cols[i]
 				}
-				*out = append(*out, source{read: rc, column: col})
+				out.add(source{read: rc, column: col})
 			}
 		}
 	}
