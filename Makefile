@@ -59,3 +59,7 @@ bench: ## measure steps/s against the database's commit rate and River in one ru
 .PHONY: bench-txvet
 bench-txvet: ## time txvet against go vet on this repository and on pgx, in one run, with private caches
 	go test -run '^$$' -bench VsGoVet -benchtime 1x -timeout 60m ./cmd/txvet
+
+.PHONY: sweep-txvet
+sweep-txvet: ## run txvet over the standard library and every module in the module cache; count packages and crashes
+	cmd/txvet/sweep.sh
