@@ -239,7 +239,7 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 // publishes as its transaction's callback.
 func (c *checker) publishingCallback(call ssa.CallInstruction) (event, bool) {
 	arg, tx := c.tx.Callback(call)
-	if arg == nil || anonFunc(arg) != nil {
+	if arg == nil || txn.AnonFunc(arg) != nil {
 		return event{}, false // anonymous callbacks are checked in their bodies
 	}
 	var fn *ssa.Function
@@ -456,7 +456,7 @@ func (c *checker) writeOf(instr ssa.Instruction) *write {
 		return nil
 	}
 	for _, v := range append([]ssa.Value{common.Value}, common.Args...) {
-		if anon := anonFunc(v); anon != nil {
+		if anon := txn.AnonFunc(v); anon != nil {
 			for _, b := range anon.Blocks {
 				for _, in := range b.Instrs {
 					if w := c.writeOf(in); w != nil {
@@ -464,21 +464,6 @@ func (c *checker) writeOf(instr ssa.Instruction) *write {
 					}
 				}
 			}
-		}
-	}
-	return nil
-}
-
-// anonFunc returns the anonymous function v creates, or nil.
-func anonFunc(v ssa.Value) *ssa.Function {
-	switch v := v.(type) {
-	case *ssa.MakeClosure:
-		if fn, ok := v.Fn.(*ssa.Function); ok && fn.Parent() != nil {
-			return fn // not a method value's wrapper
-		}
-	case *ssa.Function:
-		if v.Parent() != nil {
-			return v
 		}
 	}
 	return nil

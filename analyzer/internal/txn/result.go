@@ -214,7 +214,7 @@ func (r *Result) scan(fn *ssa.Function) {
 		if _, isDefer := call.(*ssa.Defer); isDefer {
 			return
 		}
-		if cf := anonFunc(call.Common().Value); cf != nil {
+		if cf := AnonFunc(call.Common().Value); cf != nil {
 			r.sites[cf] = append(r.sites[cf], call)
 		}
 		k := r.classifyBegin(call.Common())
@@ -223,7 +223,7 @@ func (r *Result) scan(fn *ssa.Function) {
 		}
 		c := call.Common()
 		if k.callbackArg >= 0 {
-			cf := anonFunc(c.Args[k.callbackArg])
+			cf := AnonFunc(c.Args[k.callbackArg])
 			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: cf, level: k.level}
 			r.callbacks[call] = callback{arg: c.Args[k.callbackArg], tx: tx}
 			if cf == nil {
@@ -515,9 +515,9 @@ func (r *Result) callSites(fn *ssa.Function) []ssa.CallInstruction {
 	return r.sites[fn]
 }
 
-// anonFunc returns the anonymous function v creates, with or without free
+// AnonFunc returns the anonymous function v creates, with or without free
 // variables, or nil.
-func anonFunc(v ssa.Value) *ssa.Function {
+func AnonFunc(v ssa.Value) *ssa.Function {
 	switch v := v.(type) {
 	case *ssa.MakeClosure:
 		if fn, ok := v.Fn.(*ssa.Function); ok && fn.Parent() != nil {
