@@ -209,7 +209,7 @@ func variadicArg(args []ssa.Value, i int) ssa.Value {
 // *sql.Stmt methods of a prepared constant) with constant SQL. It returns
 // nil for anything else.
 func (c *Catalog) Of(common *ssa.CallCommon) *Call {
-	fn := callee(common)
+	fn := Callee(common)
 	if fn == nil {
 		return nil
 	}
@@ -274,7 +274,9 @@ func (c *Catalog) fact(fn *types.Func) *QueryFact {
 	return nil
 }
 
-func callee(common *ssa.CallCommon) *types.Func {
+// Callee returns the function or method a call runs, if known statically
+// (generic instances resolve to their origin) or as an interface method.
+func Callee(common *ssa.CallCommon) *types.Func {
 	if common.IsInvoke() {
 		return common.Method
 	}
@@ -396,7 +398,7 @@ func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
 	if call == nil {
 		return "", nil, false
 	}
-	fn := callee(call.Common())
+	fn := Callee(call.Common())
 	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != sqlPath || !strings.HasPrefix(fn.Name(), "Prepare") {
 		return "", nil, false
 	}

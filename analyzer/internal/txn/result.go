@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 )
 
 // Result is the transaction structure of one package.
@@ -90,7 +92,7 @@ type beginKind struct {
 }
 
 func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
-	f := calleeOf(c)
+	f := catalog.Callee(c)
 	if f == nil {
 		return nil
 	}
@@ -161,7 +163,7 @@ func (r *Result) build() {
 			c := call.Common()
 			// End calls: Commit/Rollback on a handle, a commit function, a
 			// helper that ends its argument.
-			f := calleeOf(c)
+			f := catalog.Callee(c)
 			if isMethod(f, "Commit", "Rollback") {
 				if tx := r.Of(receiverOf(c)); tx != nil {
 					tx.ends = append(tx.ends, call)
@@ -300,7 +302,7 @@ func (r *Result) of(v ssa.Value) *Tx {
 			return r.begun[v]
 		}
 		// sqlc: q.WithTx(tx) and New(tx) bind Queries to the transaction.
-		if f := calleeOf(c); f != nil && (f.Name() == "WithTx" || f.Name() == "New") && returnsQueries(c.Signature()) {
+		if f := catalog.Callee(c); f != nil && (f.Name() == "WithTx" || f.Name() == "New") && returnsQueries(c.Signature()) {
 			args := c.Args
 			if c.IsInvoke() {
 				args = append([]ssa.Value{nil}, args...)

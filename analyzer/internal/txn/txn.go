@@ -310,19 +310,6 @@ func isTxType(t types.Type) bool {
 	return false
 }
 
-// calleeOf returns the function or method a call runs, if known statically
-// or as an interface method.
-func calleeOf(c *ssa.CallCommon) *types.Func {
-	if c.IsInvoke() {
-		return c.Method
-	}
-	if fn := c.StaticCallee(); fn != nil {
-		obj, _ := fn.Object().(*types.Func)
-		return obj
-	}
-	return nil
-}
-
 // receiverOf returns the receiver of a method call, or nil.
 func receiverOf(c *ssa.CallCommon) ssa.Value {
 	if c.IsInvoke() {
