@@ -26,11 +26,15 @@ func (p *pipeline) finishTasks(jobID uuid.UUID) []db.Task {
 				p.t.Fatalf("queue task %d: %v", i, err)
 			}
 		}
-		if _, err := queries.TaskStart(ctx, p.cfg.Pool, task.ID); err != nil {
-			p.t.Fatalf("start task %d: %v", i, err)
+		claimed, err := queries.TaskClaimBatch(ctx, p.cfg.Pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{task.ID}, DefaultTimeoutMs: 1000})
+		if err != nil || len(claimed) != 1 {
+			p.t.Fatalf("claim task %d: %d claimed, %v", i, len(claimed), err)
 		}
-		if _, err := queries.TaskFinish(ctx, p.cfg.Pool, db.TaskFinishParams{Status: db.TaskStatusDone, Result: []byte(`"r"`), ID: task.ID}); err != nil {
-			p.t.Fatalf("finish task %d: %v", i, err)
+		recorded, err := queries.TaskRecordBatch(ctx, p.cfg.Pool, db.TaskRecordBatchParams{
+			Ids: []uuid.UUID{task.ID}, Attempts: []int32{1}, Statuses: []string{"done"}, Results: [][]byte{[]byte(`"r"`)}, Errors: []string{""},
+		})
+		if err != nil || len(recorded) != 1 {
+			p.t.Fatalf("finish task %d: %d recorded, %v", i, len(recorded), err)
 		}
 	}
 	return tasks

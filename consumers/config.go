@@ -37,7 +37,11 @@ type Config struct {
 	// doubles up to MaxReconnectBackoff.
 	ReconnectBackoff    time.Duration
 	MaxReconnectBackoff time.Duration
-	Logger              *slog.Logger
+	// ShutdownTimeout bounds how long a role takes to stop once its context
+	// ends or Close is called: work still running at the deadline is
+	// abandoned to redelivery or to the lease rescue.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
 	// Metrics receives the counters; nil records into unregistered ones.
 	Metrics *Metrics
 }
@@ -51,6 +55,7 @@ const (
 	DefaultMaxBodyBytes        = 64 << 10
 	DefaultReconnectBackoff    = 100 * time.Millisecond
 	DefaultMaxReconnectBackoff = 10 * time.Second
+	DefaultShutdownTimeout     = 15 * time.Second
 )
 
 // withDefaults validates c and fills its zero fields.
@@ -91,6 +96,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxReconnectBackoff <= 0 {
 		c.MaxReconnectBackoff = DefaultMaxReconnectBackoff
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

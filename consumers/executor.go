@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +15,7 @@ import (
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
+	"github.com/lockstep-dev/lockstep/transact"
 )
 
 // ExecutorOptions tune the task executor; zero fields take the defaults.
@@ -21,24 +24,117 @@ type ExecutorOptions struct {
 	Handlers Handlers
 	// MaxAttempts bounds how often a task runs before it fails for good.
 	MaxAttempts int
+	// HandlerSlots bounds how many handlers run at once in this process,
+	// whatever the prefetch and the database pool size.
+	HandlerSlots int
+	// StepTimeout is a step's handler timeout when its job spec sets none.
+	StepTimeout time.Duration
+	// LeaseGrace is added to a step's timeout to make its lease: the time
+	// the executor has to record the outcome before the sweeper takes the
+	// task back.
+	LeaseGrace time.Duration
+	// RetryBackoff is the mean pause before a failed task's second attempt;
+	// it doubles with each attempt up to MaxRetryBackoff, jittered.
+	RetryBackoff    time.Duration
+	MaxRetryBackoff time.Duration
+	// SweepInterval is how often the sweeper rescues expired leases and
+	// re-sends queued tasks whose message may be lost.
+	SweepInterval time.Duration
+	// StaleAfter is how long a task may stay queued before the sweeper
+	// sends its message again.
+	StaleAfter time.Duration
+	// WatchInterval is how often running handlers are checked against the
+	// database: a handler whose job was stopped, or whose task was rescued
+	// from it, is cancelled.
+	WatchInterval time.Duration
 }
 
-// DefaultMaxAttempts is the executor's default attempt bound.
-const DefaultMaxAttempts = 3
+// Executor defaults.
+const (
+	DefaultMaxAttempts     = 3
+	DefaultHandlerSlots    = 100
+	DefaultStepTimeout     = 30 * time.Second
+	DefaultLeaseGrace      = 30 * time.Second
+	DefaultRetryBackoff    = time.Second
+	DefaultMaxRetryBackoff = time.Minute
+	DefaultSweepInterval   = 5 * time.Second
+	DefaultStaleAfter      = 5 * time.Minute
+	DefaultWatchInterval   = time.Second
+)
 
-// Executor consumes topo.Tasks (DESIGN.md step 3). Per message, in the
-// batch's transaction: inbox insert, task queued -> processing (refused
-// when the task is not queued or its job not running), the handler, then
-// the task done or failed with a Result message, or back to queued with a
-// new Task message while attempts remain. Acked after commit.
+func (o ExecutorOptions) withDefaults() ExecutorOptions {
+	if o.Handlers == nil {
+		o.Handlers = DemoHandlers()
+	}
+	orDefault(&o.MaxAttempts, DefaultMaxAttempts)
+	orDefault(&o.HandlerSlots, DefaultHandlerSlots)
+	orDefault(&o.StepTimeout, DefaultStepTimeout)
+	orDefault(&o.LeaseGrace, DefaultLeaseGrace)
+	orDefault(&o.RetryBackoff, DefaultRetryBackoff)
+	orDefault(&o.MaxRetryBackoff, DefaultMaxRetryBackoff)
+	orDefault(&o.SweepInterval, DefaultSweepInterval)
+	orDefault(&o.StaleAfter, DefaultStaleAfter)
+	orDefault(&o.WatchInterval, DefaultWatchInterval)
+	return o
+}
+
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Executor consumes topo.Tasks (docs/architecture.md, "Execution"). A batch
+// of task messages is claimed in one statement (queued -> processing, the
+// attempt counted, a lease granted) and acked; each claimed task's handler
+// then runs outside any transaction in one of HandlerSlots slots, with its
+// step's timeout; outcomes are recorded in batches, each in one short
+// transaction fenced by the attempt number, with the result (or retry)
+// message in the outbox. A sweeper rescues tasks whose lease expired and
+// re-sends queued tasks whose message may be lost. Handler side effects are
+// at-least-once: a crash after a handler's effect and before its record
+// runs it again, with a new attempt number.
 type Executor struct {
+	lifecycle
 	*consumer
+	x *executor
 }
 
 type executor struct {
-	cfg  Config
-	opts ExecutorOptions
+	cfg   Config
+	opts  ExecutorOptions
+	slots chan struct{}
+	// done carries finished attempts to the recorder.
+	done chan outcome
+	// handlers counts running handler goroutines.
+	handlers sync.WaitGroup
+	// base is the handlers' and the recorder's context: it ends at the
+	// shutdown deadline, abandoning what is left to the lease rescue.
+	base context.Context
+
+	mu      sync.Mutex
+	running map[uuid.UUID]*attemptRun
 }
+
+// attemptRun is a handler in flight.
+type attemptRun struct {
+	attempt int32
+	cancel  context.CancelCauseFunc
+}
+
+// outcome is a finished attempt on its way to the recorder.
+type outcome struct {
+	task   db.Task
+	output json.RawMessage
+	err    error
+	ran    time.Duration
+}
+
+var (
+	errStepTimeout = errors.New("step timed out")
+	errTaskMoved   = errors.New("task stopped or rescued from this worker")
+	errShutdown    = errors.New("executor shut down before the step finished")
+)
 
 // NewExecutor validates cfg and returns an executor ready to Run.
 func NewExecutor(cfg Config, opts ExecutorOptions) (*Executor, error) {
@@ -46,78 +142,206 @@ func NewExecutor(cfg Config, opts ExecutorOptions) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.Handlers == nil {
-		opts.Handlers = DemoHandlers()
+	opts = opts.withDefaults()
+	x := &executor{
+		cfg:     cfg,
+		opts:    opts,
+		slots:   make(chan struct{}, opts.HandlerSlots),
+		done:    make(chan outcome, opts.HandlerSlots),
+		running: make(map[uuid.UUID]*attemptRun),
 	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = DefaultMaxAttempts
-	}
-	e := &executor{cfg: cfg, opts: opts}
-	return &Executor{newTxConsumer(txConsumer[message.Task]{
-		cfg:       cfg,
-		name:      "executor",
-		validate:  validateTask,
-		lockOrder: func(m message.Task) string { return m.TaskID.String() },
-		apply:     e.apply,
-	}, cfg.Topology.Tasks)}, nil
+	return &Executor{
+		consumer: &consumer{cfg: cfg, name: "executor", queue: cfg.Topology.Tasks, maxBatch: cfg.MaxBatch, handle: x.claim},
+		x:        x,
+	}, nil
 }
 
-func validateTask(m message.Task) error {
-	if m.TaskID == uuid.Nil {
-		return errors.New("task_id missing")
+// Run consumes task messages until ctx ends or Close is called. It then
+// stops consuming and gives running handlers until cfg.ShutdownTimeout to
+// finish and be recorded; at that deadline their contexts are cancelled and
+// their tasks left to the lease rescue.
+func (e *Executor) Run(ctx context.Context) error {
+	ctx, end, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	x := e.x
+	base, abandon := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer abandon(errShutdown)
+	x.base = base
+
+	flushed := make(chan struct{})
+	stopRecording := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		x.record(stopRecording)
+	}()
+	var background sync.WaitGroup
+	background.Go(func() { x.sweep(ctx) })
+	background.Go(func() { x.watch(ctx) })
+
+	err = e.consumer.consume(ctx)
+
+	deadline := time.NewTimer(x.cfg.ShutdownTimeout)
+	defer deadline.Stop()
+	handlersDone := make(chan struct{})
+	go func() {
+		x.handlers.Wait()
+		close(handlersDone)
+	}()
+	select {
+	case <-handlersDone:
+	case <-deadline.C:
+		x.cfg.Logger.Warn("shutdown deadline: cancelling running handlers; the lease rescue takes their tasks", "handlers", x.runningCount())
+		abandon(errShutdown)
+	}
+	close(stopRecording)
+	select {
+	case <-flushed:
+	case <-deadline.C:
+		abandon(errShutdown)
+		<-flushed
+	}
+	background.Wait()
+	return err
+}
+
+// claim is the executor's batch handler: it waits for a handler slot per
+// message, claims the batch's tasks in one statement and starts their
+// handlers. The deliveries are acked once claim returns: from then on the
+// task's row, not the message, carries the work.
+func (x *executor) claim(ctx context.Context, batch []*inbound) error {
+	ids := make([]uuid.UUID, 0, len(batch))
+	byID := make(map[uuid.UUID][]*inbound, len(batch))
+	for _, in := range batch {
+		msg, err := decodeMessage(in.Body, validateTask)
+		if err != nil {
+			in.deadLetter = err.Error()
+			continue
+		}
+		if byID[msg.TaskID] == nil {
+			ids = append(ids, msg.TaskID)
+		}
+		byID[msg.TaskID] = append(byID[msg.TaskID], in)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := x.acquire(ctx, len(ids)); err != nil {
+		return err
+	}
+	// The claim commits or fails as a whole; shutdown does not cut it off.
+	tasks, err := queries.TaskClaimBatch(context.WithoutCancel(ctx), x.cfg.Pool, db.TaskClaimBatchParams{
+		Ids:               ids,
+		DefaultTimeoutMs:  int32(x.opts.StepTimeout.Milliseconds()),
+		LeaseGraceSeconds: x.opts.LeaseGrace.Seconds(),
+	})
+	if err != nil {
+		x.release(len(ids))
+		return fmt.Errorf("claim %d tasks: %w", len(ids), err)
+	}
+	x.release(len(ids) - len(tasks))
+	for _, task := range tasks {
+		x.start(task)
+	}
+	if len(tasks) < len(ids) {
+		x.explainUnclaimed(ctx, ids, tasks, byID)
 	}
 	return nil
 }
 
-func (e *executor) apply(ctx context.Context, tx pgx.Tx, msg message.Task) (string, error) {
-	task, err := queries.TaskStart(ctx, tx, msg.TaskID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e.notStarted(ctx, tx, msg)
-	}
+// explainUnclaimed dead-letters messages naming tasks that do not exist;
+// the others (taken by another delivery, ended, stopped) are acked quietly.
+func (x *executor) explainUnclaimed(ctx context.Context, ids []uuid.UUID, claimed []db.Task, byID map[uuid.UUID][]*inbound) {
+	existing, err := queries.TaskIDsAmong(context.WithoutCancel(ctx), x.cfg.Pool, ids)
 	if err != nil {
-		return "", fmt.Errorf("start task %s: %w", msg.TaskID, err)
+		// Acking is still right: a message for a task that does exist is
+		// redundant, and one for an unknown task has nothing to act on.
+		x.cfg.Logger.Warn("could not tell unknown tasks from taken ones", "err", err)
+		return
 	}
-	output, handlerErr := e.run(ctx, task)
-	if task.QueuedAt != nil {
-		e.cfg.Metrics.StepLatency.WithLabelValues(task.Handler).Observe(time.Since(*task.QueuedAt).Seconds())
+	known := make(map[uuid.UUID]bool, len(existing))
+	for _, id := range existing {
+		known[id] = true
 	}
-	if handlerErr == nil {
-		return "", e.finish(ctx, tx, task, db.TaskStatusDone, output, nil)
+	for _, task := range claimed {
+		delete(byID, task.ID)
 	}
-	errText := handlerErr.Error()
-	if !IsPermanent(handlerErr) {
-		_, err := queries.TaskRequeue(ctx, tx, db.TaskRequeueParams{Error: &errText, ID: task.ID, MaxAttempts: int32(e.opts.MaxAttempts)})
-		if err == nil {
-			_, err = outbox.Put(ctx, tx, e.cfg.Topology.Exchange, e.cfg.Topology.Tasks, message.Task{TaskID: task.ID, JobID: task.JobID})
-			return "", err
+	for id, ins := range byID {
+		if !known[id] {
+			for _, in := range ins {
+				in.deadLetter = fmt.Sprintf("unknown task %s", id)
+			}
+			continue
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return "", fmt.Errorf("requeue task %s: %w", task.ID, err)
-		}
+		x.cfg.Logger.Debug("task not claimed: taken, ended or stopped", "task_id", id)
 	}
-	if err := e.finish(ctx, tx, task, db.TaskStatusFailed, nil, &errText); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("task %s (%s) failed after %d attempts: %s", task.ID, task.Handler, task.Attempts, errText), nil
 }
 
-// notStarted tells a task that cannot start (already taken or ended, or its
-// job stopped: ack quietly) from one that does not exist (dead-letter).
-func (e *executor) notStarted(ctx context.Context, tx pgx.Tx, msg message.Task) (string, error) {
-	task, err := queries.TaskGet(ctx, tx, msg.TaskID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Sprintf("unknown task %s", msg.TaskID), nil
+func (x *executor) acquire(ctx context.Context, n int) error {
+	for i := range n {
+		select {
+		case x.slots <- struct{}{}:
+		case <-ctx.Done():
+			x.release(i)
+			return ctx.Err()
+		}
 	}
-	if err != nil {
-		return "", fmt.Errorf("load task %s: %w", msg.TaskID, err)
+	return nil
+}
+
+func (x *executor) release(n int) {
+	for range n {
+		<-x.slots
 	}
-	e.cfg.Logger.Debug("task not started", "task_id", task.ID, "status", task.Status)
-	return "", nil
+}
+
+// start runs task's handler in the slot claim acquired for it.
+func (x *executor) start(task db.Task) {
+	timeout := x.opts.StepTimeout
+	if task.TimeoutMs != nil {
+		timeout = time.Duration(*task.TimeoutMs) * time.Millisecond
+	}
+	ctx, cancel := context.WithCancelCause(x.base)
+	ctx, cancelTimeout := context.WithTimeoutCause(ctx, timeout, errStepTimeout)
+	ctx = context.WithValue(ctx, attemptKey{}, Attempt{TaskID: task.ID, JobID: task.JobID, Number: int(task.Attempts)})
+	x.mu.Lock()
+	x.running[task.ID] = &attemptRun{attempt: task.Attempts, cancel: cancel}
+	x.mu.Unlock()
+	x.handlers.Go(func() {
+		defer x.release(1)
+		defer cancel(nil)
+		defer cancelTimeout()
+		began := time.Now()
+		output, err := x.run(ctx, task)
+		x.mu.Lock()
+		delete(x.running, task.ID)
+		x.mu.Unlock()
+		if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, errStepTimeout) {
+			// Stopped, rescued or shut down: nothing to record.
+			x.cfg.Logger.Info("handler cancelled", "task_id", task.ID, "attempt", task.Attempts, "cause", cause)
+			return
+		}
+		if errors.Is(context.Cause(ctx), errStepTimeout) {
+			err = fmt.Errorf("%w after %s", errStepTimeout, timeout)
+		}
+		select {
+		case x.done <- outcome{task: task, output: output, err: err, ran: time.Since(began)}:
+		case <-x.base.Done():
+		}
+	})
+}
+
+func (x *executor) runningCount() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.running)
 }
 
 // run calls the task's handler and checks its output.
-func (e *executor) run(ctx context.Context, task db.Task) (json.RawMessage, error) {
-	h, ok := e.opts.Handlers[task.Handler]
+func (x *executor) run(ctx context.Context, task db.Task) (json.RawMessage, error) {
+	h, ok := x.opts.Handlers[task.Handler]
 	if !ok {
 		return nil, Permanent(fmt.Errorf("unknown handler %q", task.Handler))
 	}
@@ -138,11 +362,307 @@ func (e *executor) run(ctx context.Context, task db.Task) (json.RawMessage, erro
 	return output, nil
 }
 
-// finish ends the task and tells the result handler.
-func (e *executor) finish(ctx context.Context, tx pgx.Tx, task db.Task, status db.TaskStatus, result []byte, errText *string) error {
-	if _, err := queries.TaskFinish(ctx, tx, db.TaskFinishParams{Status: status, Result: result, Error: errText, ID: task.ID}); err != nil {
-		return fmt.Errorf("finish task %s as %s: %w", task.ID, status, err)
+// recordBatch bounds how many outcomes share one record transaction.
+const recordBatch = 256
+
+// record writes finished attempts in batches until stop is closed and
+// everything sent before has been written, or the base context ends.
+func (x *executor) record(stop <-chan struct{}) {
+	for {
+		var first outcome
+		select {
+		case first = <-x.done:
+		case <-stop:
+			// Handlers have finished or been abandoned: write what is left.
+			for {
+				select {
+				case first = <-x.done:
+					x.recordWithRetry(collect(first, x.done, recordBatch, 0))
+				default:
+					return
+				}
+			}
+		case <-x.base.Done():
+			return
+		}
+		x.recordWithRetry(collect(first, x.done, recordBatch, x.cfg.BatchLinger))
 	}
-	_, err := outbox.Put(ctx, tx, e.cfg.Topology.Exchange, e.cfg.Topology.Results, message.Result{TaskID: task.ID, JobID: task.JobID})
-	return err
+}
+
+// recordWithRetry retries a batch whose transaction failed transiently (a
+// lost connection, a database restart) with capped backoff until it
+// commits or the base context ends; the leases cover the wait.
+func (x *executor) recordWithRetry(batch []outcome) {
+	backoff := x.cfg.ReconnectBackoff
+	for {
+		err := x.recordOnce(x.base, batch)
+		if err == nil {
+			return
+		}
+		if x.base.Err() != nil {
+			return
+		}
+		if !transact.Transient(err) {
+			x.cfg.Logger.Error("recording outcomes failed; the lease rescue will retry these tasks", "tasks", len(batch), "err", err)
+			return
+		}
+		x.cfg.Logger.Warn("recording outcomes failed, retrying", "tasks", len(batch), "err", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-x.base.Done():
+			return
+		}
+		backoff = min(2*backoff, x.cfg.MaxReconnectBackoff)
+	}
+}
+
+// recordOnce ends the batch's attempts in one transaction of two
+// statements: the fenced status change and the messages it sends (a result
+// for an ended task, a delayed task message for a retry).
+func (x *executor) recordOnce(ctx context.Context, batch []outcome) error {
+	arg := db.TaskRecordBatchParams{
+		Ids:      make([]uuid.UUID, len(batch)),
+		Attempts: make([]int32, len(batch)),
+		Statuses: make([]string, len(batch)),
+		Results:  make([][]byte, len(batch)),
+		Errors:   make([]string, len(batch)),
+	}
+	delays := make(map[uuid.UUID]time.Duration)
+	for i, o := range batch {
+		status, delay := x.decide(o)
+		arg.Ids[i], arg.Attempts[i], arg.Statuses[i] = o.task.ID, o.task.Attempts, string(status)
+		if o.err != nil {
+			arg.Errors[i] = o.err.Error()
+		} else {
+			arg.Results[i] = o.output
+		}
+		if status == db.TaskStatusQueued {
+			delays[o.task.ID] = delay
+		}
+	}
+	var recorded []db.Task
+	err := transact.Run(ctx, x.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+		var err error
+		recorded, err = queries.TaskRecordBatch(ctx, tx, arg)
+		if err != nil {
+			return fmt.Errorf("record %d outcomes: %w", len(batch), err)
+		}
+		return outbox.PutBatch(ctx, tx, x.cfg.Topology.Exchange, x.announce(recorded, delays))
+	})
+	if err != nil {
+		return err
+	}
+	if len(recorded) < len(batch) {
+		x.cfg.Logger.Info("outcomes not recorded: their tasks were stopped or rescued meanwhile", "count", len(batch)-len(recorded))
+	}
+	for _, o := range batch {
+		x.cfg.Metrics.StepRun.WithLabelValues(o.task.Handler).Observe(o.ran.Seconds())
+	}
+	for _, task := range recorded {
+		if task.QueuedAt != nil && task.FinishedAt != nil {
+			x.cfg.Metrics.StepLatency.WithLabelValues(task.Handler).Observe(task.FinishedAt.Sub(*task.QueuedAt).Seconds())
+		}
+		if task.Status == db.TaskStatusFailed {
+			x.cfg.Logger.Warn("task failed", "task_id", task.ID, "job_id", task.JobID, "handler", task.Handler, "attempts", task.Attempts, "error", deref(task.Error))
+		}
+	}
+	return nil
+}
+
+// decide turns an outcome into the task's next status: done, queued again
+// after a backoff while attempts remain and the error is not permanent, or
+// failed.
+func (x *executor) decide(o outcome) (db.TaskStatus, time.Duration) {
+	switch {
+	case o.err == nil:
+		return db.TaskStatusDone, 0
+	case IsPermanent(o.err) || int(o.task.Attempts) >= x.opts.MaxAttempts:
+		return db.TaskStatusFailed, 0
+	}
+	return db.TaskStatusQueued, retryDelay(x.opts.RetryBackoff, x.opts.MaxRetryBackoff, int(o.task.Attempts))
+}
+
+// retryDelay is the pause before the attempt after attempt: base doubled
+// per attempt, capped, with jitter in [d/2, d) so retries spread out.
+func retryDelay(base, ceiling time.Duration, attempt int) time.Duration {
+	d := base
+	for range attempt - 1 {
+		if d >= ceiling {
+			break
+		}
+		d *= 2
+	}
+	d = min(d, ceiling)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// announce builds the messages recorded tasks send: a result for an ended
+// task, a task message after its delay for a retry.
+func (x *executor) announce(tasks []db.Task, delays map[uuid.UUID]time.Duration) []outbox.Message {
+	msgs := make([]outbox.Message, 0, len(tasks))
+	for _, task := range tasks {
+		msgs = append(msgs, x.messageFor(task, delays[task.ID]))
+	}
+	return msgs
+}
+
+// messageFor is what a task that just changed status sends: a queued task
+// asks for its next attempt, an ended one reports to the result handler.
+func (x *executor) messageFor(task db.Task, delay time.Duration) outbox.Message {
+	if task.Status == db.TaskStatusQueued {
+		return outbox.Message{RoutingKey: x.cfg.Topology.Tasks, Body: message.Task{TaskID: task.ID, JobID: task.JobID}, Delay: delay}
+	}
+	return outbox.Message{RoutingKey: x.cfg.Topology.Results, Body: message.Result{TaskID: task.ID, JobID: task.JobID}}
+}
+
+// sweepBatch bounds the rows one sweep statement changes.
+const sweepBatch = 500
+
+// sweep rescues expired leases and re-sends stale queued tasks every
+// SweepInterval until ctx ends. Every executor sweeps; they skip each
+// other's rows.
+func (x *executor) sweep(ctx context.Context) {
+	ticker := time.NewTicker(x.opts.SweepInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		if err := x.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+			x.cfg.Logger.Warn("sweep failed; retrying at the next interval", "err", err)
+		}
+	}
+}
+
+// sweepOnce runs both sweeps to completion, one bounded batch per
+// transaction.
+func (x *executor) sweepOnce(ctx context.Context) error {
+	for {
+		var n int
+		err := transact.Run(ctx, x.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+			rescued, err := queries.TaskRescueExpired(ctx, tx, db.TaskRescueExpiredParams{MaxAttempts: int32(x.opts.MaxAttempts), BatchSize: sweepBatch})
+			if err != nil {
+				return fmt.Errorf("rescue expired leases: %w", err)
+			}
+			n = len(rescued)
+			msgs := make([]outbox.Message, len(rescued))
+			for i, task := range rescued {
+				msgs[i] = x.messageFor(task, 0)
+			}
+			return outbox.PutBatch(ctx, tx, x.cfg.Topology.Exchange, msgs)
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			x.cfg.Logger.Warn("rescued tasks whose lease expired", "tasks", n)
+		}
+		if n < sweepBatch {
+			break
+		}
+	}
+	for {
+		var n int
+		err := transact.Run(ctx, x.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+			stale, err := queries.TaskTouchStale(ctx, tx, db.TaskTouchStaleParams{StaleSeconds: x.opts.StaleAfter.Seconds(), BatchSize: sweepBatch})
+			if err != nil {
+				return fmt.Errorf("find stale queued tasks: %w", err)
+			}
+			n = len(stale)
+			msgs := make([]outbox.Message, len(stale))
+			for i, task := range stale {
+				msgs[i] = outbox.Message{RoutingKey: x.cfg.Topology.Tasks, Body: message.Task{TaskID: task.ID, JobID: task.JobID}}
+			}
+			return outbox.PutBatch(ctx, tx, x.cfg.Topology.Exchange, msgs)
+		})
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			x.cfg.Logger.Warn("re-sent queued tasks that waited too long", "tasks", n, "after", x.opts.StaleAfter)
+		}
+		if n < sweepBatch {
+			return nil
+		}
+	}
+}
+
+// watch cancels running handlers whose task is no longer theirs: its job
+// was stopped, or the sweeper rescued it after the lease ran out.
+func (x *executor) watch(ctx context.Context) {
+	ticker := time.NewTicker(x.opts.WatchInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		x.mu.Lock()
+		arg := db.TaskStillProcessingParams{}
+		for id, r := range x.running {
+			arg.Ids = append(arg.Ids, id)
+			arg.Attempts = append(arg.Attempts, r.attempt)
+		}
+		x.mu.Unlock()
+		if len(arg.Ids) == 0 {
+			continue
+		}
+		still, err := queries.TaskStillProcessing(ctx, x.cfg.Pool, arg)
+		if err != nil {
+			if ctx.Err() == nil {
+				x.cfg.Logger.Warn("checking running tasks failed", "err", err)
+			}
+			continue
+		}
+		keep := make(map[uuid.UUID]bool, len(still))
+		for _, id := range still {
+			keep[id] = true
+		}
+		x.mu.Lock()
+		for i, id := range arg.Ids {
+			if r := x.running[id]; r != nil && r.attempt == arg.Attempts[i] && !keep[id] {
+				r.cancel(errTaskMoved)
+			}
+		}
+		x.mu.Unlock()
+	}
+}
+
+func validateTask(m message.Task) error {
+	if m.TaskID == uuid.Nil {
+		return errors.New("task_id missing")
+	}
+	return nil
+}
+
+// Attempt identifies one run of a task's handler; the executor puts it in
+// the handler's context.
+type Attempt struct {
+	TaskID uuid.UUID
+	JobID  uuid.UUID
+	// Number counts the task's attempts from 1.
+	Number int
+}
+
+// IdempotencyKey names this attempt for the systems a handler calls: a
+// retry of the same attempt (never made by the executor itself) would
+// carry the same key, each new attempt a new one.
+func (a Attempt) IdempotencyKey() string { return fmt.Sprintf("%s-%d", a.TaskID, a.Number) }
+
+type attemptKey struct{}
+
+// AttemptFrom returns the attempt a handler's ctx runs, if any.
+func AttemptFrom(ctx context.Context) (Attempt, bool) {
+	a, ok := ctx.Value(attemptKey{}).(Attempt)
+	return a, ok
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

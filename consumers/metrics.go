@@ -16,6 +16,7 @@ type Metrics struct {
 	OutboxLag    prometheus.Gauge
 	OutboxAge    prometheus.Gauge
 	StepLatency  *prometheus.HistogramVec
+	StepRun      *prometheus.HistogramVec
 }
 
 // NewMetrics creates the series and registers them on reg; a nil reg leaves
@@ -60,10 +61,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time from a task being queued to its attempt finishing, by handler.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}, []string{"handler"}),
+		StepRun: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "lockstep_step_run_seconds",
+			Help:    "A handler's own run time per attempt, by handler.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}, []string{"handler"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Consumed, m.Acked, m.DeadLettered, m.Requeued,
-			m.Published, m.Deferred, m.OutboxLag, m.OutboxAge, m.StepLatency)
+			m.Published, m.Deferred, m.OutboxLag, m.OutboxAge, m.StepLatency, m.StepRun)
 	}
 	return m
 }

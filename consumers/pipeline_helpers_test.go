@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -35,7 +36,20 @@ func (p *pipeline) relay(opts RelayOptions) *Relay {
 
 func (p *pipeline) executor(maxAttempts int) *Executor {
 	p.t.Helper()
-	e, err := NewExecutor(p.cfg, ExecutorOptions{Handlers: testHandlers(), MaxAttempts: maxAttempts})
+	return p.executorWith(ExecutorOptions{MaxAttempts: maxAttempts})
+}
+
+// executorWith returns an executor with opts, serving testHandlers unless
+// opts names others, and retrying after milliseconds rather than seconds.
+func (p *pipeline) executorWith(opts ExecutorOptions) *Executor {
+	p.t.Helper()
+	if opts.Handlers == nil {
+		opts.Handlers = testHandlers()
+	}
+	if opts.RetryBackoff == 0 {
+		opts.RetryBackoff = 10 * time.Millisecond
+	}
+	e, err := NewExecutor(p.cfg, opts)
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
 	}
 	items := make([]item, 0, len(batch))
 	for _, in := range batch {
-		msg, err := c.decode(in.Body)
+		msg, err := decodeMessage(in.Body, c.validate)
 		if err != nil {
 			in.deadLetter = err.Error()
 			continue
@@ -83,12 +83,14 @@ func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
 	})
 }
 
-func (c txConsumer[M]) decode(body []byte) (M, error) {
+// decodeMessage parses a message body and checks its fields; the error
+// says why the message is dead-lettered.
+func decodeMessage[M any](body []byte, validate func(M) error) (M, error) {
 	var msg M
 	if err := json.Unmarshal(body, &msg); err != nil {
 		return msg, fmt.Errorf("unparsable body: %v", err)
 	}
-	if err := c.validate(msg); err != nil {
+	if err := validate(msg); err != nil {
 		return msg, fmt.Errorf("invalid message: %v", err)
 	}
 	return msg, nil

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/lockstep-dev/lockstep/transact"
 )
 
 // inbound is one delivery and what the consumer decided about it.
@@ -37,6 +40,8 @@ type consumer struct {
 	queue    string
 	maxBatch int
 	handle   batchHandler
+	// failures counts batches failed since the last success, for backoff.
+	failures atomic.Int32
 	// crashBeforeSettle, when set by a test, runs after a batch was applied
 	// and before it is settled; returning true drops the channel with the
 	// batch unacked, as a process killed between commit and ack would.
@@ -57,6 +62,11 @@ func (c *consumer) Run(ctx context.Context) error {
 		return err
 	}
 	defer end()
+	return c.consume(ctx)
+}
+
+// consume runs the delivery loop until ctx ends.
+func (c *consumer) consume(ctx context.Context) error {
 	return runSessions(ctx, c.cfg, c.name, c.session)
 }
 
@@ -134,8 +144,8 @@ func (c *consumer) work(ctx context.Context, conn *amqp.Connection, n int) error
 // over one at a time through an unbuffered channel, so a purely
 // non-blocking read would almost never see a second one; linger bounds the
 // latency this adds when the queue is idle.
-func collect(first amqp.Delivery, deliveries <-chan amqp.Delivery, max int, linger time.Duration) []amqp.Delivery {
-	batch := []amqp.Delivery{first}
+func collect[T any](first T, deliveries <-chan T, max int, linger time.Duration) []T {
+	batch := []T{first}
 	if max <= 1 {
 		return batch
 	}
@@ -171,30 +181,44 @@ func (c *consumer) process(ctx context.Context, ch *amqp.Channel, deliveries []a
 		batch[i] = in
 	}
 	if len(valid) > 0 {
-		if err := c.handle(ctx, valid); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			if len(valid) == 1 {
-				c.failed(valid[0], err)
-			} else {
-				// One bad message must not hold back the others.
-				c.cfg.Logger.Warn("batch failed, applying its messages one by one", "consumer", c.name, "size", len(valid), "err", err)
-				for _, in := range valid {
-					if err := c.handle(ctx, []*inbound{in}); err != nil {
-						if ctx.Err() != nil {
-							return err
-						}
-						c.failed(in, err)
-					}
-				}
-			}
+		if err := c.apply(ctx, valid); err != nil {
+			return err
 		}
 	}
 	if c.crashBeforeSettle != nil && c.crashBeforeSettle(batch) {
 		return errCrashed
 	}
 	return c.settle(ctx, ch, batch)
+}
+
+// apply hands valid to the batch handler. When the batch fails for a
+// reason of its own (not a transient one, which would fail each message
+// alike), its messages are applied one by one, so one bad message does not
+// hold back the others. It returns an error only when shutdown cut the
+// work off.
+func (c *consumer) apply(ctx context.Context, valid []*inbound) error {
+	err := c.handle(ctx, valid)
+	if err == nil {
+		c.failures.Store(0)
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	if len(valid) == 1 || transact.Transient(err) {
+		c.failed(ctx, valid, err)
+		return nil
+	}
+	c.cfg.Logger.Warn("batch failed, applying its messages one by one", "consumer", c.name, "size", len(valid), "err", err)
+	for _, in := range valid {
+		if err := c.handle(ctx, []*inbound{in}); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			c.failed(ctx, []*inbound{in}, err)
+		}
+	}
+	return nil
 }
 
 // checkEnvelope validates what every message must have before its body is
@@ -210,19 +234,40 @@ func (c *consumer) checkEnvelope(d amqp.Delivery) (uuid.UUID, string) {
 	return id, ""
 }
 
-// failed decides the fate of a message whose processing returned an error.
-// The server refusing the data twice is a poison message: dead-letter it.
-// Anything else (a lost connection, a timeout) is transient: requeue it
-// after a pause, so a database outage neither loses nor spins on messages.
-func (c *consumer) failed(in *inbound, err error) {
+// failed decides the fate of messages whose processing returned err. A
+// transient failure (a lost or terminated connection, an overloaded or
+// restarting server, a serialization failure) is never poison, whatever the
+// redelivered flag says: the messages are requeued after a pause that grows
+// while failures continue, so an outage neither loses nor spins on them.
+// The server refusing a message's data itself, twice, makes it poison:
+// dead-letter it.
+func (c *consumer) failed(ctx context.Context, ins []*inbound, err error) {
 	var pgErr *pgconn.PgError
-	if in.Redelivered && errors.As(err, &pgErr) {
-		in.deadLetter = "processing failed twice: " + err.Error()
-		return
+	refused := !transact.Transient(err) && errors.As(err, &pgErr)
+	requeued := 0
+	for _, in := range ins {
+		if refused && in.Redelivered {
+			in.deadLetter = "processing failed twice: " + err.Error()
+			continue
+		}
+		in.requeue = true
+		requeued++
 	}
-	c.cfg.Logger.Warn("processing failed, requeueing", "consumer", c.name, "message_id", in.MessageId, "err", err)
-	in.requeue = true
-	time.Sleep(c.cfg.ReconnectBackoff)
+	if requeued > 0 {
+		pause := c.pause()
+		c.cfg.Logger.Warn("processing failed, requeueing", "consumer", c.name, "messages", requeued, "err", err, "in", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// pause is the wait after a failure: ReconnectBackoff doubled for each
+// failure since the last success, up to MaxReconnectBackoff, jittered.
+func (c *consumer) pause() time.Duration {
+	n := c.failures.Add(1)
+	return retryDelay(c.cfg.ReconnectBackoff, c.cfg.MaxReconnectBackoff, int(n))
 }
 
 // settle dead-letters, then acks or requeues a batch. When every message is

@@ -232,6 +232,8 @@ type Task struct {
 	QueuedAt       *time.Time `json:"queued_at"`
 	StartedAt      *time.Time `json:"started_at"`
 	FinishedAt     *time.Time `json:"finished_at"`
+	TimeoutMs      *int32     `json:"timeout_ms"`
+	LeaseUntil     *time.Time `json:"lease_until"`
 }
 
 type Transfer struct {

@@ -121,6 +121,31 @@ func (q *Queries) OutboxInsert(ctx context.Context, db DBTX, arg OutboxInsertPar
 	return i, err
 }
 
+const outboxInsertBatch = `-- name: OutboxInsertBatch :exec
+INSERT INTO outbox (exchange, routing_key, body, available_at)
+SELECT $1::text, unnest($2::text[]), unnest($3::bytea[]),
+       statement_timestamp() + make_interval(secs => unnest($4::float8[]))
+`
+
+type OutboxInsertBatchParams struct {
+	Exchange      string    `json:"exchange"`
+	RoutingKeys   []string  `json:"routing_keys"`
+	Bodies        [][]byte  `json:"bodies"`
+	DelaysSeconds []float64 `json:"delays_seconds"`
+}
+
+// Stores several messages to one exchange in one statement; each becomes
+// publishable @delays_seconds after now (0 for at once).
+func (q *Queries) OutboxInsertBatch(ctx context.Context, db DBTX, arg OutboxInsertBatchParams) error {
+	_, err := db.Exec(ctx, outboxInsertBatch,
+		arg.Exchange,
+		arg.RoutingKeys,
+		arg.Bodies,
+		arg.DelaysSeconds,
+	)
+	return err
+}
+
 const outboxLag = `-- name: OutboxLag :one
 SELECT count(*) AS pending,
        coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds

@@ -11,10 +11,69 @@ import (
 	"github.com/google/uuid"
 )
 
+const taskClaimBatch = `-- name: TaskClaimBatch :many
+UPDATE tasks
+SET status = 'processing', attempts = attempts + 1, error = NULL,
+    started_at = clock_timestamp(), finished_at = NULL,
+    lease_until = clock_timestamp() + make_interval(secs =>
+        coalesce(tasks.timeout_ms, $1::integer) / 1000.0 + $2::float8)
+FROM jobs
+WHERE tasks.id = ANY($3::uuid[]) AND tasks.status = 'queued'
+  AND jobs.id = tasks.job_id AND jobs.status = 'running'
+RETURNING tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until
+`
+
+type TaskClaimBatchParams struct {
+	DefaultTimeoutMs  int32       `json:"default_timeout_ms"`
+	LeaseGraceSeconds float64     `json:"lease_grace_seconds"`
+	Ids               []uuid.UUID `json:"ids"`
+}
+
+// queued -> processing for each task of @ids that is queued and whose job is
+// running: counts the attempt and leases the task for its step's timeout
+// (or @default_timeout_ms) plus @lease_grace_seconds. Tasks that cannot be
+// claimed (already taken, ended, stopped, unknown) are left out. The wall
+// clock, not the transaction's start, stamps the attempt.
+func (q *Queries) TaskClaimBatch(ctx context.Context, db DBTX, arg TaskClaimBatchParams) ([]Task, error) {
+	rows, err := db.Query(ctx, taskClaimBatch, arg.DefaultTimeoutMs, arg.LeaseGraceSeconds, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.JobID,
+			&i.ExecutionOrder,
+			&i.Handler,
+			&i.Params,
+			&i.Status,
+			&i.Attempts,
+			&i.Input,
+			&i.Result,
+			&i.Error,
+			&i.QueuedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const taskCreateBatch = `-- name: TaskCreateBatch :many
 INSERT INTO tasks (job_id, execution_order, handler, params)
 SELECT $1, unnest($2::integer[]), unnest($3::text[]), unnest($4::jsonb[])
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
 type TaskCreateBatchParams struct {
@@ -53,6 +112,8 @@ func (q *Queries) TaskCreateBatch(ctx context.Context, db DBTX, arg TaskCreateBa
 			&i.QueuedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -64,49 +125,8 @@ func (q *Queries) TaskCreateBatch(ctx context.Context, db DBTX, arg TaskCreateBa
 	return items, nil
 }
 
-const taskFinish = `-- name: TaskFinish :one
-UPDATE tasks
-SET status = $1, result = $2, error = $3, finished_at = now()
-WHERE id = $4 AND status = 'processing' AND $1::task_status IN ('done', 'failed')
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
-`
-
-type TaskFinishParams struct {
-	Status TaskStatus `json:"status"`
-	Result []byte     `json:"result"`
-	Error  *string    `json:"error"`
-	ID     uuid.UUID  `json:"id"`
-}
-
-// processing -> done or failed, exactly once.
-func (q *Queries) TaskFinish(ctx context.Context, db DBTX, arg TaskFinishParams) (Task, error) {
-	row := db.QueryRow(ctx, taskFinish,
-		arg.Status,
-		arg.Result,
-		arg.Error,
-		arg.ID,
-	)
-	var i Task
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.ExecutionOrder,
-		&i.Handler,
-		&i.Params,
-		&i.Status,
-		&i.Attempts,
-		&i.Input,
-		&i.Result,
-		&i.Error,
-		&i.QueuedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-	)
-	return i, err
-}
-
 const taskGet = `-- name: TaskGet :one
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks WHERE id = $1
+SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks WHERE id = $1
 `
 
 func (q *Queries) TaskGet(ctx context.Context, db DBTX, id uuid.UUID) (Task, error) {
@@ -126,12 +146,14 @@ func (q *Queries) TaskGet(ctx context.Context, db DBTX, id uuid.UUID) (Task, err
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
 
 const taskGetNext = `-- name: TaskGetNext :one
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks
+SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks
 WHERE job_id = $1 AND execution_order > $2
 ORDER BY execution_order
 LIMIT 1
@@ -160,12 +182,14 @@ func (q *Queries) TaskGetNext(ctx context.Context, db DBTX, arg TaskGetNextParam
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
 
 const taskGetWithJobForUpdate = `-- name: TaskGetWithJobForUpdate :one
-SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, jobs.status AS job_status
+SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until, jobs.status AS job_status
 FROM tasks JOIN jobs ON jobs.id = tasks.job_id
 WHERE tasks.id = $1 AND jobs.id = $2
 FOR UPDATE OF jobs
@@ -201,13 +225,40 @@ func (q *Queries) TaskGetWithJobForUpdate(ctx context.Context, db DBTX, arg Task
 		&i.Task.QueuedAt,
 		&i.Task.StartedAt,
 		&i.Task.FinishedAt,
+		&i.Task.TimeoutMs,
+		&i.Task.LeaseUntil,
 		&i.JobStatus,
 	)
 	return i, err
 }
 
+const taskIDsAmong = `-- name: TaskIDsAmong :many
+SELECT id FROM tasks WHERE id = ANY($1::uuid[])
+`
+
+// Which of @ids name existing tasks.
+func (q *Queries) TaskIDsAmong(ctx context.Context, db DBTX, ids []uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, taskIDsAmong, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const taskListByJob = `-- name: TaskListByJob :many
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks WHERE job_id = $1 ORDER BY execution_order
+SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks WHERE job_id = $1 ORDER BY execution_order
 `
 
 func (q *Queries) TaskListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) ([]Task, error) {
@@ -233,6 +284,8 @@ func (q *Queries) TaskListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) (
 			&i.QueuedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -247,7 +300,7 @@ func (q *Queries) TaskListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) (
 const taskQueue = `-- name: TaskQueue :one
 UPDATE tasks SET status = 'queued', input = $1, queued_at = now()
 WHERE id = $2 AND status = 'pending'
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
 type TaskQueueParams struct {
@@ -273,6 +326,8 @@ func (q *Queries) TaskQueue(ctx context.Context, db DBTX, arg TaskQueueParams) (
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
@@ -286,7 +341,7 @@ WHERE tasks.id = (
     LIMIT 1
   )
   AND tasks.status = 'pending'
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
 type TaskQueueNextParams struct {
@@ -315,78 +370,182 @@ func (q *Queries) TaskQueueNext(ctx context.Context, db DBTX, arg TaskQueueNextP
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
 
-const taskRequeue = `-- name: TaskRequeue :one
-UPDATE tasks SET status = 'queued', error = $1
-WHERE id = $2 AND status = 'processing' AND attempts < $3::integer
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+const taskRecordBatch = `-- name: TaskRecordBatch :many
+UPDATE tasks
+SET status = r.status::task_status,
+    result = r.result,
+    error = nullif(r.error, ''),
+    lease_until = NULL,
+    queued_at = CASE WHEN r.status = 'queued' THEN clock_timestamp() ELSE tasks.queued_at END,
+    finished_at = CASE WHEN r.status IN ('done', 'failed') THEN clock_timestamp() END
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS attempt,
+             unnest($3::text[]) AS status, unnest($4::jsonb[]) AS result,
+             unnest($5::text[]) AS error) AS r
+WHERE tasks.id = r.id AND tasks.status = 'processing' AND tasks.attempts = r.attempt
+  AND r.status IN ('done', 'failed', 'queued')
+RETURNING tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until
 `
 
-type TaskRequeueParams struct {
-	Error       *string   `json:"error"`
-	ID          uuid.UUID `json:"id"`
-	MaxAttempts int32     `json:"max_attempts"`
+type TaskRecordBatchParams struct {
+	Ids      []uuid.UUID `json:"ids"`
+	Attempts []int32     `json:"attempts"`
+	Statuses []string    `json:"statuses"`
+	Results  [][]byte    `json:"results"`
+	Errors   []string    `json:"errors"`
 }
 
-// processing -> queued after a handler error, while attempts remain.
-func (q *Queries) TaskRequeue(ctx context.Context, db DBTX, arg TaskRequeueParams) (Task, error) {
-	row := db.QueryRow(ctx, taskRequeue, arg.Error, arg.ID, arg.MaxAttempts)
-	var i Task
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.ExecutionOrder,
-		&i.Handler,
-		&i.Params,
-		&i.Status,
-		&i.Attempts,
-		&i.Input,
-		&i.Result,
-		&i.Error,
-		&i.QueuedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
+// Ends attempts: each task of @ids still processing at the attempt given in
+// @attempts moves to the status in @statuses (done or failed, or queued for
+// another attempt) with its result and error (an empty error is none).
+// A task whose lease was rescued, or that was stopped, has moved on and is
+// left out: a worker that lost its task cannot complete it.
+func (q *Queries) TaskRecordBatch(ctx context.Context, db DBTX, arg TaskRecordBatchParams) ([]Task, error) {
+	rows, err := db.Query(ctx, taskRecordBatch,
+		arg.Ids,
+		arg.Attempts,
+		arg.Statuses,
+		arg.Results,
+		arg.Errors,
 	)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.JobID,
+			&i.ExecutionOrder,
+			&i.Handler,
+			&i.Params,
+			&i.Status,
+			&i.Attempts,
+			&i.Input,
+			&i.Result,
+			&i.Error,
+			&i.QueuedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-const taskStart = `-- name: TaskStart :one
-UPDATE tasks SET status = 'processing', attempts = attempts + 1, started_at = now()
-WHERE tasks.id = $1 AND tasks.status = 'queued'
-  AND EXISTS (SELECT 1 FROM jobs WHERE jobs.id = tasks.job_id AND jobs.status = 'running')
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+const taskRescueExpired = `-- name: TaskRescueExpired :many
+UPDATE tasks
+SET status = CASE WHEN tasks.attempts < $1::integer THEN 'queued' ELSE 'failed' END::task_status,
+    error = 'lease expired during attempt ' || tasks.attempts,
+    lease_until = NULL,
+    queued_at = CASE WHEN tasks.attempts < $1::integer THEN clock_timestamp() ELSE tasks.queued_at END,
+    finished_at = CASE WHEN tasks.attempts < $1::integer THEN NULL ELSE clock_timestamp() END
+WHERE tasks.id IN (
+    SELECT expired.id FROM tasks AS expired
+    WHERE expired.status = 'processing' AND expired.lease_until < clock_timestamp()
+    ORDER BY expired.lease_until
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  )
+RETURNING tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until
 `
 
-// queued -> processing, counting the attempt; no row when the task is not
-// queued (already taken, finished or stopped) or its job is not running.
-func (q *Queries) TaskStart(ctx context.Context, db DBTX, id uuid.UUID) (Task, error) {
-	row := db.QueryRow(ctx, taskStart, id)
-	var i Task
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.ExecutionOrder,
-		&i.Handler,
-		&i.Params,
-		&i.Status,
-		&i.Attempts,
-		&i.Input,
-		&i.Result,
-		&i.Error,
-		&i.QueuedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-	)
-	return i, err
+type TaskRescueExpiredParams struct {
+	MaxAttempts int32 `json:"max_attempts"`
+	BatchSize   int32 `json:"batch_size"`
+}
+
+// Tasks whose lease ran out (their worker crashed, hung or lost the
+// database): back to queued while attempts remain, else failed. At most
+// @batch_size; concurrent sweepers skip each other's rows.
+func (q *Queries) TaskRescueExpired(ctx context.Context, db DBTX, arg TaskRescueExpiredParams) ([]Task, error) {
+	rows, err := db.Query(ctx, taskRescueExpired, arg.MaxAttempts, arg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.JobID,
+			&i.ExecutionOrder,
+			&i.Handler,
+			&i.Params,
+			&i.Status,
+			&i.Attempts,
+			&i.Input,
+			&i.Result,
+			&i.Error,
+			&i.QueuedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taskStillProcessing = `-- name: TaskStillProcessing :many
+SELECT tasks.id FROM tasks
+JOIN (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS attempt) AS r ON tasks.id = r.id
+WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt
+`
+
+type TaskStillProcessingParams struct {
+	Ids      []uuid.UUID `json:"ids"`
+	Attempts []int32     `json:"attempts"`
+}
+
+// Which of the given (task, attempt) pairs are still processing at that
+// attempt; a running handler whose task is not among them was stopped or
+// rescued and is cancelled.
+func (q *Queries) TaskStillProcessing(ctx context.Context, db DBTX, arg TaskStillProcessingParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, taskStillProcessing, arg.Ids, arg.Attempts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const taskStopByJob = `-- name: TaskStopByJob :many
 UPDATE tasks SET status = 'stopped', finished_at = now()
 WHERE job_id = $1 AND status IN ('pending', 'queued', 'processing')
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
 // Stops every step of a job that has not ended.
@@ -413,7 +572,56 @@ func (q *Queries) TaskStopByJob(ctx context.Context, db DBTX, jobID uuid.UUID) (
 			&i.QueuedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.TimeoutMs,
+			&i.LeaseUntil,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taskTouchStale = `-- name: TaskTouchStale :many
+UPDATE tasks SET queued_at = clock_timestamp()
+WHERE tasks.id IN (
+    SELECT stale.id FROM tasks AS stale JOIN jobs ON jobs.id = stale.job_id
+    WHERE stale.status = 'queued' AND jobs.status = 'running'
+      AND stale.queued_at < clock_timestamp() - make_interval(secs => $1::float8)
+    ORDER BY stale.queued_at
+    LIMIT $2
+    FOR UPDATE OF stale SKIP LOCKED
+  )
+RETURNING tasks.id, tasks.job_id
+`
+
+type TaskTouchStaleParams struct {
+	StaleSeconds float64 `json:"stale_seconds"`
+	BatchSize    int32   `json:"batch_size"`
+}
+
+type TaskTouchStaleRow struct {
+	ID    uuid.UUID `json:"id"`
+	JobID uuid.UUID `json:"job_id"`
+}
+
+// Queued tasks of running jobs that have waited longer than @stale_seconds,
+// their queued_at renewed so each is re-sent once per period: their message
+// may have been lost (a broker that dropped it, an operator who purged a
+// queue). A duplicate message is harmless: only one claim succeeds.
+func (q *Queries) TaskTouchStale(ctx context.Context, db DBTX, arg TaskTouchStaleParams) ([]TaskTouchStaleRow, error) {
+	rows, err := db.Query(ctx, taskTouchStale, arg.StaleSeconds, arg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaskTouchStaleRow
+	for rows.Next() {
+		var i TaskTouchStaleRow
+		if err := rows.Scan(&i.ID, &i.JobID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

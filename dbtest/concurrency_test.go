@@ -183,7 +183,7 @@ func TestConcurrentTransitions(t *testing.T) {
 		check func(ctx context.Context, id uuid.UUID) error
 	}{
 		{
-			name: "TaskStart",
+			name: "TaskClaimBatch",
 			setup: func(t *testing.T) []uuid.UUID {
 				_, tasks := newTasks(t, pool, db.JobStatusRunning, ops)
 				ids := make([]uuid.UUID, len(tasks))
@@ -194,7 +194,7 @@ func TestConcurrentTransitions(t *testing.T) {
 				return ids
 			},
 			transition: func(ctx context.Context, id uuid.UUID, _ int) (bool, error) {
-				_, err := q.TaskStart(ctx, pool, id)
+				_, err := claimOne(ctx, pool, id)
 				return cas(err)
 			},
 			check: func(ctx context.Context, id uuid.UUID) error {

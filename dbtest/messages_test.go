@@ -231,7 +231,7 @@ func TestEvents(t *testing.T) {
 	other := newJob(t, pool, 1)
 	var want []uuid.UUID
 	for _, typ := range []string{"job.created", "job.started", "job.done"} {
-		ev, err := q.EventRecord(ctx, pool, eventParams(job.ID, typ, []byte(`{"t": "` + typ + `"}`)))
+		ev, err := q.EventRecord(ctx, pool, eventParams(job.ID, typ, []byte(`{"t": "`+typ+`"}`)))
 		if err != nil {
 			t.Fatalf("EventRecord: %v", err)
 		}

@@ -2,10 +2,13 @@ package dbtest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
@@ -85,6 +88,35 @@ func TestTaskCreateBatchAndOrder(t *testing.T) {
 	requirePgCode(t, err, "23505") // unique_violation
 }
 
+// claimOne claims one task through TaskClaimBatch, with pgx.ErrNoRows when
+// it is not claimable, so the batch query fits the single-row tests.
+func claimOne(ctx context.Context, pool db.DBTX, id uuid.UUID) (db.Task, error) {
+	tasks, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{id}, DefaultTimeoutMs: 60_000, LeaseGraceSeconds: 1})
+	return only(tasks, err)
+}
+
+// recordOne ends one attempt through TaskRecordBatch, with pgx.ErrNoRows
+// when the fence refuses it.
+func recordOne(ctx context.Context, pool db.DBTX, id uuid.UUID, attempt int32, status db.TaskStatus, result []byte, errText string) (db.Task, error) {
+	tasks, err := q.TaskRecordBatch(ctx, pool, db.TaskRecordBatchParams{
+		Ids: []uuid.UUID{id}, Attempts: []int32{attempt}, Statuses: []string{string(status)},
+		Results: [][]byte{result}, Errors: []string{errText},
+	})
+	return only(tasks, err)
+}
+
+func only(tasks []db.Task, err error) (db.Task, error) {
+	switch {
+	case err != nil:
+		return db.Task{}, err
+	case len(tasks) == 0:
+		return db.Task{}, pgx.ErrNoRows
+	case len(tasks) > 1:
+		return db.Task{}, fmt.Errorf("%d rows, want one", len(tasks))
+	}
+	return tasks[0], nil
+}
+
 // TestTaskTransitions runs every compare-and-set transition of a task from
 // every status (its job running): the row comes back when the transition is
 // allowed, and pgx.ErrNoRows with the row unchanged when it is not.
@@ -92,6 +124,12 @@ func TestTaskTransitions(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	errMsg := "handler failed"
+	// setTaskStatus leaves attempts at 0: records are fenced by attempt 0.
+	record := func(status db.TaskStatus, result []byte, errText string) func(ctx context.Context, id uuid.UUID) (db.Task, error) {
+		return func(ctx context.Context, id uuid.UUID) (db.Task, error) {
+			return recordOne(ctx, pool, id, 0, status, result, errText)
+		}
+	}
 
 	transitions := []struct {
 		name string
@@ -103,29 +141,14 @@ func TestTaskTransitions(t *testing.T) {
 			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
 				return q.TaskQueue(ctx, pool, db.TaskQueueParams{ID: id, Input: []byte(`{"in": 1}`)})
 			}},
-		{"TaskStart", []db.TaskStatus{db.TaskStatusQueued}, db.TaskStatusProcessing,
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) { return q.TaskStart(ctx, pool, id) }},
-		{"TaskRequeue", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusQueued,
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
-				return q.TaskRequeue(ctx, pool, db.TaskRequeueParams{ID: id, Error: &errMsg, MaxAttempts: 3})
-			}},
-		{"TaskFinish/done", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusDone,
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
-				return q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusDone, Result: []byte(`{"r": 1}`)})
-			}},
-		{"TaskFinish/failed", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusFailed,
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
-				return q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusFailed, Error: &errMsg})
-			}},
-		// TaskFinish only ends a task: any other target status is refused.
-		{"TaskFinish/queued", nil, "",
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
-				return q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusQueued})
-			}},
-		{"TaskFinish/stopped", nil, "",
-			func(ctx context.Context, id uuid.UUID) (db.Task, error) {
-				return q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusStopped})
-			}},
+		{"TaskClaimBatch", []db.TaskStatus{db.TaskStatusQueued}, db.TaskStatusProcessing,
+			func(ctx context.Context, id uuid.UUID) (db.Task, error) { return claimOne(ctx, pool, id) }},
+		{"TaskRecordBatch/queued", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusQueued, record(db.TaskStatusQueued, nil, errMsg)},
+		{"TaskRecordBatch/done", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusDone, record(db.TaskStatusDone, []byte(`{"r": 1}`), "")},
+		{"TaskRecordBatch/failed", []db.TaskStatus{db.TaskStatusProcessing}, db.TaskStatusFailed, record(db.TaskStatusFailed, nil, errMsg)},
+		// A record ends or requeues a task: any other target is refused.
+		{"TaskRecordBatch/stopped", nil, "", record(db.TaskStatusStopped, nil, "")},
+		{"TaskRecordBatch/processing", nil, "", record(db.TaskStatusProcessing, nil, "")},
 	}
 	for _, tr := range transitions {
 		for _, from := range db.AllTaskStatusValues() {
@@ -162,7 +185,8 @@ func TestTaskTransitions(t *testing.T) {
 }
 
 // TestTaskLifecycle follows one task through its transitions and checks what
-// each one records besides the status.
+// each one records besides the status: attempts, lease, times, and the
+// attempt fence.
 func TestTaskLifecycle(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
@@ -179,31 +203,35 @@ func TestTaskLifecycle(t *testing.T) {
 	requireJSON(t, queued.Input, `{"in": 1}`)
 
 	for attempt := int32(1); attempt <= 2; attempt++ {
-		started, err := q.TaskStart(ctx, pool, id)
-		if err != nil || started.Attempts != attempt || started.StartedAt == nil {
-			t.Fatalf("TaskStart = attempts %d, started_at %v, %v; want attempt %d", started.Attempts, started.StartedAt, err, attempt)
+		claimed, err := claimOne(ctx, pool, id)
+		if err != nil || claimed.Attempts != attempt || claimed.StartedAt == nil || claimed.LeaseUntil == nil || !claimed.LeaseUntil.After(*claimed.StartedAt) {
+			t.Fatalf("TaskClaimBatch = attempts %d, started_at %v, lease %v, %v; want attempt %d leased", claimed.Attempts, claimed.StartedAt, claimed.LeaseUntil, err, attempt)
 		}
-		// Attempts remain while attempts < max_attempts.
-		requeued, err := q.TaskRequeue(ctx, pool, db.TaskRequeueParams{ID: id, Error: &errMsg, MaxAttempts: 2})
+		// A record for another attempt is refused: its worker lost the task.
+		_, err = recordOne(ctx, pool, id, attempt-1, db.TaskStatusDone, []byte(`"stale"`), "")
+		requireNoRows(t, err)
 		if attempt == 2 {
-			requireNoRows(t, err)
 			break
 		}
-		if err != nil || requeued.Attempts != attempt || requeued.Error == nil || *requeued.Error != errMsg {
-			t.Fatalf("TaskRequeue = %+v, %v; want the error stored and attempts unchanged", requeued, err)
+		requeued, err := recordOne(ctx, pool, id, attempt, db.TaskStatusQueued, nil, errMsg)
+		if err != nil || requeued.Attempts != attempt || requeued.Error == nil || *requeued.Error != errMsg || requeued.LeaseUntil != nil {
+			t.Fatalf("requeue = %+v, %v; want the error stored, attempts unchanged, no lease", requeued, err)
 		}
 	}
 
-	finished, err := q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusDone, Result: []byte(`{"r": 2}`)})
-	if err != nil || finished.FinishedAt == nil || finished.Attempts != 2 {
-		t.Fatalf("TaskFinish = %+v, %v; want finished_at set after 2 attempts", finished, err)
+	finished, err := recordOne(ctx, pool, id, 2, db.TaskStatusDone, []byte(`{"r": 2}`), "")
+	if err != nil || finished.FinishedAt == nil || finished.Attempts != 2 || finished.Error != nil {
+		t.Fatalf("record done = %+v, %v; want finished_at set after 2 attempts, no error", finished, err)
+	}
+	if !finished.FinishedAt.After(*finished.StartedAt) {
+		t.Errorf("finished_at %v not after started_at %v: the wall clock, not the transaction's start, stamps them", finished.FinishedAt, finished.StartedAt)
 	}
 	requireJSON(t, finished.Result, `{"r": 2}`)
-	_, err = q.TaskFinish(ctx, pool, db.TaskFinishParams{ID: id, Status: db.TaskStatusFailed})
+	_, err = recordOne(ctx, pool, id, 2, db.TaskStatusFailed, nil, "again")
 	requireNoRows(t, err)
 }
 
-func TestTaskStartNeedsRunningJob(t *testing.T) {
+func TestTaskClaimNeedsRunningJob(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 
@@ -212,19 +240,120 @@ func TestTaskStartNeedsRunningJob(t *testing.T) {
 			ctx := t.Context()
 			_, tasks := newTasks(t, pool, status, 1)
 			setTaskStatus(t, pool, tasks[0].ID, db.TaskStatusQueued)
-			got, err := q.TaskStart(ctx, pool, tasks[0].ID)
+			got, err := claimOne(ctx, pool, tasks[0].ID)
 			if status == db.JobStatusRunning {
 				if err != nil || got.Status != db.TaskStatusProcessing {
-					t.Fatalf("TaskStart = %s, %v; want processing", got.Status, err)
+					t.Fatalf("claim = %s, %v; want processing", got.Status, err)
 				}
 				return
 			}
 			requireNoRows(t, err)
 			after, err := q.TaskGet(ctx, pool, tasks[0].ID)
 			if err != nil || after.Status != db.TaskStatusQueued || after.Attempts != 0 {
-				t.Fatalf("task after refused start = %s, %d attempts, %v; want queued, 0 attempts", after.Status, after.Attempts, err)
+				t.Fatalf("task after refused claim = %s, %d attempts, %v; want queued, 0 attempts", after.Status, after.Attempts, err)
 			}
 		})
+	}
+}
+
+// A claim takes the step's own timeout, else the default, for its lease;
+// TaskIDsAmong tells unknown ids from tasks that were not claimable.
+func TestTaskClaimBatchLeaseAndUnknownIDs(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+	_, tasks := newTasks(t, pool, db.JobStatusRunning, 3)
+	for _, task := range tasks {
+		setTaskStatus(t, pool, task.ID, db.TaskStatusQueued)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE tasks SET timeout_ms = 3600000 WHERE id = $1", tasks[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	setTaskStatus(t, pool, tasks[2].ID, db.TaskStatusDone)
+	unknown := uuid.New()
+	ids := []uuid.UUID{tasks[0].ID, tasks[1].ID, tasks[2].ID, unknown, tasks[1].ID}
+	claimed, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: ids, DefaultTimeoutMs: 1000, LeaseGraceSeconds: 0})
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d, %v; want the two queued tasks once each", len(claimed), err)
+	}
+	for _, task := range claimed {
+		lease := task.LeaseUntil.Sub(*task.StartedAt)
+		want := time.Second
+		if task.ID == tasks[0].ID {
+			want = time.Hour
+		}
+		if lease < want || lease > want+time.Second {
+			t.Errorf("task %d leased for %s, want %s", task.ExecutionOrder, lease, want)
+		}
+	}
+	existing, err := q.TaskIDsAmong(ctx, pool, ids)
+	if err != nil || len(existing) != 3 || slices.Contains(existing, unknown) {
+		t.Fatalf("TaskIDsAmong = %v, %v; want the three tasks", existing, err)
+	}
+}
+
+// The sweeper's queries: an expired lease goes back to queued while
+// attempts remain and fails after; a live lease and other statuses are left
+// alone; TaskStillProcessing sees the change; stale queued tasks of running
+// jobs are touched once per period.
+func TestTaskSweeperQueries(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+	_, tasks := newTasks(t, pool, db.JobStatusRunning, 4)
+	for _, task := range tasks {
+		setTaskStatus(t, pool, task.ID, db.TaskStatusQueued)
+	}
+	// Task 0 is on attempt 1, task 1 on attempt 3 of 3: both expired. Task 2
+	// holds a live lease; task 3 stays queued.
+	for _, task := range tasks[:3] {
+		if _, err := claimOne(ctx, pool, task.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(t, pool, "UPDATE tasks SET attempts = 3 WHERE id = $1", tasks[1].ID)
+	mustExec(t, pool, "UPDATE tasks SET lease_until = clock_timestamp() - interval '1 second' WHERE id = ANY($1)", []uuid.UUID{tasks[0].ID, tasks[1].ID})
+
+	rescued, err := q.TaskRescueExpired(ctx, pool, db.TaskRescueExpiredParams{MaxAttempts: 3, BatchSize: 10})
+	if err != nil || len(rescued) != 2 {
+		t.Fatalf("rescued %d, %v; want 2", len(rescued), err)
+	}
+	for _, task := range rescued {
+		want := db.TaskStatusQueued
+		if task.ID == tasks[1].ID {
+			want = db.TaskStatusFailed
+		}
+		if task.Status != want || task.LeaseUntil != nil || task.Error == nil {
+			t.Errorf("rescued task %d: %s, lease %v, error %v; want %s with the reason", task.ExecutionOrder, task.Status, task.LeaseUntil, task.Error, want)
+		}
+	}
+	again, err := q.TaskRescueExpired(ctx, pool, db.TaskRescueExpiredParams{MaxAttempts: 3, BatchSize: 10})
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second rescue = %d, %v; want none", len(again), err)
+	}
+
+	still, err := q.TaskStillProcessing(ctx, pool, db.TaskStillProcessingParams{
+		Ids: []uuid.UUID{tasks[0].ID, tasks[2].ID, tasks[2].ID}, Attempts: []int32{1, 1, 2},
+	})
+	if err != nil || len(still) != 1 || still[0] != tasks[2].ID {
+		t.Fatalf("TaskStillProcessing = %v, %v; want only task 2 at attempt 1", still, err)
+	}
+
+	mustExec(t, pool, "UPDATE tasks SET queued_at = clock_timestamp() - interval '1 hour' WHERE id = ANY($1)", []uuid.UUID{tasks[0].ID, tasks[3].ID})
+	stale, err := q.TaskTouchStale(ctx, pool, db.TaskTouchStaleParams{StaleSeconds: 60, BatchSize: 10})
+	if err != nil || len(stale) != 2 {
+		t.Fatalf("TaskTouchStale = %v, %v; want tasks 0 and 3", stale, err)
+	}
+	stale, err = q.TaskTouchStale(ctx, pool, db.TaskTouchStaleParams{StaleSeconds: 60, BatchSize: 10})
+	if err != nil || len(stale) != 0 {
+		t.Fatalf("TaskTouchStale again = %v, %v; want none within the period", stale, err)
+	}
+}
+
+func mustExec(t *testing.T, pool db.DBTX, sql string, args ...any) {
+	t.Helper()
+	if _, err := pool.Exec(t.Context(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
 	}
 }
 

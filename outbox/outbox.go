@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -62,4 +63,37 @@ func RecordEvent(ctx context.Context, tx db.DBTX, topo message.Topology, jobID u
 		return db.Event{}, fmt.Errorf("store %s event: %w", eventType, err)
 	}
 	return event, nil
+}
+
+// Message is one message of a PutBatch: its routing key, its body (encoded
+// as JSON) and how long after commit it may be published.
+type Message struct {
+	RoutingKey string
+	Body       any
+	Delay      time.Duration
+}
+
+// PutBatch stores msgs for publication to exchange in one statement,
+// whatever their number, once tx commits.
+func PutBatch(ctx context.Context, tx db.DBTX, exchange string, msgs []Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	arg := db.OutboxInsertBatchParams{
+		Exchange:      exchange,
+		RoutingKeys:   make([]string, len(msgs)),
+		Bodies:        make([][]byte, len(msgs)),
+		DelaysSeconds: make([]float64, len(msgs)),
+	}
+	for i, m := range msgs {
+		encoded, err := json.Marshal(m.Body)
+		if err != nil {
+			return fmt.Errorf("encode %s message: %w", m.RoutingKey, err)
+		}
+		arg.RoutingKeys[i], arg.Bodies[i], arg.DelaysSeconds[i] = m.RoutingKey, encoded, m.Delay.Seconds()
+	}
+	if err := queries.OutboxInsertBatch(ctx, tx, arg); err != nil {
+		return fmt.Errorf("store %d messages in outbox: %w", len(msgs), err)
+	}
+	return nil
 }

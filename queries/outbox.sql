@@ -33,3 +33,10 @@ WHERE id = @id AND attempts = @attempts AND published_at IS NULL;
 SELECT count(*) AS pending,
        coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
 FROM outbox WHERE published_at IS NULL;
+
+-- name: OutboxInsertBatch :exec
+-- Stores several messages to one exchange in one statement; each becomes
+-- publishable @delays_seconds after now (0 for at once).
+INSERT INTO outbox (exchange, routing_key, body, available_at)
+SELECT @exchange::text, unnest(@routing_keys::text[]), unnest(@bodies::bytea[]),
+       statement_timestamp() + make_interval(secs => unnest(@delays_seconds::float8[]));

@@ -23,26 +23,88 @@ UPDATE tasks SET status = 'queued', input = @input, queued_at = now()
 WHERE id = @id AND status = 'pending'
 RETURNING *;
 
--- name: TaskStart :one
--- queued -> processing, counting the attempt; no row when the task is not
--- queued (already taken, finished or stopped) or its job is not running.
-UPDATE tasks SET status = 'processing', attempts = attempts + 1, started_at = now()
-WHERE tasks.id = @id AND tasks.status = 'queued'
-  AND EXISTS (SELECT 1 FROM jobs WHERE jobs.id = tasks.job_id AND jobs.status = 'running')
-RETURNING *;
-
--- name: TaskRequeue :one
--- processing -> queued after a handler error, while attempts remain.
-UPDATE tasks SET status = 'queued', error = @error
-WHERE id = @id AND status = 'processing' AND attempts < @max_attempts::integer
-RETURNING *;
-
--- name: TaskFinish :one
--- processing -> done or failed, exactly once.
+-- name: TaskClaimBatch :many
+-- queued -> processing for each task of @ids that is queued and whose job is
+-- running: counts the attempt and leases the task for its step's timeout
+-- (or @default_timeout_ms) plus @lease_grace_seconds. Tasks that cannot be
+-- claimed (already taken, ended, stopped, unknown) are left out. The wall
+-- clock, not the transaction's start, stamps the attempt.
 UPDATE tasks
-SET status = @status, result = @result, error = sqlc.narg(error), finished_at = now()
-WHERE id = @id AND status = 'processing' AND @status::task_status IN ('done', 'failed')
-RETURNING *;
+SET status = 'processing', attempts = attempts + 1, error = NULL,
+    started_at = clock_timestamp(), finished_at = NULL,
+    lease_until = clock_timestamp() + make_interval(secs =>
+        coalesce(tasks.timeout_ms, @default_timeout_ms::integer) / 1000.0 + @lease_grace_seconds::float8)
+FROM jobs
+WHERE tasks.id = ANY(@ids::uuid[]) AND tasks.status = 'queued'
+  AND jobs.id = tasks.job_id AND jobs.status = 'running'
+RETURNING tasks.*;
+
+-- name: TaskIDsAmong :many
+-- Which of @ids name existing tasks.
+SELECT id FROM tasks WHERE id = ANY(@ids::uuid[]);
+
+-- name: TaskRecordBatch :many
+-- Ends attempts: each task of @ids still processing at the attempt given in
+-- @attempts moves to the status in @statuses (done or failed, or queued for
+-- another attempt) with its result and error (an empty error is none).
+-- A task whose lease was rescued, or that was stopped, has moved on and is
+-- left out: a worker that lost its task cannot complete it.
+UPDATE tasks
+SET status = r.status::task_status,
+    result = r.result,
+    error = nullif(r.error, ''),
+    lease_until = NULL,
+    queued_at = CASE WHEN r.status = 'queued' THEN clock_timestamp() ELSE tasks.queued_at END,
+    finished_at = CASE WHEN r.status IN ('done', 'failed') THEN clock_timestamp() END
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@attempts::integer[]) AS attempt,
+             unnest(@statuses::text[]) AS status, unnest(@results::jsonb[]) AS result,
+             unnest(@errors::text[]) AS error) AS r
+WHERE tasks.id = r.id AND tasks.status = 'processing' AND tasks.attempts = r.attempt
+  AND r.status IN ('done', 'failed', 'queued')
+RETURNING tasks.*;
+
+-- name: TaskRescueExpired :many
+-- Tasks whose lease ran out (their worker crashed, hung or lost the
+-- database): back to queued while attempts remain, else failed. At most
+-- @batch_size; concurrent sweepers skip each other's rows.
+UPDATE tasks
+SET status = CASE WHEN tasks.attempts < @max_attempts::integer THEN 'queued' ELSE 'failed' END::task_status,
+    error = 'lease expired during attempt ' || tasks.attempts,
+    lease_until = NULL,
+    queued_at = CASE WHEN tasks.attempts < @max_attempts::integer THEN clock_timestamp() ELSE tasks.queued_at END,
+    finished_at = CASE WHEN tasks.attempts < @max_attempts::integer THEN NULL ELSE clock_timestamp() END
+WHERE tasks.id IN (
+    SELECT expired.id FROM tasks AS expired
+    WHERE expired.status = 'processing' AND expired.lease_until < clock_timestamp()
+    ORDER BY expired.lease_until
+    LIMIT @batch_size
+    FOR UPDATE SKIP LOCKED
+  )
+RETURNING tasks.*;
+
+-- name: TaskTouchStale :many
+-- Queued tasks of running jobs that have waited longer than @stale_seconds,
+-- their queued_at renewed so each is re-sent once per period: their message
+-- may have been lost (a broker that dropped it, an operator who purged a
+-- queue). A duplicate message is harmless: only one claim succeeds.
+UPDATE tasks SET queued_at = clock_timestamp()
+WHERE tasks.id IN (
+    SELECT stale.id FROM tasks AS stale JOIN jobs ON jobs.id = stale.job_id
+    WHERE stale.status = 'queued' AND jobs.status = 'running'
+      AND stale.queued_at < clock_timestamp() - make_interval(secs => @stale_seconds::float8)
+    ORDER BY stale.queued_at
+    LIMIT @batch_size
+    FOR UPDATE OF stale SKIP LOCKED
+  )
+RETURNING tasks.id, tasks.job_id;
+
+-- name: TaskStillProcessing :many
+-- Which of the given (task, attempt) pairs are still processing at that
+-- attempt; a running handler whose task is not among them was stopped or
+-- rescued and is cancelled.
+SELECT tasks.id FROM tasks
+JOIN (SELECT unnest(@ids::uuid[]) AS id, unnest(@attempts::integer[]) AS attempt) AS r ON tasks.id = r.id
+WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt;
 
 -- name: TaskStopByJob :many
 -- Stops every step of a job that has not ended.

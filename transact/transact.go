@@ -7,7 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,4 +89,29 @@ func Retryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// Transient reports whether err is a failure of the moment rather than of
+// the work: the transaction aborts Retryable covers, a lost, refused or
+// terminated connection (SQLSTATE classes 08 and 57P, a network error, a
+// closed connection), an overloaded server (class 53) or a timeout. Work
+// that failed transiently is retried later, never treated as poison.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if Retryable(err) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		code := pgErr.Code
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "53") || strings.HasPrefix(code, "57P")
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+		pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }

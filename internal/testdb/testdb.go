@@ -121,11 +121,19 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// dropStaleTemplates removes the templates of earlier schemas, so editing
-// migrations does not leave a database behind each time. A template still
-// being copied by an older test binary stays; a later run removes it.
+// keptTemplates is how many templates of other schemas survive a new one:
+// test runs of other checkouts (other branches) on the same server may
+// still be copying theirs.
+const keptTemplates = 4
+
+// dropStaleTemplates removes the templates of earlier schemas but the most
+// recent few, so editing migrations does not leave a database behind each
+// time. A template still being copied by an older test binary stays; a
+// later run removes it.
 func dropStaleTemplates(ctx context.Context, conn *pgx.Conn, current string) {
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'lockstep\\_tmpl\\_%' AND datname <> $1", current)
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database
+		WHERE datname LIKE 'lockstep\_tmpl\_%' AND datname NOT LIKE '%\_build' AND datname <> $1
+		ORDER BY oid DESC OFFSET $2`, current, keptTemplates)
 	if err != nil {
 		return
 	}

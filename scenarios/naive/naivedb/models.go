@@ -187,6 +187,8 @@ type Task struct {
 	QueuedAt       *time.Time
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
+	TimeoutMs      pgtype.Int4
+	LeaseUntil     *time.Time
 }
 
 type Transfer struct {

@@ -14,7 +14,7 @@ import (
 )
 
 const taskFind = `-- name: TaskFind :one
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks WHERE id = $1
+SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks WHERE id = $1
 `
 
 func (q *Queries) TaskFind(ctx context.Context, id uuid.UUID) (Task, error) {
@@ -34,12 +34,14 @@ func (q *Queries) TaskFind(ctx context.Context, id uuid.UUID) (Task, error) {
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
 
 const taskFindNext = `-- name: TaskFindNext :one
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at FROM tasks
+SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks
 WHERE job_id = $1 AND execution_order > $2
 ORDER BY execution_order
 LIMIT 1
@@ -68,6 +70,8 @@ func (q *Queries) TaskFindNext(ctx context.Context, arg TaskFindNextParams) (Tas
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
@@ -75,7 +79,7 @@ func (q *Queries) TaskFindNext(ctx context.Context, arg TaskFindNextParams) (Tas
 const taskInsert = `-- name: TaskInsert :one
 INSERT INTO tasks (job_id, execution_order, handler, status)
 VALUES ($1, $2, $3, $4)
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at
+RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
 type TaskInsertParams struct {
@@ -107,6 +111,8 @@ func (q *Queries) TaskInsert(ctx context.Context, arg TaskInsertParams) (Task, e
 		&i.QueuedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.TimeoutMs,
+		&i.LeaseUntil,
 	)
 	return i, err
 }
