@@ -114,6 +114,10 @@ type executor struct {
 
 	mu      sync.Mutex
 	running map[uuid.UUID]*attemptRun
+
+	// recorded, when set by a test, sees each committed record batch and
+	// the tasks it changed.
+	recorded func(batch []outcome, changed []db.Task)
 }
 
 // attemptRun is a handler in flight.
@@ -452,6 +456,9 @@ func (x *executor) recordOnce(ctx context.Context, batch []outcome) error {
 	if err != nil {
 		return err
 	}
+	if x.recorded != nil {
+		x.recorded(batch, recorded)
+	}
 	if len(recorded) < len(batch) {
 		x.cfg.Logger.Info("outcomes not recorded: their tasks were stopped or rescued meanwhile", "count", len(batch)-len(recorded))
 	}
@@ -463,7 +470,7 @@ func (x *executor) recordOnce(ctx context.Context, batch []outcome) error {
 			x.cfg.Metrics.StepLatency.WithLabelValues(task.Handler).Observe(task.FinishedAt.Sub(*task.QueuedAt).Seconds())
 		}
 		if task.Status == db.TaskStatusFailed {
-			x.cfg.Logger.Warn("task failed", "task_id", task.ID, "job_id", task.JobID, "handler", task.Handler, "attempts", task.Attempts, "error", deref(task.Error))
+			x.cfg.Logger.Warn("task failed", "task_id", task.ID, "job_id", task.JobID, "handler", task.Handler, "attempts", task.Attempts, "error", *task.Error)
 		}
 	}
 	return nil
@@ -658,11 +665,4 @@ type attemptKey struct{}
 func AttemptFrom(ctx context.Context) (Attempt, bool) {
 	a, ok := ctx.Value(attemptKey{}).(Attempt)
 	return a, ok
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -11,12 +11,16 @@ import (
 // output after that; the output becomes the next step's input, or the job's
 // output after the last step.
 //
-// The executor runs Handle inside the transaction that starts and finishes
-// the task, so the state change and the work's result commit together. That
-// holds a database connection for the handler's duration: keep handlers
-// short (milliseconds to seconds). A transaction retried after a
-// serialization failure or deadlock runs the handler again, and a crash
-// before commit does too: work with outside effects must be idempotent.
+// The executor runs Handle outside any database transaction, in one of its
+// handler slots, with the step's timeout in ctx; ctx also ends when the
+// job is stopped, when the task's lease was rescued by another worker, or
+// at the shutdown deadline. [AttemptFrom] gives the attempt being run.
+//
+// Side effects are at-least-once: a crash after the handler's effect and
+// before the executor records the outcome runs the handler again, in a new
+// attempt. Work with outside effects must be idempotent; pass the
+// attempt's IdempotencyKey (or the task id, to span attempts) to the
+// systems it calls.
 type Handler interface {
 	Handle(ctx context.Context, params, input json.RawMessage) (output json.RawMessage, err error)
 }

@@ -114,6 +114,9 @@ func httpCall(ctx context.Context, params, input json.RawMessage) (json.RawMessa
 		return nil, Permanent(fmt.Errorf("build request: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if a, ok := AttemptFrom(ctx); ok {
+		req.Header.Set("Idempotency-Key", a.IdempotencyKey())
+	}
 	resp, err := demoClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", p.Method, p.URL, err)

@@ -164,6 +164,13 @@ func (p *pipeline) waitQueueLen(queue string, n int) {
 // the steps, one event of each kind per change.
 func (p *pipeline) assertCompleted(id uuid.UUID, wantOutput string) {
 	p.t.Helper()
+	p.assertCompletedAfter(id, wantOutput, 1)
+}
+
+// assertCompletedAfter is assertCompleted with every task done after
+// attempts attempts.
+func (p *pipeline) assertCompletedAfter(id uuid.UUID, wantOutput string, attempts int32) {
+	p.t.Helper()
 	job := p.waitJob(id, db.JobStatusDone)
 	if string(job.Output) != wantOutput {
 		p.t.Errorf("job output %s, want %s", job.Output, wantOutput)
@@ -172,8 +179,8 @@ func (p *pipeline) assertCompleted(id uuid.UUID, wantOutput string) {
 		p.t.Errorf("steps done %d, want %d", job.StepsDone, job.StepsTotal)
 	}
 	for _, task := range p.tasks(id) {
-		if task.Status != db.TaskStatusDone || task.Attempts != 1 {
-			p.t.Errorf("task %d: status %s after %d attempts, want done after 1", task.ExecutionOrder, task.Status, task.Attempts)
+		if task.Status != db.TaskStatusDone || task.Attempts != attempts {
+			p.t.Errorf("task %d: status %s after %d attempts, want done after %d", task.ExecutionOrder, task.Status, task.Attempts, attempts)
 		}
 	}
 	want := map[string]int{"job.created": 1, "job.step_done": int(job.StepsTotal), "job.done": 1}

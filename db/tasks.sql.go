@@ -71,8 +71,9 @@ func (q *Queries) TaskClaimBatch(ctx context.Context, db DBTX, arg TaskClaimBatc
 }
 
 const taskCreateBatch = `-- name: TaskCreateBatch :many
-INSERT INTO tasks (job_id, execution_order, handler, params)
-SELECT $1, unnest($2::integer[]), unnest($3::text[]), unnest($4::jsonb[])
+INSERT INTO tasks (job_id, execution_order, handler, params, timeout_ms)
+SELECT $1, unnest($2::integer[]), unnest($3::text[]), unnest($4::jsonb[]),
+       nullif(unnest($5::integer[]), 0)
 RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
@@ -81,15 +82,18 @@ type TaskCreateBatchParams struct {
 	ExecutionOrders []int32   `json:"execution_orders"`
 	Handlers        []string  `json:"handlers"`
 	Params          [][]byte  `json:"params"`
+	TimeoutsMs      []int32   `json:"timeouts_ms"`
 }
 
-// Inserts a job's steps from parallel arrays, one per execution order.
+// Inserts a job's steps from parallel arrays, one per execution order; a
+// timeout of 0 means the executor's default.
 func (q *Queries) TaskCreateBatch(ctx context.Context, db DBTX, arg TaskCreateBatchParams) ([]Task, error) {
 	rows, err := db.Query(ctx, taskCreateBatch,
 		arg.JobID,
 		arg.ExecutionOrders,
 		arg.Handlers,
 		arg.Params,
+		arg.TimeoutsMs,
 	)
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ const (
 	MaxParamsBytes    = 16 << 10
 	MaxHandlerLen     = 64
 	MaxIdempotencyKey = 200
+	MaxTimeoutMS      = 24 * 60 * 60 * 1000
 )
 
 // ErrInvalid is wrapped by every validation error; callers map it to a bad
@@ -29,6 +30,9 @@ var ErrInvalid = errors.New("invalid job")
 type Step struct {
 	Handler string          `json:"handler"`
 	Params  json.RawMessage `json:"params,omitempty"`
+	// TimeoutMS bounds one attempt of the step's handler, in milliseconds;
+	// 0 means the executor's default (--step-timeout).
+	TimeoutMS int `json:"timeout_ms,omitempty"`
 }
 
 // Spec describes a job to submit.
@@ -83,6 +87,8 @@ func (s Step) validate(known KnownHandler) error {
 		return invalid("params are %d bytes, the limit is %d", len(s.Params), MaxParamsBytes)
 	case len(s.Params) > 0 && !json.Valid(s.Params):
 		return invalid("params are not valid JSON")
+	case s.TimeoutMS < 0 || s.TimeoutMS > MaxTimeoutMS:
+		return invalid("timeout_ms must be 0 (the default) to %d, got %d", MaxTimeoutMS, s.TimeoutMS)
 	}
 	return nil
 }

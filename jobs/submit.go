@@ -100,11 +100,13 @@ func taskBatch(jobID uuid.UUID, steps []Step) db.TaskCreateBatchParams {
 		ExecutionOrders: make([]int32, len(steps)),
 		Handlers:        make([]string, len(steps)),
 		Params:          make([][]byte, len(steps)),
+		TimeoutsMs:      make([]int32, len(steps)),
 	}
 	for i, s := range steps {
 		p.ExecutionOrders[i] = int32(i)
 		p.Handlers[i] = s.Handler
 		p.Params[i] = orEmptyObject(s.Params)
+		p.TimeoutsMs[i] = int32(s.TimeoutMS)
 	}
 	return p
 }
@@ -147,7 +149,8 @@ func sameSubmission(ctx context.Context, tx pgx.Tx, row db.JobCreateRow, spec Sp
 	}
 	same := len(tasks) == len(spec.Steps) && sameJSON(row.Input, orEmptyObject(spec.Input))
 	for i := 0; same && i < len(tasks); i++ {
-		same = tasks[i].Handler == spec.Steps[i].Handler && sameJSON(tasks[i].Params, orEmptyObject(spec.Steps[i].Params))
+		same = tasks[i].Handler == spec.Steps[i].Handler && sameJSON(tasks[i].Params, orEmptyObject(spec.Steps[i].Params)) &&
+			int(deref(tasks[i].TimeoutMs)) == spec.Steps[i].TimeoutMS
 	}
 	if !same {
 		return fmt.Errorf("%w: key %q belongs to job %s", ErrKeyReused, spec.IdempotencyKey, row.ID)

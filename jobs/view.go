@@ -32,12 +32,16 @@ type Task struct {
 	Params         json.RawMessage `json:"params"`
 	Status         db.TaskStatus   `json:"status"`
 	Attempts       int             `json:"attempts"`
+	TimeoutMS      int             `json:"timeout_ms,omitempty"`
 	Input          json.RawMessage `json:"input,omitempty"`
 	Result         json.RawMessage `json:"result,omitempty"`
 	Error          string          `json:"error,omitempty"`
 	QueuedAt       *time.Time      `json:"queued_at,omitempty"`
 	StartedAt      *time.Time      `json:"started_at,omitempty"`
 	FinishedAt     *time.Time      `json:"finished_at,omitempty"`
+	// RunSeconds is the last attempt's run time, from its claim to its
+	// record, once the task ended.
+	RunSeconds *float64 `json:"run_seconds,omitempty"`
 }
 
 // Event is a stored job event.
@@ -85,16 +89,27 @@ func taskFromRow(r db.Task) Task {
 		QueuedAt:       r.QueuedAt,
 		StartedAt:      r.StartedAt,
 		FinishedAt:     r.FinishedAt,
+		TimeoutMS:      int(deref(r.TimeoutMs)),
+		RunSeconds:     runSeconds(r.StartedAt, r.FinishedAt),
 	}
+}
+
+func runSeconds(started, finished *time.Time) *float64 {
+	if started == nil || finished == nil || finished.Before(*started) {
+		return nil
+	}
+	s := finished.Sub(*started).Seconds()
+	return &s
 }
 
 func eventFromRow(r db.Event) Event {
 	return Event{ID: r.ID, Type: r.Type, Payload: r.Payload, CreatedAt: r.CreatedAt}
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	return *s
+	return *p
 }

@@ -1,7 +1,9 @@
 -- name: TaskCreateBatch :many
--- Inserts a job's steps from parallel arrays, one per execution order.
-INSERT INTO tasks (job_id, execution_order, handler, params)
-SELECT @job_id, unnest(@execution_orders::integer[]), unnest(@handlers::text[]), unnest(@params::jsonb[])
+-- Inserts a job's steps from parallel arrays, one per execution order; a
+-- timeout of 0 means the executor's default.
+INSERT INTO tasks (job_id, execution_order, handler, params, timeout_ms)
+SELECT @job_id, unnest(@execution_orders::integer[]), unnest(@handlers::text[]), unnest(@params::jsonb[]),
+       nullif(unnest(@timeouts_ms::integer[]), 0)
 RETURNING *;
 
 -- name: TaskGet :one

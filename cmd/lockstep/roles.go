@@ -27,6 +27,7 @@ type runner interface {
 type roleDeps struct {
 	pool            *pgxpool.Pool
 	consumers       consumers.Config
+	executor        consumers.ExecutorOptions
 	registry        *prometheus.Registry
 	listenAddr      string
 	shutdownTimeout time.Duration
@@ -47,7 +48,9 @@ type role struct {
 var roles = []role{
 	{"api", false, newAPIRunner},
 	{"executor", true, func(d roleDeps) (runner, error) {
-		return consumers.NewExecutor(d.consumers, consumers.ExecutorOptions{Handlers: handlers})
+		opts := d.executor
+		opts.Handlers = handlers
+		return consumers.NewExecutor(d.consumers, opts)
 	}},
 	{"results", true, func(d roleDeps) (runner, error) { return consumers.NewResultHandler(d.consumers) }},
 	{"relay", true, func(d roleDeps) (runner, error) { return consumers.NewRelay(d.consumers, consumers.RelayOptions{}) }},

@@ -40,7 +40,12 @@ func runServe(ctx context.Context, args []string) error {
 	quorum := fs.String("quorum-queues", envOr("LOCKSTEP_QUORUM_QUEUES", "false"), "declare work queues as quorum queues (env LOCKSTEP_QUORUM_QUEUES)")
 	workers := fs.Int("workers", consumers.DefaultWorkers, "consumer goroutines per role, each with its own channel")
 	prefetch := fs.Int("prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
-	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long in-flight HTTP requests get at shutdown")
+	shutdownTimeout := fs.Duration("shutdown-timeout", consumers.DefaultShutdownTimeout,
+		"how long every role takes at most to stop: in-flight HTTP requests and running handlers get this long, then are cut off (their tasks go to the lease rescue)")
+	var executor consumers.ExecutorOptions
+	fs.IntVar(&executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once in this process")
+	fs.DurationVar(&executor.StepTimeout, "step-timeout", consumers.DefaultStepTimeout, "a step's handler timeout when its job sets no timeout_ms")
+	fs.IntVar(&executor.MaxAttempts, "max-attempts", consumers.DefaultMaxAttempts, "attempts of a task before it fails")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,8 +60,11 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--quorum-queues: %q is not a boolean", *quorum)
 	}
-	if *workers < 1 || *prefetch < 1 {
-		return errors.New("--workers and --prefetch must be at least 1")
+	if *workers < 1 || *prefetch < 1 || executor.HandlerSlots < 1 || executor.MaxAttempts < 1 {
+		return errors.New("--workers, --prefetch, --handler-slots and --max-attempts must be at least 1")
+	}
+	if *shutdownTimeout <= 0 || executor.StepTimeout <= 0 {
+		return errors.New("--shutdown-timeout and --step-timeout must be positive")
 	}
 	usesBroker := slices.ContainsFunc(selected, func(r role) bool { return r.usesBroker })
 	if usesBroker {
@@ -83,7 +91,10 @@ func runServe(ctx context.Context, args []string) error {
 			Prefetch: *prefetch,
 			Logger:   slog.Default(),
 			Metrics:  consumers.NewMetrics(registry),
+
+			ShutdownTimeout: *shutdownTimeout,
 		},
+		executor:        executor,
 		registry:        registry,
 		listenAddr:      *listen,
 		shutdownTimeout: *shutdownTimeout,
