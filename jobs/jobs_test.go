@@ -195,6 +195,8 @@ func TestSubmitRejectsInvalidSpecsWritingNothing(t *testing.T) {
 		{"big params", jobs.Spec{Steps: []jobs.Step{{Handler: "x", Params: bigJSON(jobs.MaxParamsBytes)}}}, "params are"},
 		{"bad input", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`nope`)}, "input is not valid JSON"},
 		{"big input", jobs.Spec{Steps: []jobs.Step{step}, Input: bigJSON(jobs.MaxInputBytes)}, "input is"},
+		{"negative timeout", jobs.Spec{Steps: []jobs.Step{{Handler: "x", TimeoutMS: -1}}}, "timeout_ms must be 0"},
+		{"long timeout", jobs.Spec{Steps: []jobs.Step{{Handler: "x", TimeoutMS: jobs.MaxTimeoutMS + 1}}}, "timeout_ms must be 0"},
 		{"long key", jobs.Spec{Steps: []jobs.Step{step}, IdempotencyKey: strings.Repeat("k", jobs.MaxIdempotencyKey+1)}, "idempotency key"},
 	}
 	for _, tt := range tests {
@@ -245,6 +247,7 @@ func TestSubmitRejectsAKeyReusedForAnotherJob(t *testing.T) {
 		func(s *jobs.Spec) { s.Input = json.RawMessage(`{"text": "bye"}`) },
 		func(s *jobs.Spec) { s.Steps = s.Steps[:2] },
 		func(s *jobs.Spec) { s.Steps[1].Params = json.RawMessage(`{"ms": 2}`) },
+		func(s *jobs.Spec) { s.Steps[2].TimeoutMS = 5000 },
 	}
 	for i, change := range changed {
 		other := threeSteps()

@@ -310,3 +310,63 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+func TestTransient(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("plain"), false},
+		{&pgconn.PgError{Code: "40001"}, true},
+		{&pgconn.PgError{Code: "57P01"}, true}, // admin_shutdown: a terminated backend
+		{&pgconn.PgError{Code: "57P03"}, true}, // cannot_connect_now: starting up
+		{&pgconn.PgError{Code: "08006"}, true}, // connection_failure
+		{&pgconn.PgError{Code: "53300"}, true}, // too_many_connections
+		{fmt.Errorf("load: %w", pgconn.ErrConnClosed), true},
+		{&pgconn.PgError{Code: "23505"}, false}, // unique_violation: the data, not the moment
+		{&pgconn.PgError{Code: "22P02"}, false}, // invalid_text_representation
+		{&pgconn.PgError{Code: "57014"}, false}, // query_canceled
+	} {
+		if got := transact.Transient(tc.err); got != tc.want {
+			t.Errorf("Transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// What a real terminated backend returns, on the statement it was running
+// and on the next use of its connection, is transient.
+func TestTransientOnTerminatedBackend(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+	victim, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Close(ctx)
+	pid := victim.PgConn().PID()
+	sleeping := make(chan error, 1)
+	go func() {
+		_, err := victim.Exec(ctx, "SELECT pg_sleep(30)")
+		sleeping <- err
+	}()
+	var terminated bool
+	for try := 0; !terminated; try++ {
+		if try == 1000 {
+			t.Fatal("the victim's statement never became active")
+		}
+		err := pool.QueryRow(ctx, "SELECT pg_terminate_backend($1) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", pid).Scan(&terminated)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := <-sleeping; !transact.Transient(err) {
+		t.Errorf("running statement: Transient(%v) = false", err)
+	}
+	if _, err := victim.Exec(ctx, "SELECT 1"); err == nil || !transact.Transient(err) {
+		t.Errorf("next statement: Transient(%v) = false", err)
+	}
+}
