@@ -211,9 +211,10 @@ func (e *Executor) Run(ctx context.Context) error {
 	return err
 }
 
-// claim is the executor's batch handler: it waits for a handler slot per
-// message, claims the batch's tasks in one statement and starts their
-// handlers. The deliveries are acked once claim returns: from then on the
+// claim is the executor's batch handler: it waits for handler slots,
+// claims as many of the batch's tasks as there are free slots in one
+// statement, starts their handlers, and goes on until the batch is
+// claimed. The deliveries are acked once claim returns: from then on the
 // task's row, not the message, carries the work.
 func (x *executor) claim(ctx context.Context, batch []*inbound) error {
 	ids := make([]uuid.UUID, 0, len(batch))
@@ -229,12 +230,22 @@ func (x *executor) claim(ctx context.Context, batch []*inbound) error {
 		}
 		byID[msg.TaskID] = append(byID[msg.TaskID], in)
 	}
-	if len(ids) == 0 {
-		return nil
+	for len(ids) > 0 {
+		n, err := x.acquire(ctx, len(ids))
+		if err != nil {
+			return err
+		}
+		if err := x.claimSome(ctx, ids[:n], byID); err != nil {
+			return err
+		}
+		ids = ids[n:]
 	}
-	if err := x.acquire(ctx, len(ids)); err != nil {
-		return err
-	}
+	return nil
+}
+
+// claimSome claims ids, holding a slot for each, and starts the claimed
+// tasks' handlers.
+func (x *executor) claimSome(ctx context.Context, ids []uuid.UUID, byID map[uuid.UUID][]*inbound) error {
 	// The claim commits or fails as a whole; shutdown does not cut it off.
 	tasks, err := queries.TaskClaimBatch(context.WithoutCancel(ctx), x.cfg.Pool, db.TaskClaimBatchParams{
 		Ids:               ids,
@@ -269,30 +280,43 @@ func (x *executor) explainUnclaimed(ctx context.Context, ids []uuid.UUID, claime
 	for _, id := range existing {
 		known[id] = true
 	}
+	started := make(map[uuid.UUID]bool, len(claimed))
 	for _, task := range claimed {
-		delete(byID, task.ID)
+		started[task.ID] = true
 	}
-	for id, ins := range byID {
-		if !known[id] {
-			for _, in := range ins {
+	for _, id := range ids {
+		switch {
+		case started[id]:
+		case !known[id]:
+			for _, in := range byID[id] {
 				in.deadLetter = fmt.Sprintf("unknown task %s", id)
 			}
-			continue
+		default:
+			x.cfg.Logger.Debug("task not claimed: taken, ended or stopped", "task_id", id)
 		}
-		x.cfg.Logger.Debug("task not claimed: taken, ended or stopped", "task_id", id)
 	}
 }
 
-func (x *executor) acquire(ctx context.Context, n int) error {
-	for i := range n {
+// acquire waits for one free handler slot, then takes as many more as are
+// free, up to n, and returns how many it holds. Holding slots only while
+// claiming right away, never while waiting, keeps consumers that share the
+// slots from starving each other.
+func (x *executor) acquire(ctx context.Context, n int) (int, error) {
+	select {
+	case x.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	held := 1
+	for held < n {
 		select {
 		case x.slots <- struct{}{}:
-		case <-ctx.Done():
-			x.release(i)
-			return ctx.Err()
+			held++
+		default:
+			return held, nil
 		}
 	}
-	return nil
+	return held, nil
 }
 
 func (x *executor) release(n int) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -13,12 +14,14 @@ import (
 	"github.com/lockstep-dev/lockstep/outbox"
 )
 
-// ResultHandler consumes topo.Results (DESIGN.md step 4). Per message, in
-// the batch's transaction: inbox insert, the job locked (FOR UPDATE) so
-// concurrent results for one job decide one after another, then one of:
-// the job failed and its remaining steps stopped; the step counted (in SQL)
-// and the next task queued with this step's result as input; or the job
-// done with the last result as its output, published to topo.Output. Every change writes its job event. A
+// ResultHandler consumes topo.Results (docs/architecture.md, "Results").
+// Per batch, in one transaction of a constant number of statements: inbox
+// insert, the batch's tasks loaded with their jobs locked (FOR UPDATE, in
+// job order) so concurrent results for one job decide one after another,
+// then for each result one of: the job failed and its remaining steps
+// stopped; the step counted (in SQL) and the next task queued with this
+// step's result as input; or the job done with the last result as its
+// output, published to topo.Output. Every change writes its job event. A
 // job that was stopped or already ended takes the message quietly.
 type ResultHandler struct {
 	*consumer
@@ -51,105 +54,168 @@ func validateResult(m message.Result) error {
 	return nil
 }
 
-func (h *resultHandler) apply(ctx context.Context, tx pgx.Tx, msg message.Result) (string, error) {
-	row, err := queries.TaskGetWithJobForUpdate(ctx, tx, db.TaskGetWithJobForUpdateParams{TaskID: msg.TaskID, JobID: msg.JobID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Sprintf("unknown task %s in job %s", msg.TaskID, msg.JobID), nil
+// resultPlan collects a batch's decisions, to be written with one
+// statement per kind of change.
+type resultPlan struct {
+	counted  db.JobStepDoneBatchParams
+	next     db.TaskQueueNextBatchParams
+	finished db.JobFinishBatchParams
+	failed   []uuid.UUID // jobs whose remaining steps stop
+	events   []outbox.Event
+	outputs  []outbox.Message
+}
+
+// jobState is a locked job as the batch's earlier decisions left it.
+type jobState struct {
+	status    db.JobStatus
+	stepsDone int32
+}
+
+func (h *resultHandler) apply(ctx context.Context, tx pgx.Tx, msgs []message.Result, reasons []string) error {
+	arg := db.ResultBatchLoadParams{TaskIds: make([]uuid.UUID, len(msgs)), JobIds: make([]uuid.UUID, len(msgs))}
+	for i, m := range msgs {
+		arg.TaskIds[i], arg.JobIds[i] = m.TaskID, m.JobID
 	}
+	rows, err := queries.ResultBatchLoad(ctx, tx, arg)
 	if err != nil {
-		return "", fmt.Errorf("load task %s and lock job %s: %w", msg.TaskID, msg.JobID, err)
+		return fmt.Errorf("load %d finished tasks and lock their jobs: %w", len(msgs), err)
 	}
-	if row.JobStatus != db.JobStatusRunning {
-		return "", nil // stopped, or ended by another result
+	found := make(map[uuid.UUID]bool, len(rows))
+	var plan resultPlan
+	jobs := make(map[uuid.UUID]*jobState)
+	for _, row := range rows {
+		if found[row.Task.ID] {
+			continue // named twice in the batch, under two message ids
+		}
+		found[row.Task.ID] = true
+		job := jobs[row.Task.JobID]
+		if job == nil {
+			job = &jobState{status: row.JobStatus, stepsDone: row.JobStepsDone}
+			jobs[row.Task.JobID] = job
+		}
+		if reason := h.decide(&plan, job, row); reason != "" {
+			setReason(msgs, reasons, row.Task.ID, reason)
+		}
 	}
-	switch task := row.Task; task.Status {
+	for i, m := range msgs {
+		if !found[m.TaskID] {
+			reasons[i] = fmt.Sprintf("unknown task %s in job %s", m.TaskID, m.JobID)
+		}
+	}
+	return h.write(ctx, tx, plan)
+}
+
+// decide adds what one finished task means for its job to plan; a
+// non-empty reason dead-letters the task's message.
+func (h *resultHandler) decide(plan *resultPlan, job *jobState, row db.ResultBatchLoadRow) string {
+	if job.status != db.JobStatusRunning {
+		return "" // stopped, or ended by another result
+	}
+	task := row.Task
+	switch task.Status {
 	case db.TaskStatusFailed:
-		return "", h.failJob(ctx, tx, task)
+		errText := fmt.Sprintf("step %d (%s) failed", task.ExecutionOrder, task.Handler)
+		if task.Error != nil {
+			errText += ": " + *task.Error
+		}
+		job.status = db.JobStatusFailed
+		plan.finish(task.JobID, db.JobStatusFailed, nil, errText)
+		// The steps after the failed one will never run: end them too, so
+		// every task of an ended job is in a final state.
+		plan.failed = append(plan.failed, task.JobID)
+		plan.events = append(plan.events, outbox.Event{JobID: task.JobID, Type: message.EventJobFailed,
+			Payload: map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "error": errText}})
+		plan.output(h.cfg.Topology, message.Output{JobID: task.JobID, Status: string(db.JobStatusFailed)})
 	case db.TaskStatusDone:
-		return "", h.stepDone(ctx, tx, task)
+		job.stepsDone++
+		plan.count(task.JobID)
+		plan.events = append(plan.events, outbox.Event{JobID: task.JobID, Type: message.EventStepDone,
+			Payload: map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "steps_done": job.stepsDone}})
+		if !row.LastStep {
+			plan.next.JobIds = append(plan.next.JobIds, task.JobID)
+			plan.next.AfterOrders = append(plan.next.AfterOrders, task.ExecutionOrder)
+			plan.next.Inputs = append(plan.next.Inputs, task.Result)
+			return ""
+		}
+		job.status = db.JobStatusDone
+		plan.finish(task.JobID, db.JobStatusDone, task.Result, "")
+		plan.events = append(plan.events, outbox.Event{JobID: task.JobID, Type: message.EventJobDone,
+			Payload: map[string]any{"steps_done": job.stepsDone}})
+		plan.output(h.cfg.Topology, message.Output{JobID: task.JobID, Status: string(db.JobStatusDone), Output: task.Result})
 	case db.TaskStatusStopped:
-		return "", nil
+	default:
+		return fmt.Sprintf("task %s is %s: a result must follow its end", task.ID, task.Status)
 	}
-	return fmt.Sprintf("task %s is %s: a result must follow its end", row.Task.ID, row.Task.Status), nil
+	return ""
 }
 
-func (h *resultHandler) failJob(ctx context.Context, tx pgx.Tx, task db.Task) error {
-	jobID := task.JobID
-	errText := fmt.Sprintf("step %d (%s) failed", task.ExecutionOrder, task.Handler)
-	if task.Error != nil {
-		errText += ": " + *task.Error
+// count adds a finished step to its job's count; a job appears once in
+// the statement, as an UPDATE ... FROM changes each row once.
+func (p *resultPlan) count(jobID uuid.UUID) {
+	if i := slices.Index(p.counted.Ids, jobID); i >= 0 {
+		p.counted.Counts[i]++
+		return
 	}
-	if _, err := queries.JobFinish(ctx, tx, db.JobFinishParams{Status: db.JobStatusFailed, Error: &errText, ID: jobID}); err != nil {
-		return fmt.Errorf("fail job %s: %w", jobID, err)
+	p.counted.Ids = append(p.counted.Ids, jobID)
+	p.counted.Counts = append(p.counted.Counts, 1)
+}
+
+func (p *resultPlan) finish(jobID uuid.UUID, status db.JobStatus, output []byte, errText string) {
+	p.finished.Ids = append(p.finished.Ids, jobID)
+	p.finished.Statuses = append(p.finished.Statuses, string(status))
+	p.finished.Outputs = append(p.finished.Outputs, output)
+	p.finished.Errors = append(p.finished.Errors, errText)
+}
+
+func (p *resultPlan) output(topo message.Topology, out message.Output) {
+	p.outputs = append(p.outputs, outbox.Message{RoutingKey: topo.Output, Body: out})
+}
+
+// write applies plan, one statement per kind of change that has any: the
+// counts, the next steps (and their task messages), the finished jobs, the
+// stopped steps, the events and the messages.
+func (h *resultHandler) write(ctx context.Context, tx pgx.Tx, plan resultPlan) error {
+	if len(plan.counted.Ids) > 0 {
+		if _, err := queries.JobStepDoneBatch(ctx, tx, plan.counted); err != nil {
+			return fmt.Errorf("count %d steps: %w", len(plan.counted.Ids), err)
+		}
 	}
-	// The steps after the failed one will never run: end them too, so every
-	// task of an ended job is in a final state.
-	if _, err := queries.TaskStopByJob(ctx, tx, jobID); err != nil {
-		return fmt.Errorf("stop remaining tasks of job %s: %w", jobID, err)
+	msgs := plan.outputs
+	if len(plan.next.JobIds) > 0 {
+		queued, err := queries.TaskQueueNextBatch(ctx, tx, plan.next)
+		if err != nil {
+			return fmt.Errorf("queue %d next steps: %w", len(plan.next.JobIds), err)
+		}
+		if len(queued) < len(plan.next.JobIds) {
+			// With the jobs locked this cannot happen in the pipeline's own
+			// flow: log it loudly and leave those jobs alone.
+			h.cfg.Logger.Error("next tasks were not pending", "expected", len(plan.next.JobIds), "queued", len(queued))
+		}
+		for _, task := range queued {
+			msgs = append(msgs, outbox.Message{RoutingKey: h.cfg.Topology.Tasks, Body: message.Task{TaskID: task.ID, JobID: task.JobID}})
+		}
 	}
-	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, jobID, message.EventJobFailed,
-		map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "error": errText}); err != nil {
+	if len(plan.finished.Ids) > 0 {
+		if _, err := queries.JobFinishBatch(ctx, tx, plan.finished); err != nil {
+			return fmt.Errorf("finish %d jobs: %w", len(plan.finished.Ids), err)
+		}
+	}
+	if len(plan.failed) > 0 {
+		if err := queries.TaskStopByJobs(ctx, tx, plan.failed); err != nil {
+			return fmt.Errorf("stop remaining tasks of %d failed jobs: %w", len(plan.failed), err)
+		}
+	}
+	if err := outbox.RecordEvents(ctx, tx, h.cfg.Topology, plan.events); err != nil {
 		return err
 	}
-	return h.publishOutput(ctx, tx, message.Output{JobID: jobID, Status: string(db.JobStatusFailed)})
+	return outbox.PutBatch(ctx, tx, h.cfg.Topology.Exchange, msgs)
 }
 
-func (h *resultHandler) stepDone(ctx context.Context, tx pgx.Tx, task db.Task) error {
-	job, err := countStep(ctx, tx, task.JobID)
-	if err != nil {
-		return err
+// setReason dead-letters every message of the batch that names taskID.
+func setReason(msgs []message.Result, reasons []string, taskID uuid.UUID, reason string) {
+	for i, m := range msgs {
+		if m.TaskID == taskID {
+			reasons[i] = reason
+		}
 	}
-	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, job.ID, message.EventStepDone,
-		map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "steps_done": job.StepsDone}); err != nil {
-		return err
-	}
-	next, err := queries.TaskQueueNext(ctx, tx, db.TaskQueueNextParams{Input: task.Result, JobID: job.ID, ExecutionOrder: task.ExecutionOrder})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return h.noNextQueued(ctx, tx, job, task)
-	}
-	if err != nil {
-		return fmt.Errorf("queue step after %d of job %s: %w", task.ExecutionOrder, job.ID, err)
-	}
-	_, err = outbox.Put(ctx, tx, h.cfg.Topology.Exchange, h.cfg.Topology.Tasks, message.Task{TaskID: next.ID, JobID: job.ID})
-	return err
-}
-
-// noNextQueued tells the last step (complete the job) from a next step
-// that was not pending. With the job locked the latter cannot happen in
-// the pipeline's own flow, so it is logged loudly and left alone.
-func (h *resultHandler) noNextQueued(ctx context.Context, tx pgx.Tx, job db.Job, task db.Task) error {
-	next, err := queries.TaskGetNext(ctx, tx, db.TaskGetNextParams{JobID: job.ID, ExecutionOrder: task.ExecutionOrder})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return h.completeJob(ctx, tx, job, task)
-	}
-	if err != nil {
-		return fmt.Errorf("find step after %d of job %s: %w", task.ExecutionOrder, job.ID, err)
-	}
-	h.cfg.Logger.Error("next task was not pending", "job_id", job.ID, "task_id", next.ID, "status", next.Status)
-	return nil
-}
-
-func (h *resultHandler) completeJob(ctx context.Context, tx pgx.Tx, job db.Job, last db.Task) error {
-	if _, err := queries.JobFinish(ctx, tx, db.JobFinishParams{Status: db.JobStatusDone, Output: last.Result, ID: job.ID}); err != nil {
-		return fmt.Errorf("complete job %s: %w", job.ID, err)
-	}
-	if _, err := outbox.RecordEvent(ctx, tx, h.cfg.Topology, job.ID, message.EventJobDone,
-		map[string]any{"steps_done": job.StepsDone}); err != nil {
-		return err
-	}
-	return h.publishOutput(ctx, tx, message.Output{JobID: job.ID, Status: string(db.JobStatusDone), Output: last.Result})
-}
-
-func (h *resultHandler) publishOutput(ctx context.Context, tx pgx.Tx, out message.Output) error {
-	_, err := outbox.Put(ctx, tx, h.cfg.Topology.Exchange, h.cfg.Topology.Output, out)
-	return err
-}
-
-// countStep adds the step to the job's counter in SQL.
-func countStep(ctx context.Context, tx pgx.Tx, jobID uuid.UUID) (db.Job, error) {
-	job, err := queries.JobStepDone(ctx, tx, jobID)
-	if err != nil {
-		return db.Job{}, fmt.Errorf("count step of job %s: %w", jobID, err)
-	}
-	return job, nil
 }

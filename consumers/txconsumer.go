@@ -25,9 +25,10 @@ type txConsumer[M any] struct {
 	// lockOrder sorts a batch so concurrent batches take row locks in one
 	// order instead of deadlocking.
 	lockOrder func(M) string
-	// apply makes the message's state change in tx. A non-empty reason
-	// dead-letters the message once tx commits.
-	apply func(ctx context.Context, tx pgx.Tx, msg M) (reason string, err error)
+	// apply makes the state changes of the batch's new messages in tx, in
+	// a constant number of statements; msgs are in lock order. A non-empty
+	// reasons[i] dead-letters msgs[i] once tx commits.
+	apply func(ctx context.Context, tx pgx.Tx, msgs []M, reasons []string) error
 }
 
 func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
@@ -67,17 +68,28 @@ func (c txConsumer[M]) handle(ctx context.Context, batch []*inbound) error {
 		for _, id := range inserted {
 			fresh[id] = true
 		}
+		var (
+			msgs    []M
+			applied []*inbound
+		)
 		for _, it := range items {
 			it.in.deadLetter = "" // a retried transaction decides afresh
 			if !fresh[it.in.messageID] {
 				continue
 			}
 			delete(fresh, it.in.messageID) // a copy later in the batch is a duplicate
-			reason, err := c.apply(ctx, tx, it.msg)
-			if err != nil {
-				return fmt.Errorf("%s message %s: %w", c.name, it.in.messageID, err)
-			}
-			it.in.deadLetter = reason
+			msgs = append(msgs, it.msg)
+			applied = append(applied, it.in)
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		reasons := make([]string, len(msgs))
+		if err := c.apply(ctx, tx, msgs, reasons); err != nil {
+			return fmt.Errorf("%s batch of %d: %w", c.name, len(msgs), err)
+		}
+		for i, in := range applied {
+			in.deadLetter = reasons[i]
 		}
 		return nil
 	})

@@ -98,3 +98,40 @@ func (q *Queries) EventRecord(ctx context.Context, db DBTX, arg EventRecordParam
 	)
 	return i, err
 }
+
+const eventRecordBatch = `-- name: EventRecordBatch :exec
+WITH e AS (
+    SELECT unnest($1::uuid[]) AS id, unnest($2::uuid[]) AS job_id, unnest($3::text[]) AS type,
+           unnest($4::jsonb[]) AS payload, unnest($5::bytea[]) AS body,
+           generate_subscripts($1::uuid[], 1) AS n
+), announcement AS (
+    INSERT INTO outbox (exchange, routing_key, body)
+    SELECT $6::text, e.type, e.body FROM e ORDER BY e.n
+)
+INSERT INTO events (id, job_id, type, payload)
+SELECT e.id, e.job_id, e.type, e.payload FROM e ORDER BY e.n
+`
+
+type EventRecordBatchParams struct {
+	Ids      []uuid.UUID `json:"ids"`
+	JobIds   []uuid.UUID `json:"job_ids"`
+	Types    []string    `json:"types"`
+	Payloads [][]byte    `json:"payloads"`
+	Bodies   [][]byte    `json:"bodies"`
+	Exchange string      `json:"exchange"`
+}
+
+// Stores several job events and their announcements in one statement (S2,
+// as EventRecord). Events keep the order of the arrays: each row's
+// created_at is the wall clock at its insert.
+func (q *Queries) EventRecordBatch(ctx context.Context, db DBTX, arg EventRecordBatchParams) error {
+	_, err := db.Exec(ctx, eventRecordBatch,
+		arg.Ids,
+		arg.JobIds,
+		arg.Types,
+		arg.Payloads,
+		arg.Bodies,
+		arg.Exchange,
+	)
+	return err
+}

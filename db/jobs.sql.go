@@ -122,43 +122,48 @@ func (q *Queries) JobCreate(ctx context.Context, db DBTX, arg JobCreateParams) (
 	return i, err
 }
 
-const jobFinish = `-- name: JobFinish :one
+const jobFinishBatch = `-- name: JobFinishBatch :many
 UPDATE jobs
-SET status = $1, output = $2, error = $3, updated_at = now(), finished_at = now()
-WHERE id = $4 AND status = 'running' AND $1::job_status IN ('done', 'failed')
-RETURNING id, status, idempotency_key, input, output, error, steps_total, steps_done, created_at, updated_at, finished_at
+SET status = r.status::job_status, output = r.output, error = nullif(r.error, ''),
+    updated_at = now(), finished_at = clock_timestamp()
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS status,
+             unnest($3::jsonb[]) AS output, unnest($4::text[]) AS error) AS r
+WHERE jobs.id = r.id AND jobs.status = 'running' AND r.status IN ('done', 'failed')
+RETURNING jobs.id
 `
 
-type JobFinishParams struct {
-	Status JobStatus `json:"status"`
-	Output []byte    `json:"output"`
-	Error  *string   `json:"error"`
-	ID     uuid.UUID `json:"id"`
+type JobFinishBatchParams struct {
+	Ids      []uuid.UUID `json:"ids"`
+	Statuses []string    `json:"statuses"`
+	Outputs  [][]byte    `json:"outputs"`
+	Errors   []string    `json:"errors"`
 }
 
-// running -> done or failed, exactly once.
-func (q *Queries) JobFinish(ctx context.Context, db DBTX, arg JobFinishParams) (Job, error) {
-	row := db.QueryRow(ctx, jobFinish,
-		arg.Status,
-		arg.Output,
-		arg.Error,
-		arg.ID,
+// running -> done or failed for several jobs, exactly once each, with the
+// output and error at the same index (an empty error is none).
+func (q *Queries) JobFinishBatch(ctx context.Context, db DBTX, arg JobFinishBatchParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, jobFinishBatch,
+		arg.Ids,
+		arg.Statuses,
+		arg.Outputs,
+		arg.Errors,
 	)
-	var i Job
-	err := row.Scan(
-		&i.ID,
-		&i.Status,
-		&i.IdempotencyKey,
-		&i.Input,
-		&i.Output,
-		&i.Error,
-		&i.StepsTotal,
-		&i.StepsDone,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.FinishedAt,
-	)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const jobGet = `-- name: JobGet :one
@@ -234,30 +239,25 @@ func (q *Queries) JobStart(ctx context.Context, db DBTX, id uuid.UUID) (Job, err
 	return i, err
 }
 
-const jobStepDone = `-- name: JobStepDone :one
-UPDATE jobs SET steps_done = steps_done + 1, updated_at = now()
-WHERE id = $1 AND status = 'running'
-RETURNING id, status, idempotency_key, input, output, error, steps_total, steps_done, created_at, updated_at, finished_at
+const jobStepDoneBatch = `-- name: JobStepDoneBatch :execrows
+UPDATE jobs SET steps_done = jobs.steps_done + r.n, updated_at = now()
+FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS n) AS r
+WHERE jobs.id = r.id AND jobs.status = 'running'
 `
 
-// Counts a finished step in SQL, never from a value read earlier.
-func (q *Queries) JobStepDone(ctx context.Context, db DBTX, id uuid.UUID) (Job, error) {
-	row := db.QueryRow(ctx, jobStepDone, id)
-	var i Job
-	err := row.Scan(
-		&i.ID,
-		&i.Status,
-		&i.IdempotencyKey,
-		&i.Input,
-		&i.Output,
-		&i.Error,
-		&i.StepsTotal,
-		&i.StepsDone,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.FinishedAt,
-	)
-	return i, err
+type JobStepDoneBatchParams struct {
+	Ids    []uuid.UUID `json:"ids"`
+	Counts []int32     `json:"counts"`
+}
+
+// Counts finished steps in SQL for several running jobs at once: @counts
+// steps for the job at the same index of @ids.
+func (q *Queries) JobStepDoneBatch(ctx context.Context, db DBTX, arg JobStepDoneBatchParams) (int64, error) {
+	result, err := db.Exec(ctx, jobStepDoneBatch, arg.Ids, arg.Counts)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const jobStop = `-- name: JobStop :one

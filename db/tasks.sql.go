@@ -11,6 +11,76 @@ import (
 	"github.com/google/uuid"
 )
 
+const resultBatchLoad = `-- name: ResultBatchLoad :many
+SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until, jobs.status AS job_status, jobs.steps_done AS job_steps_done,
+       NOT EXISTS (
+           SELECT 1 FROM tasks AS later
+           WHERE later.job_id = tasks.job_id AND later.execution_order > tasks.execution_order
+       ) AS last_step
+FROM tasks
+JOIN (SELECT unnest($1::uuid[]) AS task_id, unnest($2::uuid[]) AS job_id) AS r
+  ON tasks.id = r.task_id AND tasks.job_id = r.job_id
+JOIN jobs ON jobs.id = tasks.job_id
+ORDER BY jobs.id, tasks.execution_order
+FOR UPDATE OF jobs
+`
+
+type ResultBatchLoadParams struct {
+	TaskIds []uuid.UUID `json:"task_ids"`
+	JobIds  []uuid.UUID `json:"job_ids"`
+}
+
+type ResultBatchLoadRow struct {
+	Task         Task      `json:"task"`
+	JobStatus    JobStatus `json:"job_status"`
+	JobStepsDone int32     `json:"job_steps_done"`
+	LastStep     bool      `json:"last_step"`
+}
+
+// The finished tasks a batch of results names, each with its job's state
+// and whether it is the job's last step; locks the jobs, in id order so
+// concurrent batches never deadlock, while the decisions about them (next
+// step, finish) are taken. A (task, job) pair that does not match a task of
+// that job is left out.
+func (q *Queries) ResultBatchLoad(ctx context.Context, db DBTX, arg ResultBatchLoadParams) ([]ResultBatchLoadRow, error) {
+	rows, err := db.Query(ctx, resultBatchLoad, arg.TaskIds, arg.JobIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ResultBatchLoadRow
+	for rows.Next() {
+		var i ResultBatchLoadRow
+		if err := rows.Scan(
+			&i.Task.ID,
+			&i.Task.JobID,
+			&i.Task.ExecutionOrder,
+			&i.Task.Handler,
+			&i.Task.Params,
+			&i.Task.Status,
+			&i.Task.Attempts,
+			&i.Task.Input,
+			&i.Task.Result,
+			&i.Task.Error,
+			&i.Task.QueuedAt,
+			&i.Task.StartedAt,
+			&i.Task.FinishedAt,
+			&i.Task.TimeoutMs,
+			&i.Task.LeaseUntil,
+			&i.JobStatus,
+			&i.JobStepsDone,
+			&i.LastStep,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const taskClaimBatch = `-- name: TaskClaimBatch :many
 UPDATE tasks
 SET status = 'processing', attempts = attempts + 1, error = NULL,
@@ -156,86 +226,6 @@ func (q *Queries) TaskGet(ctx context.Context, db DBTX, id uuid.UUID) (Task, err
 	return i, err
 }
 
-const taskGetNext = `-- name: TaskGetNext :one
-SELECT id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until FROM tasks
-WHERE job_id = $1 AND execution_order > $2
-ORDER BY execution_order
-LIMIT 1
-`
-
-type TaskGetNextParams struct {
-	JobID          uuid.UUID `json:"job_id"`
-	ExecutionOrder int32     `json:"execution_order"`
-}
-
-// The step after the given one in the same job, if any.
-func (q *Queries) TaskGetNext(ctx context.Context, db DBTX, arg TaskGetNextParams) (Task, error) {
-	row := db.QueryRow(ctx, taskGetNext, arg.JobID, arg.ExecutionOrder)
-	var i Task
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.ExecutionOrder,
-		&i.Handler,
-		&i.Params,
-		&i.Status,
-		&i.Attempts,
-		&i.Input,
-		&i.Result,
-		&i.Error,
-		&i.QueuedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.TimeoutMs,
-		&i.LeaseUntil,
-	)
-	return i, err
-}
-
-const taskGetWithJobForUpdate = `-- name: TaskGetWithJobForUpdate :one
-SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until, jobs.status AS job_status
-FROM tasks JOIN jobs ON jobs.id = tasks.job_id
-WHERE tasks.id = $1 AND jobs.id = $2
-FOR UPDATE OF jobs
-`
-
-type TaskGetWithJobForUpdateParams struct {
-	TaskID uuid.UUID `json:"task_id"`
-	JobID  uuid.UUID `json:"job_id"`
-}
-
-type TaskGetWithJobForUpdateRow struct {
-	Task      Task      `json:"task"`
-	JobStatus JobStatus `json:"job_status"`
-}
-
-// A finished task and its job for the result handler, in one round trip;
-// locks the job while the decision about it (next step, finish) is taken.
-// No row when the task does not exist or belongs to another job.
-func (q *Queries) TaskGetWithJobForUpdate(ctx context.Context, db DBTX, arg TaskGetWithJobForUpdateParams) (TaskGetWithJobForUpdateRow, error) {
-	row := db.QueryRow(ctx, taskGetWithJobForUpdate, arg.TaskID, arg.JobID)
-	var i TaskGetWithJobForUpdateRow
-	err := row.Scan(
-		&i.Task.ID,
-		&i.Task.JobID,
-		&i.Task.ExecutionOrder,
-		&i.Task.Handler,
-		&i.Task.Params,
-		&i.Task.Status,
-		&i.Task.Attempts,
-		&i.Task.Input,
-		&i.Task.Result,
-		&i.Task.Error,
-		&i.Task.QueuedAt,
-		&i.Task.StartedAt,
-		&i.Task.FinishedAt,
-		&i.Task.TimeoutMs,
-		&i.Task.LeaseUntil,
-		&i.JobStatus,
-	)
-	return i, err
-}
-
 const taskIDsAmong = `-- name: TaskIDsAmong :many
 SELECT id FROM tasks WHERE id = ANY($1::uuid[])
 `
@@ -336,48 +326,52 @@ func (q *Queries) TaskQueue(ctx context.Context, db DBTX, arg TaskQueueParams) (
 	return i, err
 }
 
-const taskQueueNext = `-- name: TaskQueueNext :one
-UPDATE tasks SET status = 'queued', input = $1, queued_at = now()
+const taskQueueNextBatch = `-- name: TaskQueueNextBatch :many
+UPDATE tasks SET status = 'queued', input = r.input, queued_at = clock_timestamp()
+FROM (SELECT unnest($1::uuid[]) AS job_id, unnest($2::integer[]) AS after_order,
+             unnest($3::jsonb[]) AS input) AS r
 WHERE tasks.id = (
     SELECT next.id FROM tasks AS next
-    WHERE next.job_id = $2 AND next.execution_order > $3
+    WHERE next.job_id = r.job_id AND next.execution_order > r.after_order
     ORDER BY next.execution_order
     LIMIT 1
   )
   AND tasks.status = 'pending'
-RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
+RETURNING tasks.id, tasks.job_id
 `
 
-type TaskQueueNextParams struct {
-	Input          []byte    `json:"input"`
-	JobID          uuid.UUID `json:"job_id"`
-	ExecutionOrder int32     `json:"execution_order"`
+type TaskQueueNextBatchParams struct {
+	JobIds      []uuid.UUID `json:"job_ids"`
+	AfterOrders []int32     `json:"after_orders"`
+	Inputs      [][]byte    `json:"inputs"`
 }
 
-// pending -> queued for the step after the given one, with its input; no
-// row when there is no later step or it is not pending (TaskGetNext tells
-// which).
-func (q *Queries) TaskQueueNext(ctx context.Context, db DBTX, arg TaskQueueNextParams) (Task, error) {
-	row := db.QueryRow(ctx, taskQueueNext, arg.Input, arg.JobID, arg.ExecutionOrder)
-	var i Task
-	err := row.Scan(
-		&i.ID,
-		&i.JobID,
-		&i.ExecutionOrder,
-		&i.Handler,
-		&i.Params,
-		&i.Status,
-		&i.Attempts,
-		&i.Input,
-		&i.Result,
-		&i.Error,
-		&i.QueuedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.TimeoutMs,
-		&i.LeaseUntil,
-	)
-	return i, err
+type TaskQueueNextBatchRow struct {
+	ID    uuid.UUID `json:"id"`
+	JobID uuid.UUID `json:"job_id"`
+}
+
+// TaskQueueNext for several jobs at once: pending -> queued for the step
+// after @after_orders in the job at the same index of @job_ids, with the
+// input at that index. Steps that are not pending are left out.
+func (q *Queries) TaskQueueNextBatch(ctx context.Context, db DBTX, arg TaskQueueNextBatchParams) ([]TaskQueueNextBatchRow, error) {
+	rows, err := db.Query(ctx, taskQueueNextBatch, arg.JobIds, arg.AfterOrders, arg.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaskQueueNextBatchRow
+	for rows.Next() {
+		var i TaskQueueNextBatchRow
+		if err := rows.Scan(&i.ID, &i.JobID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const taskRecordBatch = `-- name: TaskRecordBatch :many
@@ -587,6 +581,17 @@ func (q *Queries) TaskStopByJob(ctx context.Context, db DBTX, jobID uuid.UUID) (
 		return nil, err
 	}
 	return items, nil
+}
+
+const taskStopByJobs = `-- name: TaskStopByJobs :exec
+UPDATE tasks SET status = 'stopped', finished_at = clock_timestamp()
+WHERE job_id = ANY($1::uuid[]) AND status IN ('pending', 'queued', 'processing')
+`
+
+// Stops every step of the given jobs that has not ended.
+func (q *Queries) TaskStopByJobs(ctx context.Context, db DBTX, jobIds []uuid.UUID) error {
+	_, err := db.Exec(ctx, taskStopByJobs, jobIds)
+	return err
 }
 
 const taskTouchStale = `-- name: TaskTouchStale :many

@@ -206,7 +206,7 @@ func TestConcurrentTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "JobFinish",
+			name: "JobFinishBatch",
 			setup: func(t *testing.T) []uuid.UUID {
 				ids := make([]uuid.UUID, ops)
 				for i := range ids {
@@ -216,7 +216,7 @@ func TestConcurrentTransitions(t *testing.T) {
 				return ids
 			},
 			transition: func(ctx context.Context, id uuid.UUID, w int) (bool, error) {
-				_, err := q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusDone, Output: fmt.Appendf(nil, `{"winner": %d}`, w)})
+				_, err := finishJob(ctx, pool, id, db.JobStatusDone, fmt.Appendf(nil, `{"winner": %d}`, w), "")
 				return cas(err)
 			},
 			check: func(ctx context.Context, id uuid.UUID) error {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
@@ -102,22 +103,22 @@ func TestJobTransitions(t *testing.T) {
 	}{
 		{"JobStart", []db.JobStatus{db.JobStatusPending}, db.JobStatusRunning,
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) { return q.JobStart(ctx, pool, id) }},
-		{"JobFinish/done", []db.JobStatus{db.JobStatusRunning}, db.JobStatusDone,
+		{"JobFinishBatch/done", []db.JobStatus{db.JobStatusRunning}, db.JobStatusDone,
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
-				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusDone, Output: []byte(`{"out": 1}`)})
+				return finishJob(ctx, pool, id, db.JobStatusDone, []byte(`{"out": 1}`), "")
 			}},
-		{"JobFinish/failed", []db.JobStatus{db.JobStatusRunning}, db.JobStatusFailed,
+		{"JobFinishBatch/failed", []db.JobStatus{db.JobStatusRunning}, db.JobStatusFailed,
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
-				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusFailed, Error: &errMsg})
+				return finishJob(ctx, pool, id, db.JobStatusFailed, nil, errMsg)
 			}},
-		// JobFinish only ends a job: any other target status is refused.
-		{"JobFinish/stopped", nil, "",
+		// JobFinishBatch only ends a job: any other target status is refused.
+		{"JobFinishBatch/stopped", nil, "",
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
-				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusStopped})
+				return finishJob(ctx, pool, id, db.JobStatusStopped, nil, "")
 			}},
-		{"JobFinish/pending", nil, "",
+		{"JobFinishBatch/pending", nil, "",
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) {
-				return q.JobFinish(ctx, pool, db.JobFinishParams{ID: id, Status: db.JobStatusPending})
+				return finishJob(ctx, pool, id, db.JobStatusPending, nil, "")
 			}},
 		{"JobStop", []db.JobStatus{db.JobStatusPending, db.JobStatusRunning}, db.JobStatusStopped,
 			func(ctx context.Context, id uuid.UUID) (db.Job, error) { return q.JobStop(ctx, pool, id) }},
@@ -157,11 +158,11 @@ func TestJobTransitions(t *testing.T) {
 		}
 	}
 
-	t.Run("JobFinish stores output and error", func(t *testing.T) {
+	t.Run("JobFinishBatch stores output and error", func(t *testing.T) {
 		ctx := t.Context()
 		job := newJob(t, pool, 1)
 		setJobStatus(t, pool, job.ID, db.JobStatusRunning)
-		got, err := q.JobFinish(ctx, pool, db.JobFinishParams{ID: job.ID, Status: db.JobStatusFailed, Output: []byte(`{"partial": true}`), Error: &errMsg})
+		got, err := finishJob(ctx, pool, job.ID, db.JobStatusFailed, []byte(`{"partial": true}`), errMsg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,27 +173,51 @@ func TestJobTransitions(t *testing.T) {
 	})
 }
 
-func TestJobStepDone(t *testing.T) {
+func TestJobStepDoneBatch(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	ctx := t.Context()
 
-	for _, status := range db.AllJobStatusValues() {
-		job := newJob(t, pool, 3)
+	var ids []uuid.UUID
+	var counts []int32
+	running := map[uuid.UUID]bool{}
+	for i, status := range db.AllJobStatusValues() {
+		job := newJob(t, pool, 10)
 		setJobStatus(t, pool, job.ID, status)
-		got, err := q.JobStepDone(ctx, pool, job.ID)
-		if status != db.JobStatusRunning {
-			requireNoRows(t, err)
-			continue
+		ids, counts = append(ids, job.ID), append(counts, int32(i+1))
+		running[job.ID] = status == db.JobStatusRunning
+	}
+	for round := int32(1); round <= 2; round++ {
+		n, err := q.JobStepDoneBatch(ctx, pool, db.JobStepDoneBatchParams{Ids: ids, Counts: counts})
+		if err != nil || n != 1 {
+			t.Fatalf("JobStepDoneBatch = %d, %v; want the one running job counted", n, err)
 		}
-		if err != nil || got.StepsDone != 1 {
-			t.Fatalf("JobStepDone on a running job = %d, %v; want 1 step done", got.StepsDone, err)
-		}
-		got, err = q.JobStepDone(ctx, pool, job.ID)
-		if err != nil || got.StepsDone != 2 {
-			t.Fatalf("second JobStepDone = %d, %v; want 2 steps done", got.StepsDone, err)
+		for i, id := range ids {
+			job, err := q.JobGet(ctx, pool, id)
+			want := int32(0)
+			if running[id] {
+				want = round * counts[i]
+			}
+			if err != nil || job.StepsDone != want {
+				t.Fatalf("job %s after round %d: %d steps done, %v; want %d", job.Status, round, job.StepsDone, err, want)
+			}
 		}
 	}
+}
+
+// finishJob ends one job through JobFinishBatch, with pgx.ErrNoRows when
+// the transition is refused.
+func finishJob(ctx context.Context, pool db.DBTX, id uuid.UUID, status db.JobStatus, output []byte, errText string) (db.Job, error) {
+	finished, err := q.JobFinishBatch(ctx, pool, db.JobFinishBatchParams{
+		Ids: []uuid.UUID{id}, Statuses: []string{string(status)}, Outputs: [][]byte{output}, Errors: []string{errText},
+	})
+	if err != nil {
+		return db.Job{}, err
+	}
+	if len(finished) == 0 {
+		return db.Job{}, pgx.ErrNoRows
+	}
+	return q.JobGet(ctx, pool, id)
 }
 
 // TestJobCountByStatus covers JobCountByStatus and JobCountByStatusAmong.

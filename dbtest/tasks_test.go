@@ -53,27 +53,6 @@ func TestTaskCreateBatchAndOrder(t *testing.T) {
 	}
 	requireJSON(t, listed[1].Params, `{"i": 5}`)
 
-	for _, tc := range []struct {
-		after int32
-		want  string // handler of the next task; "" for none
-	}{
-		{-1, "first"},
-		{0, "middle"},
-		{3, "middle"},
-		{5, "last"},
-		{10, ""},
-		{99, ""},
-	} {
-		next, err := q.TaskGetNext(ctx, pool, db.TaskGetNextParams{JobID: job.ID, ExecutionOrder: tc.after})
-		if tc.want == "" {
-			requireNoRows(t, err)
-			continue
-		}
-		if err != nil || next.Handler != tc.want {
-			t.Fatalf("TaskGetNext after %d = %q, %v; want %q", tc.after, next.Handler, err, tc.want)
-		}
-	}
-
 	got, err := q.TaskGet(ctx, pool, listed[0].ID)
 	if err != nil || got.Handler != "first" {
 		t.Fatalf("TaskGet = %+v, %v", got, err)
@@ -86,6 +65,50 @@ func TestTaskCreateBatchAndOrder(t *testing.T) {
 		JobID: job.ID, ExecutionOrders: []int32{5}, Handlers: []string{"again"}, Params: [][]byte{[]byte(`{}`)},
 	})
 	requirePgCode(t, err, "23505") // unique_violation
+}
+
+// TaskQueueNextBatch queues the pending step after the given order, per
+// job, with its input; a step that is not pending, or no later step, is
+// left out.
+func TestTaskQueueNextBatch(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		after  int32
+		queued int32 // the execution order queued; -1 for none
+		done   bool  // the step after is already done
+	}{
+		{-1, 0, false},
+		{0, 1, false},
+		{1, 2, false},
+		{2, -1, false},
+		{0, -1, true},
+	} {
+		_, tasks := newTasks(t, pool, db.JobStatusRunning, 3)
+		if tc.done {
+			setTaskStatus(t, pool, tasks[tc.after+1].ID, db.TaskStatusDone)
+		}
+		queued, err := q.TaskQueueNextBatch(ctx, pool, db.TaskQueueNextBatchParams{
+			JobIds: []uuid.UUID{tasks[0].JobID}, AfterOrders: []int32{tc.after}, Inputs: [][]byte{[]byte(`"in"`)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.queued < 0 {
+			if len(queued) != 0 {
+				t.Errorf("after %d: queued %v, want none", tc.after, queued)
+			}
+			continue
+		}
+		if len(queued) != 1 || queued[0].ID != tasks[tc.queued].ID {
+			t.Fatalf("after %d: queued %v, want step %d", tc.after, queued, tc.queued)
+		}
+		task, err := q.TaskGet(ctx, pool, queued[0].ID)
+		if err != nil || task.Status != db.TaskStatusQueued || string(task.Input) != `"in"` || task.QueuedAt == nil {
+			t.Fatalf("queued step %+v, %v", task, err)
+		}
+	}
 }
 
 // claimOne claims one task through TaskClaimBatch, with pgx.ErrNoRows when

@@ -42,14 +42,10 @@ func Put(ctx context.Context, tx db.DBTX, exchange, routingKey string, body any)
 // exchange in tx, in one statement (S2: the event row exists before anyone
 // hears of it).
 func RecordEvent(ctx context.Context, tx db.DBTX, topo message.Topology, jobID uuid.UUID, eventType string, payload any) (db.Event, error) {
-	encoded, err := json.Marshal(payload)
-	if err != nil {
-		return db.Event{}, fmt.Errorf("encode %s event: %w", eventType, err)
-	}
 	id := uuid.New()
-	body, err := json.Marshal(message.Event{EventID: id, JobID: jobID, Type: eventType})
+	encoded, body, err := encodeEvent(id, Event{JobID: jobID, Type: eventType, Payload: payload})
 	if err != nil {
-		return db.Event{}, fmt.Errorf("encode %s announcement: %w", eventType, err)
+		return db.Event{}, err
 	}
 	event, err := queries.EventRecord(ctx, tx, db.EventRecordParams{
 		ID:       id,
@@ -63,6 +59,54 @@ func RecordEvent(ctx context.Context, tx db.DBTX, topo message.Topology, jobID u
 		return db.Event{}, fmt.Errorf("store %s event: %w", eventType, err)
 	}
 	return event, nil
+}
+
+// Event is a job event for RecordEvents.
+type Event struct {
+	JobID   uuid.UUID
+	Type    string
+	Payload any
+}
+
+// RecordEvents stores events and their announcements in tx in one
+// statement, whatever their number, in the order given.
+func RecordEvents(ctx context.Context, tx db.DBTX, topo message.Topology, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	arg := db.EventRecordBatchParams{
+		Ids:      make([]uuid.UUID, len(events)),
+		JobIds:   make([]uuid.UUID, len(events)),
+		Types:    make([]string, len(events)),
+		Payloads: make([][]byte, len(events)),
+		Bodies:   make([][]byte, len(events)),
+		Exchange: topo.Events,
+	}
+	for i, e := range events {
+		id := uuid.New()
+		payload, body, err := encodeEvent(id, e)
+		if err != nil {
+			return err
+		}
+		arg.Ids[i], arg.JobIds[i], arg.Types[i], arg.Payloads[i], arg.Bodies[i] = id, e.JobID, e.Type, payload, body
+	}
+	if err := queries.EventRecordBatch(ctx, tx, arg); err != nil {
+		return fmt.Errorf("store %d events: %w", len(events), err)
+	}
+	return nil
+}
+
+// encodeEvent encodes an event's payload and its announcement.
+func encodeEvent(id uuid.UUID, e Event) (payload, announcement []byte, err error) {
+	payload, err = json.Marshal(e.Payload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode %s event: %w", e.Type, err)
+	}
+	announcement, err = json.Marshal(message.Event{EventID: id, JobID: e.JobID, Type: e.Type})
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode %s announcement: %w", e.Type, err)
+	}
+	return payload, announcement, nil
 }
 
 // Message is one message of a PutBatch: its routing key, its body (encoded

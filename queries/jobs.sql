@@ -20,19 +20,6 @@ UPDATE jobs SET status = 'running', updated_at = now()
 WHERE id = @id AND status = 'pending'
 RETURNING *;
 
--- name: JobStepDone :one
--- Counts a finished step in SQL, never from a value read earlier.
-UPDATE jobs SET steps_done = steps_done + 1, updated_at = now()
-WHERE id = @id AND status = 'running'
-RETURNING *;
-
--- name: JobFinish :one
--- running -> done or failed, exactly once.
-UPDATE jobs
-SET status = @status, output = @output, error = sqlc.narg(error), updated_at = now(), finished_at = now()
-WHERE id = @id AND status = 'running' AND @status::job_status IN ('done', 'failed')
-RETURNING *;
-
 -- name: JobStop :one
 -- pending or running -> stopped; returns no row when the job already ended.
 UPDATE jobs SET status = 'stopped', updated_at = now(), finished_at = now()
@@ -45,3 +32,21 @@ SELECT status, count(*) AS jobs FROM jobs GROUP BY status ORDER BY status;
 -- name: JobCountByStatusAmong :many
 -- The status counts of a given set of jobs, for waiting on a batch.
 SELECT status, count(*) AS jobs FROM jobs WHERE id = ANY(@ids::uuid[]) GROUP BY status ORDER BY status;
+
+-- name: JobStepDoneBatch :execrows
+-- Counts finished steps in SQL for several running jobs at once: @counts
+-- steps for the job at the same index of @ids.
+UPDATE jobs SET steps_done = jobs.steps_done + r.n, updated_at = now()
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@counts::integer[]) AS n) AS r
+WHERE jobs.id = r.id AND jobs.status = 'running';
+
+-- name: JobFinishBatch :many
+-- running -> done or failed for several jobs, exactly once each, with the
+-- output and error at the same index (an empty error is none).
+UPDATE jobs
+SET status = r.status::job_status, output = r.output, error = nullif(r.error, ''),
+    updated_at = now(), finished_at = clock_timestamp()
+FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@statuses::text[]) AS status,
+             unnest(@outputs::jsonb[]) AS output, unnest(@errors::text[]) AS error) AS r
+WHERE jobs.id = r.id AND jobs.status = 'running' AND r.status IN ('done', 'failed')
+RETURNING jobs.id;

@@ -12,13 +12,6 @@ SELECT * FROM tasks WHERE id = @id;
 -- name: TaskListByJob :many
 SELECT * FROM tasks WHERE job_id = @job_id ORDER BY execution_order;
 
--- name: TaskGetNext :one
--- The step after the given one in the same job, if any.
-SELECT * FROM tasks
-WHERE job_id = @job_id AND execution_order > @execution_order
-ORDER BY execution_order
-LIMIT 1;
-
 -- name: TaskQueue :one
 -- pending -> queued with the step's input; no row when it is not pending.
 UPDATE tasks SET status = 'queued', input = @input, queued_at = now()
@@ -114,25 +107,41 @@ UPDATE tasks SET status = 'stopped', finished_at = now()
 WHERE job_id = @job_id AND status IN ('pending', 'queued', 'processing')
 RETURNING *;
 
--- name: TaskGetWithJobForUpdate :one
--- A finished task and its job for the result handler, in one round trip;
--- locks the job while the decision about it (next step, finish) is taken.
--- No row when the task does not exist or belongs to another job.
-SELECT sqlc.embed(tasks), jobs.status AS job_status
-FROM tasks JOIN jobs ON jobs.id = tasks.job_id
-WHERE tasks.id = @task_id AND jobs.id = @job_id
+-- name: ResultBatchLoad :many
+-- The finished tasks a batch of results names, each with its job's state
+-- and whether it is the job's last step; locks the jobs, in id order so
+-- concurrent batches never deadlock, while the decisions about them (next
+-- step, finish) are taken. A (task, job) pair that does not match a task of
+-- that job is left out.
+SELECT sqlc.embed(tasks), jobs.status AS job_status, jobs.steps_done AS job_steps_done,
+       NOT EXISTS (
+           SELECT 1 FROM tasks AS later
+           WHERE later.job_id = tasks.job_id AND later.execution_order > tasks.execution_order
+       ) AS last_step
+FROM tasks
+JOIN (SELECT unnest(@task_ids::uuid[]) AS task_id, unnest(@job_ids::uuid[]) AS job_id) AS r
+  ON tasks.id = r.task_id AND tasks.job_id = r.job_id
+JOIN jobs ON jobs.id = tasks.job_id
+ORDER BY jobs.id, tasks.execution_order
 FOR UPDATE OF jobs;
 
--- name: TaskQueueNext :one
--- pending -> queued for the step after the given one, with its input; no
--- row when there is no later step or it is not pending (TaskGetNext tells
--- which).
-UPDATE tasks SET status = 'queued', input = @input, queued_at = now()
+-- name: TaskQueueNextBatch :many
+-- TaskQueueNext for several jobs at once: pending -> queued for the step
+-- after @after_orders in the job at the same index of @job_ids, with the
+-- input at that index. Steps that are not pending are left out.
+UPDATE tasks SET status = 'queued', input = r.input, queued_at = clock_timestamp()
+FROM (SELECT unnest(@job_ids::uuid[]) AS job_id, unnest(@after_orders::integer[]) AS after_order,
+             unnest(@inputs::jsonb[]) AS input) AS r
 WHERE tasks.id = (
     SELECT next.id FROM tasks AS next
-    WHERE next.job_id = @job_id AND next.execution_order > @execution_order
+    WHERE next.job_id = r.job_id AND next.execution_order > r.after_order
     ORDER BY next.execution_order
     LIMIT 1
   )
   AND tasks.status = 'pending'
-RETURNING *;
+RETURNING tasks.id, tasks.job_id;
+
+-- name: TaskStopByJobs :exec
+-- Stops every step of the given jobs that has not ended.
+UPDATE tasks SET status = 'stopped', finished_at = clock_timestamp()
+WHERE job_id = ANY(@job_ids::uuid[]) AND status IN ('pending', 'queued', 'processing');
