@@ -300,4 +300,3 @@ func smallPool(t *testing.T, conns int32) *pgxpool.Pool {
 	t.Cleanup(small.Close)
 	return small
 }
-

@@ -41,7 +41,7 @@ const (
 	DefaultRelayMaxRetryBackoff = 5 * time.Minute
 )
 
-// Relay publishes committed outbox rows (DESIGN.md step 2). It claims a
+// Relay publishes committed outbox rows (docs/architecture.md, "Message flow", step 2). It claims a
 // batch with FOR UPDATE SKIP LOCKED, publishes every row with publisher
 // confirms, and marks the rows published in the same transaction only after
 // the broker confirmed them. A crash or error before the commit leaves

@@ -1,4 +1,4 @@
-// Package scenarios runs the race scenarios of SCENARIOS.md under real
+// Package scenarios runs the race scenarios of docs/scenarios.md under real
 // concurrency on PostgreSQL and RabbitMQ: each scenario's naive port
 // (package naive) and its fix (package safe) run with the same workers and
 // operations, and the scenario's invariant is checked afterwards. A naive
@@ -110,7 +110,7 @@ type Result struct {
 	Elapsed time.Duration
 }
 
-// Scenario is one race of SCENARIOS.md.
+// Scenario is one race of docs/scenarios.md.
 type Scenario struct {
 	// Name is the scenario's number, with the case after a dash for S3.
 	Name string
@@ -120,7 +120,7 @@ type Scenario struct {
 	run func(ctx context.Context, t *trial) (int, error)
 }
 
-// All returns every scenario in the order of SCENARIOS.md.
+// All returns every scenario in the order of docs/scenarios.md.
 func All() []Scenario {
 	return []Scenario{
 		pipeline(),

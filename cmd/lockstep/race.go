@@ -22,7 +22,7 @@ func runRace(ctx context.Context, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `usage: lockstep race [flags]
 
-Runs the race scenarios of SCENARIOS.md on a fresh database (created on the
+Runs the race scenarios of docs/scenarios.md on a fresh database (created on the
 server of --database-url and dropped afterwards) and RabbitMQ: each
 scenario's naive port, then its safe version, with the same concurrent
 workers. Prints a table of anomalies; exits non-zero when a safe variant

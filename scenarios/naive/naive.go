@@ -1,5 +1,5 @@
 // Package naive holds the naive Go ports of the race scenarios in
-// SCENARIOS.md: the code an ORM user writes naturally (a plain read, a
+// docs/scenarios.md: the code an ORM user writes naturally (a plain read, a
 // decision in Go, a full-row write; check-then-insert; publish inside the
 // transaction or before the save). Every function here is wrong on purpose
 // and in the way the incident it ports was wrong; `lockstep race` shows the
