@@ -182,8 +182,8 @@ func (e *Executor) Run(ctx context.Context) error {
 		x.record(stopRecording)
 	}()
 	var background sync.WaitGroup
-	background.Go(func() { x.sweep(ctx) })
-	background.Go(func() { x.watch(ctx) })
+	background.Go(func() { repeat(ctx, x.opts.SweepInterval, x.sweep) })
+	background.Go(func() { repeat(ctx, x.opts.WatchInterval, x.watch) })
 
 	err = e.consumer.consume(ctx)
 
@@ -549,21 +549,25 @@ func (x *executor) messageFor(task db.Task, delay time.Duration) outbox.Message 
 // sweepBatch bounds the rows one sweep statement changes.
 const sweepBatch = 500
 
-// sweep rescues expired leases and re-sends stale queued tasks every
-// SweepInterval until ctx ends. Every executor sweeps; they skip each
-// other's rows.
-func (x *executor) sweep(ctx context.Context) {
-	ticker := time.NewTicker(x.opts.SweepInterval)
+// repeat calls fn every interval until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
+			fn(ctx)
 		}
-		if err := x.sweepOnce(ctx); err != nil && ctx.Err() == nil {
-			x.cfg.Logger.Warn("sweep failed; retrying at the next interval", "err", err)
-		}
+	}
+}
+
+// sweep rescues expired leases and re-sends stale queued tasks. Every
+// executor sweeps; they skip each other's rows.
+func (x *executor) sweep(ctx context.Context) {
+	if err := x.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+		x.cfg.Logger.Warn("sweep failed; retrying at the next interval", "err", err)
 	}
 }
 
@@ -623,42 +627,33 @@ func (x *executor) sweepOnce(ctx context.Context) error {
 // watch cancels running handlers whose task is no longer theirs: its job
 // was stopped, or the sweeper rescued it after the lease ran out.
 func (x *executor) watch(ctx context.Context) {
-	ticker := time.NewTicker(x.opts.WatchInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
+	x.mu.Lock()
+	arg := db.TaskStillProcessingParams{}
+	for id, r := range x.running {
+		arg.Ids = append(arg.Ids, id)
+		arg.Attempts = append(arg.Attempts, r.attempt)
+	}
+	x.mu.Unlock()
+	if len(arg.Ids) == 0 {
+		return
+	}
+	still, err := queries.TaskStillProcessing(ctx, x.cfg.Pool, arg)
+	if err != nil {
+		if ctx.Err() == nil {
+			x.cfg.Logger.Warn("checking running tasks failed", "err", err)
 		}
-		x.mu.Lock()
-		arg := db.TaskStillProcessingParams{}
-		for id, r := range x.running {
-			arg.Ids = append(arg.Ids, id)
-			arg.Attempts = append(arg.Attempts, r.attempt)
+		return
+	}
+	keep := make(map[uuid.UUID]bool, len(still))
+	for _, id := range still {
+		keep[id] = true
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, id := range arg.Ids {
+		if r := x.running[id]; r != nil && r.attempt == arg.Attempts[i] && !keep[id] {
+			r.cancel(errTaskMoved)
 		}
-		x.mu.Unlock()
-		if len(arg.Ids) == 0 {
-			continue
-		}
-		still, err := queries.TaskStillProcessing(ctx, x.cfg.Pool, arg)
-		if err != nil {
-			if ctx.Err() == nil {
-				x.cfg.Logger.Warn("checking running tasks failed", "err", err)
-			}
-			continue
-		}
-		keep := make(map[uuid.UUID]bool, len(still))
-		for _, id := range still {
-			keep[id] = true
-		}
-		x.mu.Lock()
-		for i, id := range arg.Ids {
-			if r := x.running[id]; r != nil && r.attempt == arg.Attempts[i] && !keep[id] {
-				r.cancel(errTaskMoved)
-			}
-		}
-		x.mu.Unlock()
 	}
 }
 

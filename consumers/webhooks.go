@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
+	"github.com/lockstep-dev/lockstep/outbox"
+	"github.com/lockstep-dev/lockstep/transact"
 )
 
 // Webhook request headers.
@@ -38,6 +41,12 @@ type WebhookOptions struct {
 	// each further failure, up to MaxBackoff.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// SweepInterval is how often events whose announcement was lost are
+	// announced again: those no subscriber has heard of StaleAfter after
+	// their announcement, within Horizon.
+	SweepInterval time.Duration
+	StaleAfter    time.Duration
+	Horizon       time.Duration
 }
 
 // Webhook defaults.
@@ -46,6 +55,9 @@ const (
 	DefaultWebhookAttempts   = 5
 	DefaultWebhookBackoff    = 500 * time.Millisecond
 	DefaultWebhookMaxBackoff = 30 * time.Second
+	DefaultWebhookSweep      = 30 * time.Second
+	DefaultWebhookStaleAfter = 5 * time.Minute
+	DefaultWebhookHorizon    = time.Hour
 )
 
 // WebhookDeliverer consumes topo.Webhooks (S2). For an event message it
@@ -57,9 +69,12 @@ const (
 // worker is busy meanwhile, so Workers bounds the parallel retries. The HTTP
 // calls happen outside any transaction. Delivery is at-least-once: a crash
 // after a receiver's 2xx and before its row is written sends it again, so
-// receivers deduplicate by the event id header.
+// receivers deduplicate by the event id header. A sweeper announces again
+// events whose announcement was lost.
 type WebhookDeliverer struct {
+	lifecycle
 	*consumer
+	w *webhookDeliverer
 }
 
 type webhookDeliverer struct {
@@ -85,13 +100,66 @@ func NewWebhookDeliverer(cfg Config, opts WebhookOptions) (*WebhookDeliverer, er
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultWebhookBackoff
 	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = DefaultWebhookMaxBackoff
-	}
+	orDefault(&opts.MaxBackoff, DefaultWebhookMaxBackoff)
+	orDefault(&opts.SweepInterval, DefaultWebhookSweep)
+	orDefault(&opts.StaleAfter, DefaultWebhookStaleAfter)
+	orDefault(&opts.Horizon, DefaultWebhookHorizon)
 	w := &webhookDeliverer{cfg: cfg, opts: opts}
 	// One message at a time per worker: a slow receiver must not hold back
 	// other events behind it in a batch.
-	return &WebhookDeliverer{&consumer{cfg: cfg, name: "webhooks", queue: cfg.Topology.Webhooks, maxBatch: 1, handle: w.handle}}, nil
+	return &WebhookDeliverer{
+		consumer: &consumer{cfg: cfg, name: "webhooks", queue: cfg.Topology.Webhooks, maxBatch: 1, handle: w.handle},
+		w:        w,
+	}, nil
+}
+
+// Run delivers events until ctx ends or Close is called, sweeping for lost
+// announcements meanwhile.
+func (d *WebhookDeliverer) Run(ctx context.Context) error {
+	ctx, end, err := d.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	var sweeper sync.WaitGroup
+	sweeper.Go(func() { repeat(ctx, d.w.opts.SweepInterval, d.w.sweep) })
+	err = d.consumer.consume(ctx)
+	sweeper.Wait()
+	return err
+}
+
+// sweep announces again, in bounded batches, events a subscriber never
+// heard of.
+func (w *webhookDeliverer) sweep(ctx context.Context) {
+	for {
+		var n int
+		err := transact.Run(ctx, w.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+			lost, err := queries.EventReannounceUndelivered(ctx, tx, db.EventReannounceUndeliveredParams{
+				HorizonSeconds: w.opts.Horizon.Seconds(), StaleSeconds: w.opts.StaleAfter.Seconds(), BatchSize: sweepBatch,
+			})
+			if err != nil {
+				return fmt.Errorf("find events not announced: %w", err)
+			}
+			n = len(lost)
+			msgs := make([]outbox.Message, len(lost))
+			for i, e := range lost {
+				msgs[i] = outbox.Message{RoutingKey: e.Type, Body: message.Event{EventID: e.ID, JobID: e.JobID, Type: e.Type}}
+			}
+			return outbox.PutBatch(ctx, tx, w.cfg.Topology.Events, msgs)
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				w.cfg.Logger.Warn("webhook sweep failed; retrying at the next interval", "err", err)
+			}
+			return
+		}
+		if n > 0 {
+			w.cfg.Logger.Warn("announced again events no subscriber heard of", "events", n, "after", w.opts.StaleAfter)
+		}
+		if n < sweepBatch {
+			return
+		}
+	}
 }
 
 // Sign returns the signature header value for body: "sha256=" and the hex

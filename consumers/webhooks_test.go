@@ -172,3 +172,37 @@ func TestWebhookGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Errorf("%d webhook messages left in the queue", n)
 	}
 }
+
+// An event whose announcement was lost (here: its outbox row deleted before
+// the relay saw it) is announced again by the sweeper and delivered once;
+// an event already delivered is not announced again.
+func TestWebhookSweeperAnnouncesLostEvents(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	receiver := newWebhookReceiver(t, 0)
+	p.subscribe(receiver)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	lost := p.recordEvent(jobID)
+	ctx := context.Background()
+	if _, err := p.cfg.Pool.Exec(ctx, "DELETE FROM outbox WHERE exchange = $1", p.cfg.Topology.Events); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.cfg.Pool.Exec(ctx, "UPDATE events SET announced_at = clock_timestamp() - interval '1 minute'"); err != nil {
+		t.Fatal(err)
+	}
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.webhooks(WebhookOptions{SweepInterval: 20 * time.Millisecond, StaleAfter: 30 * time.Second}))
+	p.waitWebhooksDelivered(jobID, 2) // job.created and the lost event
+	if rows := p.deliveries(lost.ID); len(rows) != 1 || !rows[0].Succeeded {
+		t.Fatalf("deliveries of the lost event %+v, want one success", rows)
+	}
+	// Delivered events are the deliverer's: even when their announcement is
+	// old, nothing is sent again.
+	if _, err := p.cfg.Pool.Exec(ctx, "UPDATE events SET announced_at = clock_timestamp() - interval '1 minute'"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := queries.EventReannounceUndelivered(ctx, p.cfg.Pool, db.EventReannounceUndeliveredParams{HorizonSeconds: 3600, StaleSeconds: 30, BatchSize: 10})
+	if err != nil || len(again) != 0 {
+		t.Fatalf("announced again %v, %v; want nothing", again, err)
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 const eventGet = `-- name: EventGet :one
-SELECT id, job_id, type, payload, created_at FROM events WHERE id = $1
+SELECT id, job_id, type, payload, created_at, announced_at FROM events WHERE id = $1
 `
 
 func (q *Queries) EventGet(ctx context.Context, db DBTX, id uuid.UUID) (Event, error) {
@@ -24,12 +24,13 @@ func (q *Queries) EventGet(ctx context.Context, db DBTX, id uuid.UUID) (Event, e
 		&i.Type,
 		&i.Payload,
 		&i.CreatedAt,
+		&i.AnnouncedAt,
 	)
 	return i, err
 }
 
 const eventListByJob = `-- name: EventListByJob :many
-SELECT id, job_id, type, payload, created_at FROM events WHERE job_id = $1 ORDER BY created_at, id
+SELECT id, job_id, type, payload, created_at, announced_at FROM events WHERE job_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) EventListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) ([]Event, error) {
@@ -47,7 +48,67 @@ func (q *Queries) EventListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) 
 			&i.Type,
 			&i.Payload,
 			&i.CreatedAt,
+			&i.AnnouncedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const eventReannounceUndelivered = `-- name: EventReannounceUndelivered :many
+UPDATE events SET announced_at = clock_timestamp()
+WHERE events.id IN (
+    SELECT e.id FROM events AS e
+    WHERE e.announced_at BETWEEN clock_timestamp() - make_interval(secs => $1::float8)
+                             AND clock_timestamp() - make_interval(secs => $2::float8)
+      AND EXISTS (
+          SELECT 1 FROM webhook_subscriptions AS s
+          WHERE (cardinality(s.event_types) = 0 OR e.type = ANY(s.event_types))
+            AND s.created_at <= e.created_at
+            AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries AS d
+                WHERE d.subscription_id = s.id AND d.event_id = e.id
+            )
+      )
+    ORDER BY e.announced_at
+    LIMIT $3
+    FOR UPDATE OF e SKIP LOCKED
+  )
+RETURNING events.id, events.job_id, events.type
+`
+
+type EventReannounceUndeliveredParams struct {
+	HorizonSeconds float64 `json:"horizon_seconds"`
+	StaleSeconds   float64 `json:"stale_seconds"`
+	BatchSize      int32   `json:"batch_size"`
+}
+
+type EventReannounceUndeliveredRow struct {
+	ID    uuid.UUID `json:"id"`
+	JobID uuid.UUID `json:"job_id"`
+	Type  string    `json:"type"`
+}
+
+// Events announced between @horizon_seconds and @stale_seconds ago that a
+// subscription which existed at the time has no delivery attempt of: their
+// announcement was lost. Renews announced_at and returns them, at most
+// @batch_size; concurrent sweepers skip each other's rows. An event with
+// any attempt (even failed ones given up) is the deliverer's, not lost.
+func (q *Queries) EventReannounceUndelivered(ctx context.Context, db DBTX, arg EventReannounceUndeliveredParams) ([]EventReannounceUndeliveredRow, error) {
+	rows, err := db.Query(ctx, eventReannounceUndelivered, arg.HorizonSeconds, arg.StaleSeconds, arg.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EventReannounceUndeliveredRow
+	for rows.Next() {
+		var i EventReannounceUndeliveredRow
+		if err := rows.Scan(&i.ID, &i.JobID, &i.Type); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -65,7 +126,7 @@ WITH announcement AS (
 )
 INSERT INTO events (id, job_id, type, payload)
 VALUES ($1, $2, $3, $4)
-RETURNING id, job_id, type, payload, created_at
+RETURNING id, job_id, type, payload, created_at, announced_at
 `
 
 type EventRecordParams struct {
@@ -95,6 +156,7 @@ func (q *Queries) EventRecord(ctx context.Context, db DBTX, arg EventRecordParam
 		&i.Type,
 		&i.Payload,
 		&i.CreatedAt,
+		&i.AnnouncedAt,
 	)
 	return i, err
 }

@@ -156,11 +156,12 @@ type Domain struct {
 }
 
 type Event struct {
-	ID        uuid.UUID `json:"id"`
-	JobID     uuid.UUID `json:"job_id"`
-	Type      string    `json:"type"`
-	Payload   []byte    `json:"payload"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          uuid.UUID `json:"id"`
+	JobID       uuid.UUID `json:"job_id"`
+	Type        string    `json:"type"`
+	Payload     []byte    `json:"payload"`
+	CreatedAt   time.Time `json:"created_at"`
+	AnnouncedAt time.Time `json:"announced_at"`
 }
 
 type Inbox struct {

@@ -29,3 +29,29 @@ WITH e AS (
 )
 INSERT INTO events (id, job_id, type, payload)
 SELECT e.id, e.job_id, e.type, e.payload FROM e ORDER BY e.n;
+
+-- name: EventReannounceUndelivered :many
+-- Events announced between @horizon_seconds and @stale_seconds ago that a
+-- subscription which existed at the time has no delivery attempt of: their
+-- announcement was lost. Renews announced_at and returns them, at most
+-- @batch_size; concurrent sweepers skip each other's rows. An event with
+-- any attempt (even failed ones given up) is the deliverer's, not lost.
+UPDATE events SET announced_at = clock_timestamp()
+WHERE events.id IN (
+    SELECT e.id FROM events AS e
+    WHERE e.announced_at BETWEEN clock_timestamp() - make_interval(secs => @horizon_seconds::float8)
+                             AND clock_timestamp() - make_interval(secs => @stale_seconds::float8)
+      AND EXISTS (
+          SELECT 1 FROM webhook_subscriptions AS s
+          WHERE (cardinality(s.event_types) = 0 OR e.type = ANY(s.event_types))
+            AND s.created_at <= e.created_at
+            AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries AS d
+                WHERE d.subscription_id = s.id AND d.event_id = e.id
+            )
+      )
+    ORDER BY e.announced_at
+    LIMIT @batch_size
+    FOR UPDATE OF e SKIP LOCKED
+  )
+RETURNING events.id, events.job_id, events.type;

@@ -13,7 +13,7 @@ import (
 
 const eventInsert = `-- name: EventInsert :one
 INSERT INTO events (job_id, type, payload) VALUES ($1, $2, $3)
-RETURNING id, job_id, type, payload, created_at
+RETURNING id, job_id, type, payload, created_at, announced_at
 `
 
 type EventInsertParams struct {
@@ -31,6 +31,7 @@ func (q *Queries) EventInsert(ctx context.Context, arg EventInsertParams) (Event
 		&i.Type,
 		&i.Payload,
 		&i.CreatedAt,
+		&i.AnnouncedAt,
 	)
 	return i, err
 }

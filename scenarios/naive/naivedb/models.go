@@ -111,11 +111,12 @@ type Domain struct {
 }
 
 type Event struct {
-	ID        uuid.UUID
-	JobID     uuid.UUID
-	Type      string
-	Payload   []byte
-	CreatedAt time.Time
+	ID          uuid.UUID
+	JobID       uuid.UUID
+	Type        string
+	Payload     []byte
+	CreatedAt   time.Time
+	AnnouncedAt time.Time
 }
 
 type Inbox struct {
