@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -25,43 +27,7 @@ import (
 // through the API to a final state consistent with their tasks and events.
 func TestServeRunsJobsEndToEnd(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	amqpURL := envOr("AMQP_URL", defaultAMQPURL)
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	topo := message.NewTopology("lockstep_test_" + hex.EncodeToString(suffix))
-	t.Cleanup(func() { deleteTopology(t, amqpURL, topo) })
-
-	registry := prometheus.NewRegistry()
-	deps := roleDeps{
-		pool: pool,
-		consumers: consumers.Config{
-			Pool: pool, AMQPURL: amqpURL, Topology: topo,
-			Metrics: consumers.NewMetrics(registry),
-		},
-		registry:        registry,
-		listenAddr:      "127.0.0.1:0",
-		shutdownTimeout: 5 * time.Second,
-		brokerHealth:    brokerHealth(amqpURL),
-	}
-	runners := map[string]runner{}
-	for _, r := range roles {
-		run, err := r.start(deps)
-		if err != nil {
-			t.Fatalf("start %s: %v", r.name, err)
-		}
-		runners[r.name] = run
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- runAll(ctx, runners) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	apiURL := "http://" + runners["api"].(*apiRunner).listener.Addr().String()
+	pool, apiURL, _ := startServe(t, 5*time.Second)
 
 	specs := map[string]jobs.Spec{
 		"upper": {Steps: []jobs.Step{{Handler: "uppercase"}, {Handler: "sleep", Params: json.RawMessage(`{"ms": 1}`)}, {Handler: "uppercase"}},
@@ -108,6 +74,94 @@ func TestServeRunsJobsEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || health["rabbitmq"] != "ok" || health["postgres"] != "ok" {
 		t.Errorf("healthz = %v, %v; want both ok", health, err)
+	}
+}
+
+// startServe runs every role as serve wires them, each role stopping within
+// shutdownTimeout, until the test ends or the returned stop is called
+// (which waits for serve to return).
+func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, string, func()) {
+	pool := testdb.New(t)
+	amqpURL := envOr("AMQP_URL", defaultAMQPURL)
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	topo := message.NewTopology("lockstep_test_" + hex.EncodeToString(suffix))
+	t.Cleanup(func() { deleteTopology(t, amqpURL, topo) })
+
+	registry := prometheus.NewRegistry()
+	deps := roleDeps{
+		pool: pool,
+		consumers: consumers.Config{
+			Pool: pool, AMQPURL: amqpURL, Topology: topo,
+			Metrics:         consumers.NewMetrics(registry),
+			ShutdownTimeout: shutdownTimeout,
+		},
+		registry:        registry,
+		listenAddr:      "127.0.0.1:0",
+		shutdownTimeout: shutdownTimeout,
+		brokerHealth:    brokerHealth(amqpURL),
+	}
+	runners := map[string]runner{}
+	for _, r := range roles {
+		run, err := r.start(deps)
+		if err != nil {
+			t.Fatalf("start %s: %v", r.name, err)
+		}
+		runners[r.name] = run
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runAll(ctx, runners) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	apiURL := "http://" + runners["api"].(*apiRunner).listener.Addr().String()
+
+	return pool, apiURL, stop
+}
+
+// SIGTERM (here: the end of serve's context) with handlers running stops
+// serve at the shutdown timeout: the handlers are cancelled and their tasks
+// left leased, processing, for the lease rescue of a live executor.
+func TestServeShutdownIsBounded(t *testing.T) {
+	t.Parallel()
+	pool, apiURL, stop := startServe(t, 300*time.Millisecond)
+	spec := jobs.Spec{Steps: []jobs.Step{{Handler: "sleep", Params: json.RawMessage(`{"ms": 10000}`)}}}
+	var ids []uuid.UUID
+	for range 5 {
+		job, err := submitThroughAPI(context.Background(), apiURL, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, job.ID)
+	}
+	processing := func() int {
+		var n int
+		if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM tasks WHERE status = 'processing' AND job_id = ANY($1)", ids).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitCtx, stopWaiting := context.WithTimeout(context.Background(), time.Minute)
+	defer stopWaiting()
+	for processing() < len(ids) {
+		select {
+		case <-waitCtx.Done():
+			t.Fatal("the steps never all started")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	stop()
+	// Had serve waited for the 10s handlers, they would be done.
+	if n := processing(); n != len(ids) {
+		t.Errorf("%d of %d tasks still processing after shutdown, want all: serve waited for its handlers", n, len(ids))
 	}
 }
 
