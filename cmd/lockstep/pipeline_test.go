@@ -96,10 +96,9 @@ func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, str
 			Metrics:         consumers.NewMetrics(registry),
 			ShutdownTimeout: shutdownTimeout,
 		},
-		registry:        registry,
-		listenAddr:      "127.0.0.1:0",
-		shutdownTimeout: shutdownTimeout,
-		brokerHealth:    brokerHealth(amqpURL),
+		registry:     registry,
+		listenAddr:   "127.0.0.1:0",
+		brokerHealth: brokerHealth(amqpURL),
 	}
 	runners := map[string]runner{}
 	for _, r := range roles {

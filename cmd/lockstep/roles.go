@@ -25,12 +25,11 @@ type runner interface {
 
 // roleDeps is what the roles are built from.
 type roleDeps struct {
-	pool            *pgxpool.Pool
-	consumers       consumers.Config
-	executor        consumers.ExecutorOptions
-	registry        *prometheus.Registry
-	listenAddr      string
-	shutdownTimeout time.Duration
+	pool       *pgxpool.Pool
+	consumers  consumers.Config
+	executor   consumers.ExecutorOptions
+	registry   *prometheus.Registry
+	listenAddr string
 	// brokerHealth is nil when no role of this process uses the broker.
 	brokerHealth func(context.Context) error
 }
@@ -95,7 +94,7 @@ func newAPIRunner(d roleDeps) (runner, error) {
 	return &apiRunner{
 		server:          &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second},
 		listener:        listener,
-		shutdownTimeout: d.shutdownTimeout,
+		shutdownTimeout: d.consumers.ShutdownTimeout,
 	}, nil
 }
 

@@ -94,10 +94,9 @@ func runServe(ctx context.Context, args []string) error {
 
 			ShutdownTimeout: *shutdownTimeout,
 		},
-		executor:        executor,
-		registry:        registry,
-		listenAddr:      *listen,
-		shutdownTimeout: *shutdownTimeout,
+		executor:   executor,
+		registry:   registry,
+		listenAddr: *listen,
 	}
 	if usesBroker {
 		deps.brokerHealth = brokerHealth(*amqpURL)

@@ -21,11 +21,10 @@ func TestAPIRoleServesAndShutsDown(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	run, err := newAPIRunner(roleDeps{
-		pool:            pool,
-		consumers:       consumers.Config{Topology: message.NewTopology("serve-test")},
-		registry:        prometheus.NewRegistry(),
-		listenAddr:      "127.0.0.1:0",
-		shutdownTimeout: 5 * time.Second,
+		pool:       pool,
+		consumers:  consumers.Config{Topology: message.NewTopology("serve-test"), ShutdownTimeout: 5 * time.Second},
+		registry:   prometheus.NewRegistry(),
+		listenAddr: "127.0.0.1:0",
 	})
 	if err != nil {
 		t.Fatalf("start api: %v", err)
