@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"os"
 
 	"github.com/google/uuid"
@@ -31,9 +32,18 @@ func databaseFlag(fs *flag.FlagSet) *string {
 // openPool connects to PostgreSQL and checks the connection, so a wrong URL
 // fails at start with a clear error.
 func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return openPoolOf(ctx, url, 0)
+}
+
+// openPoolOf is openPool with at most maxConns connections, unless the URL
+// sets pool_max_conns itself; 0 keeps pgxpool's default.
+func openPoolOf(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("invalid database URL: %w", err)
+	}
+	if maxConns > 0 && !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = int32(maxConns)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

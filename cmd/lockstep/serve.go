@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string) error {
 	prefetch := fs.Int("prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
 	shutdownTimeout := fs.Duration("shutdown-timeout", consumers.DefaultShutdownTimeout,
 		"how long every role takes at most to stop: in-flight HTTP requests and running handlers get this long, then are cut off (their tasks go to the lease rescue)")
+	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections of this process (pool_max_conns in the URL wins)")
 	var executor consumers.ExecutorOptions
 	fs.IntVar(&executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once in this process")
 	fs.DurationVar(&executor.StepTimeout, "step-timeout", consumers.DefaultStepTimeout, "a step's handler timeout when its job sets no timeout_ms")
@@ -60,8 +61,8 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--quorum-queues: %q is not a boolean", *quorum)
 	}
-	if *workers < 1 || *prefetch < 1 || executor.HandlerSlots < 1 || executor.MaxAttempts < 1 {
-		return errors.New("--workers, --prefetch, --handler-slots and --max-attempts must be at least 1")
+	if *workers < 1 || *prefetch < 1 || executor.HandlerSlots < 1 || executor.MaxAttempts < 1 || *dbConns < 1 {
+		return errors.New("--workers, --prefetch, --handler-slots, --max-attempts and --db-conns must be at least 1")
 	}
 	if *shutdownTimeout <= 0 || executor.StepTimeout <= 0 {
 		return errors.New("--shutdown-timeout and --step-timeout must be positive")
@@ -73,7 +74,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
-	pool, err := openPool(ctx, *dbURL)
+	pool, err := openPoolOf(ctx, *dbURL, *dbConns)
 	if err != nil {
 		return err
 	}
