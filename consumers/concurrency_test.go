@@ -26,7 +26,7 @@ func (p *pipeline) finishTasks(jobID uuid.UUID) []db.Task {
 				p.t.Fatalf("queue task %d: %v", i, err)
 			}
 		}
-		claimed, err := queries.TaskClaimBatch(ctx, p.cfg.Pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{task.ID}, DefaultTimeoutMs: 1000})
+		claimed, err := queries.TaskClaimBatch(ctx, p.cfg.Pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{task.ID}, LeaseSeconds: 60})
 		if err != nil || len(claimed) != 1 {
 			p.t.Fatalf("claim task %d: %d claimed, %v", i, len(claimed), err)
 		}

@@ -171,6 +171,20 @@ func TestStopCancelsRunningHandler(t *testing.T) {
 	}
 }
 
+// A handler that runs longer than the lease keeps its task: the executor
+// renews the lease while it runs, and the sweeper leaves it alone.
+func TestLeaseIsRenewedWhileHandlerRuns(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.executorWith(ExecutorOptions{
+		StepTimeout: time.Minute, Lease: 200 * time.Millisecond, WatchInterval: 20 * time.Millisecond, SweepInterval: 20 * time.Millisecond,
+	}))
+	start(t, p.results())
+	id := p.submit(`"x"`, step("sleep", `{"ms":1000}`))
+	p.assertCompleted(id, `"x"`) // after one attempt: never rescued
+}
+
 // A worker whose lease expired loses its task: the sweeper queues it again,
 // a new attempt completes it, and the old worker's late outcome changes
 // nothing. The handler's idempotency key names each attempt.
@@ -191,8 +205,8 @@ func TestExpiredLeaseIsRescuedAndFenced(t *testing.T) {
 	})
 	start(t, p.relay(RelayOptions{}))
 	e := p.executorWith(ExecutorOptions{
-		Handlers: handlers, StepTimeout: 50 * time.Millisecond, LeaseGrace: 50 * time.Millisecond,
-		SweepInterval: 20 * time.Millisecond, WatchInterval: time.Hour,
+		Handlers: handlers, StepTimeout: 50 * time.Millisecond, Lease: 50 * time.Millisecond,
+		SweepInterval: 20 * time.Millisecond, WatchInterval: 10 * time.Millisecond,
 	})
 	// changedByFirst reports, once the late first attempt's outcome was
 	// recorded, how many tasks that record changed.
@@ -255,7 +269,7 @@ func TestShutdownTimeoutAbandonsToLeaseRescue(t *testing.T) {
 	})
 	start(t, p.relay(RelayOptions{}))
 	start(t, p.results())
-	opts := ExecutorOptions{Handlers: handlers, StepTimeout: 2 * time.Minute, LeaseGrace: time.Millisecond, SweepInterval: 20 * time.Millisecond}
+	opts := ExecutorOptions{Handlers: handlers, StepTimeout: 2 * time.Minute, Lease: time.Minute, SweepInterval: 20 * time.Millisecond}
 	first := p.executorWith(opts)
 	done := make(chan error, 1)
 	go func() { done <- first.Run(context.Background()) }()
@@ -278,7 +292,7 @@ func TestShutdownTimeoutAbandonsToLeaseRescue(t *testing.T) {
 			t.Fatalf("abandoned task %s after %d attempts, want processing (leased) after 1", task.Status, task.Attempts)
 		}
 	}
-	// The lease (2 minutes) is cut short so the test need not wait for it.
+	// The lease (a minute) is cut short so the test need not wait for it.
 	if _, err := p.cfg.Pool.Exec(context.Background(), "UPDATE tasks SET lease_until = clock_timestamp() WHERE status = 'processing'"); err != nil {
 		t.Fatal(err)
 	}

@@ -29,10 +29,11 @@ type ExecutorOptions struct {
 	HandlerSlots int
 	// StepTimeout is a step's handler timeout when its job spec sets none.
 	StepTimeout time.Duration
-	// LeaseGrace is added to a step's timeout to make its lease: the time
-	// the executor has to record the outcome before the sweeper takes the
-	// task back.
-	LeaseGrace time.Duration
+	// Lease is how long a claim holds without renewal. The executor renews
+	// its running tasks' leases while their handlers run, so the sweeper
+	// rescues a crashed worker's tasks about Lease after the crash, and a
+	// hung handler's task Lease after the step's timeout.
+	Lease time.Duration
 	// RetryBackoff is the mean pause before a failed task's second attempt;
 	// it doubles with each attempt up to MaxRetryBackoff, jittered.
 	RetryBackoff    time.Duration
@@ -45,7 +46,8 @@ type ExecutorOptions struct {
 	StaleAfter time.Duration
 	// WatchInterval is how often running handlers are checked against the
 	// database: a handler whose job was stopped, or whose task was rescued
-	// from it, is cancelled.
+	// from it, is cancelled; leases close to expiring are renewed. It must be
+	// well under Lease.
 	WatchInterval time.Duration
 }
 
@@ -54,7 +56,7 @@ const (
 	DefaultMaxAttempts     = 3
 	DefaultHandlerSlots    = 100
 	DefaultStepTimeout     = 30 * time.Second
-	DefaultLeaseGrace      = 30 * time.Second
+	DefaultLease           = 30 * time.Second
 	DefaultRetryBackoff    = time.Second
 	DefaultMaxRetryBackoff = time.Minute
 	DefaultSweepInterval   = 5 * time.Second
@@ -69,7 +71,7 @@ func (o ExecutorOptions) withDefaults() ExecutorOptions {
 	orDefault(&o.MaxAttempts, DefaultMaxAttempts)
 	orDefault(&o.HandlerSlots, DefaultHandlerSlots)
 	orDefault(&o.StepTimeout, DefaultStepTimeout)
-	orDefault(&o.LeaseGrace, DefaultLeaseGrace)
+	orDefault(&o.Lease, DefaultLease)
 	orDefault(&o.RetryBackoff, DefaultRetryBackoff)
 	orDefault(&o.MaxRetryBackoff, DefaultMaxRetryBackoff)
 	orDefault(&o.SweepInterval, DefaultSweepInterval)
@@ -147,6 +149,9 @@ func NewExecutor(cfg Config, opts ExecutorOptions) (*Executor, error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
+	if opts.WatchInterval >= opts.Lease/2 {
+		return nil, fmt.Errorf("consumers: WatchInterval %s must be under half the Lease %s, or leases expire before they are renewed", opts.WatchInterval, opts.Lease)
+	}
 	x := &executor{
 		cfg:     cfg,
 		opts:    opts,
@@ -248,9 +253,8 @@ func (x *executor) claim(ctx context.Context, batch []*inbound) error {
 func (x *executor) claimSome(ctx context.Context, ids []uuid.UUID, byID map[uuid.UUID][]*inbound) error {
 	// The claim commits or fails as a whole; shutdown does not cut it off.
 	tasks, err := queries.TaskClaimBatch(context.WithoutCancel(ctx), x.cfg.Pool, db.TaskClaimBatchParams{
-		Ids:               ids,
-		DefaultTimeoutMs:  int32(x.opts.StepTimeout.Milliseconds()),
-		LeaseGraceSeconds: x.opts.LeaseGrace.Seconds(),
+		Ids:          ids,
+		LeaseSeconds: x.opts.Lease.Seconds(),
 	})
 	if err != nil {
 		x.release(len(ids))
@@ -624,11 +628,16 @@ func (x *executor) sweepOnce(ctx context.Context) error {
 	}
 }
 
-// watch cancels running handlers whose task is no longer theirs: its job
-// was stopped, or the sweeper rescued it after the lease ran out.
+// watch renews the leases of running handlers and cancels those whose task
+// is no longer theirs: its job was stopped, or the sweeper rescued it after
+// the lease ran out.
 func (x *executor) watch(ctx context.Context) {
 	x.mu.Lock()
-	arg := db.TaskStillProcessingParams{}
+	arg := db.TaskWatchParams{
+		LeaseSeconds:     x.opts.Lease.Seconds(),
+		DefaultTimeoutMs: int32(x.opts.StepTimeout.Milliseconds()),
+		RenewSeconds:     x.opts.Lease.Seconds() / 2,
+	}
 	for id, r := range x.running {
 		arg.Ids = append(arg.Ids, id)
 		arg.Attempts = append(arg.Attempts, r.attempt)
@@ -637,7 +646,7 @@ func (x *executor) watch(ctx context.Context) {
 	if len(arg.Ids) == 0 {
 		return
 	}
-	still, err := queries.TaskStillProcessing(ctx, x.cfg.Pool, arg)
+	still, err := queries.TaskWatch(ctx, x.cfg.Pool, arg)
 	if err != nil {
 		if ctx.Err() == nil {
 			x.cfg.Logger.Warn("checking running tasks failed", "err", err)

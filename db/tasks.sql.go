@@ -85,27 +85,25 @@ const taskClaimBatch = `-- name: TaskClaimBatch :many
 UPDATE tasks
 SET status = 'processing', attempts = attempts + 1, error = NULL,
     started_at = clock_timestamp(), finished_at = NULL,
-    lease_until = clock_timestamp() + make_interval(secs =>
-        coalesce(tasks.timeout_ms, $1::integer) / 1000.0 + $2::float8)
+    lease_until = clock_timestamp() + make_interval(secs => $1::float8)
 FROM jobs
-WHERE tasks.id = ANY($3::uuid[]) AND tasks.status = 'queued'
+WHERE tasks.id = ANY($2::uuid[]) AND tasks.status = 'queued'
   AND jobs.id = tasks.job_id AND jobs.status = 'running'
 RETURNING tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until
 `
 
 type TaskClaimBatchParams struct {
-	DefaultTimeoutMs  int32       `json:"default_timeout_ms"`
-	LeaseGraceSeconds float64     `json:"lease_grace_seconds"`
-	Ids               []uuid.UUID `json:"ids"`
+	LeaseSeconds float64     `json:"lease_seconds"`
+	Ids          []uuid.UUID `json:"ids"`
 }
 
 // queued -> processing for each task of @ids that is queued and whose job is
-// running: counts the attempt and leases the task for its step's timeout
-// (or @default_timeout_ms) plus @lease_grace_seconds. Tasks that cannot be
-// claimed (already taken, ended, stopped, unknown) are left out. The wall
-// clock, not the transaction's start, stamps the attempt.
+// running: counts the attempt and leases the task for @lease_seconds (its
+// worker renews the lease while the handler runs, see TaskWatch). Tasks
+// that cannot be claimed (already taken, ended, stopped, unknown) are left
+// out. The wall clock, not the transaction's start, stamps the attempt.
 func (q *Queries) TaskClaimBatch(ctx context.Context, db DBTX, arg TaskClaimBatchParams) ([]Task, error) {
-	rows, err := db.Query(ctx, taskClaimBatch, arg.DefaultTimeoutMs, arg.LeaseGraceSeconds, arg.Ids)
+	rows, err := db.Query(ctx, taskClaimBatch, arg.LeaseSeconds, arg.Ids)
 	if err != nil {
 		return nil, err
 	}
@@ -506,40 +504,6 @@ func (q *Queries) TaskRescueExpired(ctx context.Context, db DBTX, arg TaskRescue
 	return items, nil
 }
 
-const taskStillProcessing = `-- name: TaskStillProcessing :many
-SELECT tasks.id FROM tasks
-JOIN (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS attempt) AS r ON tasks.id = r.id
-WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt
-`
-
-type TaskStillProcessingParams struct {
-	Ids      []uuid.UUID `json:"ids"`
-	Attempts []int32     `json:"attempts"`
-}
-
-// Which of the given (task, attempt) pairs are still processing at that
-// attempt; a running handler whose task is not among them was stopped or
-// rescued and is cancelled.
-func (q *Queries) TaskStillProcessing(ctx context.Context, db DBTX, arg TaskStillProcessingParams) ([]uuid.UUID, error) {
-	rows, err := db.Query(ctx, taskStillProcessing, arg.Ids, arg.Attempts)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const taskStopByJob = `-- name: TaskStopByJob :many
 UPDATE tasks SET status = 'stopped', finished_at = now()
 WHERE job_id = $1 AND status IN ('pending', 'queued', 'processing')
@@ -634,6 +598,64 @@ func (q *Queries) TaskTouchStale(ctx context.Context, db DBTX, arg TaskTouchStal
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taskWatch = `-- name: TaskWatch :many
+WITH mine AS (
+    SELECT tasks.id FROM tasks
+    JOIN (SELECT unnest($1::uuid[]) AS id, unnest($2::integer[]) AS attempt) AS r ON tasks.id = r.id
+    WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt
+), renewed AS (
+    UPDATE tasks
+    SET lease_until = least(
+        clock_timestamp() + make_interval(secs => $3::float8),
+        tasks.started_at + make_interval(secs =>
+            coalesce(tasks.timeout_ms, $4::integer) / 1000.0 + $3::float8))
+    FROM mine
+    WHERE tasks.id = mine.id
+      AND tasks.lease_until < clock_timestamp() + make_interval(secs => $5::float8)
+)
+SELECT mine.id FROM mine
+`
+
+type TaskWatchParams struct {
+	Ids              []uuid.UUID `json:"ids"`
+	Attempts         []int32     `json:"attempts"`
+	LeaseSeconds     float64     `json:"lease_seconds"`
+	DefaultTimeoutMs int32       `json:"default_timeout_ms"`
+	RenewSeconds     float64     `json:"renew_seconds"`
+}
+
+// A worker's check of its running attempts, given as (task, attempt) pairs:
+// returns the tasks still processing at that attempt (a handler whose task
+// is missing was stopped or rescued, and is cancelled) and renews the lease
+// of those within @renew_seconds of expiring to @lease_seconds from now,
+// but never past the step's timeout (or @default_timeout_ms) plus
+// @lease_seconds: a handler hung past its timeout loses its task.
+func (q *Queries) TaskWatch(ctx context.Context, db DBTX, arg TaskWatchParams) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, taskWatch,
+		arg.Ids,
+		arg.Attempts,
+		arg.LeaseSeconds,
+		arg.DefaultTimeoutMs,
+		arg.RenewSeconds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

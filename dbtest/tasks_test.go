@@ -114,7 +114,7 @@ func TestTaskQueueNextBatch(t *testing.T) {
 // claimOne claims one task through TaskClaimBatch, with pgx.ErrNoRows when
 // it is not claimable, so the batch query fits the single-row tests.
 func claimOne(ctx context.Context, pool db.DBTX, id uuid.UUID) (db.Task, error) {
-	tasks, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{id}, DefaultTimeoutMs: 60_000, LeaseGraceSeconds: 1})
+	tasks, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: []uuid.UUID{id}, LeaseSeconds: 60})
 	return only(tasks, err)
 }
 
@@ -279,9 +279,10 @@ func TestTaskClaimNeedsRunningJob(t *testing.T) {
 	}
 }
 
-// A claim takes the step's own timeout, else the default, for its lease;
-// TaskIDsAmong tells unknown ids from tasks that were not claimable.
-func TestTaskClaimBatchLeaseAndUnknownIDs(t *testing.T) {
+// A claim leases each claimed task once; TaskIDsAmong tells unknown ids
+// from tasks that were not claimable. TaskWatch renews a lease close to
+// expiring, never past the step's timeout (or the default) plus the lease.
+func TestTaskClaimAndWatchLeases(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	ctx := t.Context()
@@ -289,35 +290,62 @@ func TestTaskClaimBatchLeaseAndUnknownIDs(t *testing.T) {
 	for _, task := range tasks {
 		setTaskStatus(t, pool, task.ID, db.TaskStatusQueued)
 	}
-	if _, err := pool.Exec(ctx, "UPDATE tasks SET timeout_ms = 3600000 WHERE id = $1", tasks[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	mustExec(t, pool, "UPDATE tasks SET timeout_ms = 3600000 WHERE id = $1", tasks[0].ID)
 	setTaskStatus(t, pool, tasks[2].ID, db.TaskStatusDone)
 	unknown := uuid.New()
 	ids := []uuid.UUID{tasks[0].ID, tasks[1].ID, tasks[2].ID, unknown, tasks[1].ID}
-	claimed, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: ids, DefaultTimeoutMs: 1000, LeaseGraceSeconds: 0})
+	claimed, err := q.TaskClaimBatch(ctx, pool, db.TaskClaimBatchParams{Ids: ids, LeaseSeconds: 10})
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claimed %d, %v; want the two queued tasks once each", len(claimed), err)
 	}
 	for _, task := range claimed {
-		lease := task.LeaseUntil.Sub(*task.StartedAt)
-		want := time.Second
-		if task.ID == tasks[0].ID {
-			want = time.Hour
-		}
-		if lease < want || lease > want+time.Second {
-			t.Errorf("task %d leased for %s, want %s", task.ExecutionOrder, lease, want)
+		if lease := task.LeaseUntil.Sub(*task.StartedAt); lease < 10*time.Second || lease > 11*time.Second {
+			t.Errorf("task %d leased for %s, want 10s", task.ExecutionOrder, lease)
 		}
 	}
 	existing, err := q.TaskIDsAmong(ctx, pool, ids)
 	if err != nil || len(existing) != 3 || slices.Contains(existing, unknown) {
 		t.Fatalf("TaskIDsAmong = %v, %v; want the three tasks", existing, err)
 	}
+
+	// Both claims started 100s ago: task 0 (a one-hour timeout) is renewed
+	// for the full lease; task 1 (the default timeout of 60s) only up to
+	// its timeout plus the lease, 30s ago: it is now expired.
+	mustExec(t, pool, "UPDATE tasks SET started_at = clock_timestamp() - interval '100 seconds', lease_until = clock_timestamp() WHERE id = ANY($1)",
+		[]uuid.UUID{tasks[0].ID, tasks[1].ID})
+	watch := db.TaskWatchParams{Ids: []uuid.UUID{tasks[0].ID, tasks[1].ID, tasks[2].ID}, Attempts: []int32{1, 1, 1},
+		LeaseSeconds: 10, DefaultTimeoutMs: 60_000, RenewSeconds: 5}
+	still, err := q.TaskWatch(ctx, pool, watch)
+	if err != nil || len(still) != 2 {
+		t.Fatalf("TaskWatch = %v, %v; want tasks 0 and 1", still, err)
+	}
+	leases := map[uuid.UUID]time.Duration{}
+	for _, task := range []uuid.UUID{tasks[0].ID, tasks[1].ID} {
+		got, err := q.TaskGet(ctx, pool, task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leases[task] = time.Until(*got.LeaseUntil)
+	}
+	if l := leases[tasks[0].ID]; l < 9*time.Second || l > 10*time.Second {
+		t.Errorf("task 0's lease renewed to %s from now, want 10s", l)
+	}
+	if l := leases[tasks[1].ID]; l > -29*time.Second || l < -31*time.Second {
+		t.Errorf("task 1's lease set to %s from now, want its timeout plus the lease: 30s ago", l)
+	}
+	// A lease far from expiring is left alone.
+	mustExec(t, pool, "UPDATE tasks SET lease_until = clock_timestamp() + interval '1 hour' WHERE id = $1", tasks[0].ID)
+	if _, err := q.TaskWatch(ctx, pool, watch); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := q.TaskGet(ctx, pool, tasks[0].ID); time.Until(*got.LeaseUntil) < 59*time.Minute {
+		t.Errorf("a lease an hour away was changed to %s", time.Until(*got.LeaseUntil))
+	}
 }
 
 // The sweeper's queries: an expired lease goes back to queued while
 // attempts remain and fails after; a live lease and other statuses are left
-// alone; TaskStillProcessing sees the change; stale queued tasks of running
+// alone; TaskWatch sees the change; stale queued tasks of running
 // jobs are touched once per period.
 func TestTaskSweeperQueries(t *testing.T) {
 	t.Parallel()
@@ -355,11 +383,12 @@ func TestTaskSweeperQueries(t *testing.T) {
 		t.Fatalf("second rescue = %d, %v; want none", len(again), err)
 	}
 
-	still, err := q.TaskStillProcessing(ctx, pool, db.TaskStillProcessingParams{
+	still, err := q.TaskWatch(ctx, pool, db.TaskWatchParams{
 		Ids: []uuid.UUID{tasks[0].ID, tasks[2].ID, tasks[2].ID}, Attempts: []int32{1, 1, 2},
+		LeaseSeconds: 60, DefaultTimeoutMs: 60_000, RenewSeconds: 1,
 	})
 	if err != nil || len(still) != 1 || still[0] != tasks[2].ID {
-		t.Fatalf("TaskStillProcessing = %v, %v; want only task 2 at attempt 1", still, err)
+		t.Fatalf("TaskWatch = %v, %v; want only task 2 at attempt 1", still, err)
 	}
 
 	mustExec(t, pool, "UPDATE tasks SET queued_at = clock_timestamp() - interval '1 hour' WHERE id = ANY($1)", []uuid.UUID{tasks[0].ID, tasks[3].ID})

@@ -20,15 +20,14 @@ RETURNING *;
 
 -- name: TaskClaimBatch :many
 -- queued -> processing for each task of @ids that is queued and whose job is
--- running: counts the attempt and leases the task for its step's timeout
--- (or @default_timeout_ms) plus @lease_grace_seconds. Tasks that cannot be
--- claimed (already taken, ended, stopped, unknown) are left out. The wall
--- clock, not the transaction's start, stamps the attempt.
+-- running: counts the attempt and leases the task for @lease_seconds (its
+-- worker renews the lease while the handler runs, see TaskWatch). Tasks
+-- that cannot be claimed (already taken, ended, stopped, unknown) are left
+-- out. The wall clock, not the transaction's start, stamps the attempt.
 UPDATE tasks
 SET status = 'processing', attempts = attempts + 1, error = NULL,
     started_at = clock_timestamp(), finished_at = NULL,
-    lease_until = clock_timestamp() + make_interval(secs =>
-        coalesce(tasks.timeout_ms, @default_timeout_ms::integer) / 1000.0 + @lease_grace_seconds::float8)
+    lease_until = clock_timestamp() + make_interval(secs => @lease_seconds::float8)
 FROM jobs
 WHERE tasks.id = ANY(@ids::uuid[]) AND tasks.status = 'queued'
   AND jobs.id = tasks.job_id AND jobs.status = 'running'
@@ -93,13 +92,28 @@ WHERE tasks.id IN (
   )
 RETURNING tasks.id, tasks.job_id;
 
--- name: TaskStillProcessing :many
--- Which of the given (task, attempt) pairs are still processing at that
--- attempt; a running handler whose task is not among them was stopped or
--- rescued and is cancelled.
-SELECT tasks.id FROM tasks
-JOIN (SELECT unnest(@ids::uuid[]) AS id, unnest(@attempts::integer[]) AS attempt) AS r ON tasks.id = r.id
-WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt;
+-- name: TaskWatch :many
+-- A worker's check of its running attempts, given as (task, attempt) pairs:
+-- returns the tasks still processing at that attempt (a handler whose task
+-- is missing was stopped or rescued, and is cancelled) and renews the lease
+-- of those within @renew_seconds of expiring to @lease_seconds from now,
+-- but never past the step's timeout (or @default_timeout_ms) plus
+-- @lease_seconds: a handler hung past its timeout loses its task.
+WITH mine AS (
+    SELECT tasks.id FROM tasks
+    JOIN (SELECT unnest(@ids::uuid[]) AS id, unnest(@attempts::integer[]) AS attempt) AS r ON tasks.id = r.id
+    WHERE tasks.status = 'processing' AND tasks.attempts = r.attempt
+), renewed AS (
+    UPDATE tasks
+    SET lease_until = least(
+        clock_timestamp() + make_interval(secs => @lease_seconds::float8),
+        tasks.started_at + make_interval(secs =>
+            coalesce(tasks.timeout_ms, @default_timeout_ms::integer) / 1000.0 + @lease_seconds::float8))
+    FROM mine
+    WHERE tasks.id = mine.id
+      AND tasks.lease_until < clock_timestamp() + make_interval(secs => @renew_seconds::float8)
+)
+SELECT mine.id FROM mine;
 
 -- name: TaskStopByJob :many
 -- Stops every step of a job that has not ended.
