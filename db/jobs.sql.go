@@ -285,3 +285,106 @@ func (q *Queries) JobStop(ctx context.Context, db DBTX, id uuid.UUID) (Job, erro
 	)
 	return i, err
 }
+
+const jobSubmit = `-- name: JobSubmit :one
+WITH job AS (
+    INSERT INTO jobs (id, idempotency_key, input, steps_total, status)
+    VALUES ($1, $2, $3, $4, 'running')
+    ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+    RETURNING jobs.id, jobs.status, jobs.idempotency_key, jobs.input, jobs.output, jobs.error, jobs.steps_total, jobs.steps_done, jobs.created_at, jobs.updated_at, jobs.finished_at, (xmax = 0)::boolean AS created
+), steps AS (
+    INSERT INTO tasks (id, job_id, execution_order, handler, params, timeout_ms, status, input, queued_at)
+    SELECT s.id, job.id, s.n - 1, s.handler, s.params, nullif(s.timeout_ms, 0),
+           CASE WHEN s.n = 1 THEN 'queued' ELSE 'pending' END::task_status,
+           CASE WHEN s.n = 1 THEN $3::jsonb END,
+           CASE WHEN s.n = 1 THEN clock_timestamp() END
+    FROM job, (SELECT unnest($5::uuid[]) AS id, unnest($6::text[]) AS handler,
+                      unnest($7::jsonb[]) AS params, unnest($8::integer[]) AS timeout_ms,
+                      generate_subscripts($5::uuid[], 1) AS n) AS s
+    WHERE job.created
+), messages AS (
+    INSERT INTO outbox (exchange, routing_key, body)
+    SELECT m.exchange, m.routing_key, m.body
+    FROM job, (SELECT unnest($9::text[]) AS exchange, unnest($10::text[]) AS routing_key,
+                      unnest($11::bytea[]) AS body, generate_subscripts($9::text[], 1) AS n) AS m
+    WHERE job.created
+    ORDER BY m.n
+), event AS (
+    INSERT INTO events (id, job_id, type, payload)
+    SELECT $12, job.id, $13, $14 FROM job WHERE job.created
+)
+SELECT id, status, idempotency_key, input, output, error, steps_total, steps_done, created_at, updated_at, finished_at, created FROM job
+`
+
+type JobSubmitParams struct {
+	ID             uuid.UUID   `json:"id"`
+	IdempotencyKey *string     `json:"idempotency_key"`
+	Input          []byte      `json:"input"`
+	StepsTotal     int32       `json:"steps_total"`
+	TaskIds        []uuid.UUID `json:"task_ids"`
+	Handlers       []string    `json:"handlers"`
+	Params         [][]byte    `json:"params"`
+	TimeoutsMs     []int32     `json:"timeouts_ms"`
+	Exchanges      []string    `json:"exchanges"`
+	RoutingKeys    []string    `json:"routing_keys"`
+	Bodies         [][]byte    `json:"bodies"`
+	EventID        uuid.UUID   `json:"event_id"`
+	EventType      string      `json:"event_type"`
+	EventPayload   []byte      `json:"event_payload"`
+}
+
+type JobSubmitRow struct {
+	ID             uuid.UUID  `json:"id"`
+	Status         JobStatus  `json:"status"`
+	IdempotencyKey *string    `json:"idempotency_key"`
+	Input          []byte     `json:"input"`
+	Output         []byte     `json:"output"`
+	Error          *string    `json:"error"`
+	StepsTotal     int32      `json:"steps_total"`
+	StepsDone      int32      `json:"steps_done"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	FinishedAt     *time.Time `json:"finished_at"`
+	Created        bool       `json:"created"`
+}
+
+// Submits a job in one statement: the job, running, with its steps (the
+// first queued with the job's input), its outbox messages (the first task's
+// and the job.created announcement) and its job.created event. With an
+// idempotency key already used, nothing is written and the existing job is
+// returned with created false. The caller generates the ids, so the
+// messages can name them.
+func (q *Queries) JobSubmit(ctx context.Context, db DBTX, arg JobSubmitParams) (JobSubmitRow, error) {
+	row := db.QueryRow(ctx, jobSubmit,
+		arg.ID,
+		arg.IdempotencyKey,
+		arg.Input,
+		arg.StepsTotal,
+		arg.TaskIds,
+		arg.Handlers,
+		arg.Params,
+		arg.TimeoutsMs,
+		arg.Exchanges,
+		arg.RoutingKeys,
+		arg.Bodies,
+		arg.EventID,
+		arg.EventType,
+		arg.EventPayload,
+	)
+	var i JobSubmitRow
+	err := row.Scan(
+		&i.ID,
+		&i.Status,
+		&i.IdempotencyKey,
+		&i.Input,
+		&i.Output,
+		&i.Error,
+		&i.StepsTotal,
+		&i.StepsDone,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.FinishedAt,
+		&i.Created,
+	)
+	return i, err
+}

@@ -8,12 +8,10 @@ import (
 	"reflect"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
-	"github.com/lockstep-dev/lockstep/transact"
 )
 
 var queries = db.New()
@@ -28,103 +26,75 @@ type createdPayload struct {
 var ErrKeyReused = errors.New("idempotency key already used for a different job")
 
 // Submit validates spec (without checking handler names; see
-// Spec.Validate) and, in one transaction, creates the job and its tasks,
-// starts the job, queues the first task with the job's input and writes its
-// task message and the job.created event to the outbox. created is false
-// when spec.IdempotencyKey names a job submitted before: that job is
-// returned and nothing is written, or, when spec differs from that job's
-// steps or input, an error wrapping ErrKeyReused.
-func Submit(ctx context.Context, pool transact.Beginner, topo message.Topology, spec Spec) (job Job, created bool, err error) {
+// Spec.Validate) and, in one statement, creates the job, running, and its
+// tasks, queues the first task with the job's input and writes its task
+// message and the job.created event to the outbox. created is false when
+// spec.IdempotencyKey names a job submitted before: that job is returned
+// and nothing is written, or, when spec differs from that job's steps or
+// input, an error wrapping ErrKeyReused.
+func Submit(ctx context.Context, conn db.DBTX, topo message.Topology, spec Spec) (job Job, created bool, err error) {
 	if err := spec.Validate(nil); err != nil {
 		return Job{}, false, err
 	}
-	err = transact.Run(ctx, pool, transact.Options{}, func(tx pgx.Tx) error {
-		job, created, err = submitInTx(ctx, tx, topo, spec)
-		return err
-	})
+	arg, err := submission(topo, spec)
 	if err != nil {
 		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
-	return job, created, nil
-}
-
-func submitInTx(ctx context.Context, tx pgx.Tx, topo message.Topology, spec Spec) (Job, bool, error) {
-	var key *string
-	if spec.IdempotencyKey != "" {
-		key = &spec.IdempotencyKey
-	}
-	input := orEmptyObject(spec.Input)
-	row, err := queries.JobCreate(ctx, tx, db.JobCreateParams{
-		IdempotencyKey: key,
-		Input:          input,
-		StepsTotal:     int32(len(spec.Steps)),
-	})
+	row, err := queries.JobSubmit(ctx, conn, arg)
 	if err != nil {
-		return Job{}, false, fmt.Errorf("create job: %w", err)
+		return Job{}, false, fmt.Errorf("submit job: %w", err)
 	}
+	existing := existingJob(row)
 	if !row.Created {
-		if err := sameSubmission(ctx, tx, row, spec); err != nil {
+		// The job's steps and input never change: reading them after the
+		// statement is as good as in it.
+		if err := sameSubmission(ctx, conn, existing, spec); err != nil {
 			return Job{}, false, err
 		}
-		return jobFromRow(existingJob(row)), false, nil
 	}
-	tasks, err := queries.TaskCreateBatch(ctx, tx, taskBatch(row.ID, spec.Steps))
-	if err != nil {
-		return Job{}, false, fmt.Errorf("create tasks: %w", err)
+	return jobFromRow(existing), row.Created, nil
+}
+
+// submission is JobSubmit's arguments for spec, with fresh ids for the job,
+// its tasks and its event, and the messages that name them.
+func submission(topo message.Topology, spec Spec) (db.JobSubmitParams, error) {
+	input := orEmptyObject(spec.Input)
+	arg := db.JobSubmitParams{
+		ID:         uuid.New(),
+		Input:      input,
+		StepsTotal: int32(len(spec.Steps)),
+		TaskIds:    make([]uuid.UUID, len(spec.Steps)),
+		Handlers:   make([]string, len(spec.Steps)),
+		Params:     make([][]byte, len(spec.Steps)),
+		TimeoutsMs: make([]int32, len(spec.Steps)),
+		EventID:    uuid.New(),
+		EventType:  message.EventJobCreated,
 	}
-	started, err := queries.JobStart(ctx, tx, row.ID)
-	if err != nil {
-		return Job{}, false, fmt.Errorf("start job: %w", err)
-	}
-	first := firstTask(tasks)
-	if _, err := queries.TaskQueue(ctx, tx, db.TaskQueueParams{ID: first.ID, Input: input}); err != nil {
-		return Job{}, false, fmt.Errorf("queue first task: %w", err)
-	}
-	msg := message.Task{TaskID: first.ID, JobID: row.ID}
-	if _, err := outbox.Put(ctx, tx, topo.Exchange, topo.Tasks, msg); err != nil {
-		return Job{}, false, err
+	if spec.IdempotencyKey != "" {
+		arg.IdempotencyKey = &spec.IdempotencyKey
 	}
 	payload := createdPayload{Steps: make([]string, len(spec.Steps))}
 	for i, s := range spec.Steps {
+		arg.TaskIds[i], arg.Handlers[i], arg.Params[i], arg.TimeoutsMs[i] = uuid.New(), s.Handler, orEmptyObject(s.Params), int32(s.TimeoutMS)
 		payload.Steps[i] = s.Handler
 	}
-	if _, err := outbox.RecordEvent(ctx, tx, topo, row.ID, message.EventJobCreated, payload); err != nil {
-		return Job{}, false, err
+	taskMessage, err := json.Marshal(message.Task{TaskID: arg.TaskIds[0], JobID: arg.ID})
+	if err != nil {
+		return arg, fmt.Errorf("encode task message: %w", err)
 	}
-	return jobFromRow(started), true, nil
+	eventPayload, announcement, err := outbox.EncodeEvent(arg.EventID, outbox.Event{JobID: arg.ID, Type: arg.EventType, Payload: payload})
+	if err != nil {
+		return arg, err
+	}
+	arg.EventPayload = eventPayload
+	arg.Exchanges = []string{topo.Exchange, topo.Events}
+	arg.RoutingKeys = []string{topo.Tasks, arg.EventType}
+	arg.Bodies = [][]byte{taskMessage, announcement}
+	return arg, nil
 }
 
-func taskBatch(jobID uuid.UUID, steps []Step) db.TaskCreateBatchParams {
-	p := db.TaskCreateBatchParams{
-		JobID:           jobID,
-		ExecutionOrders: make([]int32, len(steps)),
-		Handlers:        make([]string, len(steps)),
-		Params:          make([][]byte, len(steps)),
-		TimeoutsMs:      make([]int32, len(steps)),
-	}
-	for i, s := range steps {
-		p.ExecutionOrders[i] = int32(i)
-		p.Handlers[i] = s.Handler
-		p.Params[i] = orEmptyObject(s.Params)
-		p.TimeoutsMs[i] = int32(s.TimeoutMS)
-	}
-	return p
-}
-
-// firstTask returns the task with the lowest execution order; INSERT ...
-// RETURNING does not promise the order of its rows.
-func firstTask(tasks []db.Task) db.Task {
-	first := tasks[0]
-	for _, t := range tasks[1:] {
-		if t.ExecutionOrder < first.ExecutionOrder {
-			first = t
-		}
-	}
-	return first
-}
-
-// existingJob is the job a repeated idempotency key found.
-func existingJob(r db.JobCreateRow) db.Job {
+// existingJob is the job row JobSubmit returned.
+func existingJob(r db.JobSubmitRow) db.Job {
 	return db.Job{
 		ID:             r.ID,
 		Status:         r.Status,
@@ -142,8 +112,8 @@ func existingJob(r db.JobCreateRow) db.Job {
 
 // sameSubmission checks that spec describes the job its idempotency key
 // created, comparing JSON by value (PostgreSQL reformats jsonb).
-func sameSubmission(ctx context.Context, tx pgx.Tx, row db.JobCreateRow, spec Spec) error {
-	tasks, err := queries.TaskListByJob(ctx, tx, row.ID)
+func sameSubmission(ctx context.Context, conn db.DBTX, row db.Job, spec Spec) error {
+	tasks, err := queries.TaskListByJob(ctx, conn, row.ID)
 	if err != nil {
 		return fmt.Errorf("load tasks of job %s: %w", row.ID, err)
 	}

@@ -43,7 +43,7 @@ func Put(ctx context.Context, tx db.DBTX, exchange, routingKey string, body any)
 // hears of it).
 func RecordEvent(ctx context.Context, tx db.DBTX, topo message.Topology, jobID uuid.UUID, eventType string, payload any) (db.Event, error) {
 	id := uuid.New()
-	encoded, body, err := encodeEvent(id, Event{JobID: jobID, Type: eventType, Payload: payload})
+	encoded, body, err := EncodeEvent(id, Event{JobID: jobID, Type: eventType, Payload: payload})
 	if err != nil {
 		return db.Event{}, err
 	}
@@ -84,7 +84,7 @@ func RecordEvents(ctx context.Context, tx db.DBTX, topo message.Topology, events
 	}
 	for i, e := range events {
 		id := uuid.New()
-		payload, body, err := encodeEvent(id, e)
+		payload, body, err := EncodeEvent(id, e)
 		if err != nil {
 			return err
 		}
@@ -96,8 +96,9 @@ func RecordEvents(ctx context.Context, tx db.DBTX, topo message.Topology, events
 	return nil
 }
 
-// encodeEvent encodes an event's payload and its announcement.
-func encodeEvent(id uuid.UUID, e Event) (payload, announcement []byte, err error) {
+// EncodeEvent encodes an event's payload and the announcement of it, under
+// id, for callers that write both in a statement of their own.
+func EncodeEvent(id uuid.UUID, e Event) (payload, announcement []byte, err error) {
 	payload, err = json.Marshal(e.Payload)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode %s event: %w", e.Type, err)

@@ -50,3 +50,38 @@ FROM (SELECT unnest(@ids::uuid[]) AS id, unnest(@statuses::text[]) AS status,
              unnest(@outputs::jsonb[]) AS output, unnest(@errors::text[]) AS error) AS r
 WHERE jobs.id = r.id AND jobs.status = 'running' AND r.status IN ('done', 'failed')
 RETURNING jobs.id;
+
+-- name: JobSubmit :one
+-- Submits a job in one statement: the job, running, with its steps (the
+-- first queued with the job's input), its outbox messages (the first task's
+-- and the job.created announcement) and its job.created event. With an
+-- idempotency key already used, nothing is written and the existing job is
+-- returned with created false. The caller generates the ids, so the
+-- messages can name them.
+WITH job AS (
+    INSERT INTO jobs (id, idempotency_key, input, steps_total, status)
+    VALUES (@id, sqlc.narg(idempotency_key), @input, @steps_total, 'running')
+    ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+    RETURNING jobs.*, (xmax = 0)::boolean AS created
+), steps AS (
+    INSERT INTO tasks (id, job_id, execution_order, handler, params, timeout_ms, status, input, queued_at)
+    SELECT s.id, job.id, s.n - 1, s.handler, s.params, nullif(s.timeout_ms, 0),
+           CASE WHEN s.n = 1 THEN 'queued' ELSE 'pending' END::task_status,
+           CASE WHEN s.n = 1 THEN @input::jsonb END,
+           CASE WHEN s.n = 1 THEN clock_timestamp() END
+    FROM job, (SELECT unnest(@task_ids::uuid[]) AS id, unnest(@handlers::text[]) AS handler,
+                      unnest(@params::jsonb[]) AS params, unnest(@timeouts_ms::integer[]) AS timeout_ms,
+                      generate_subscripts(@task_ids::uuid[], 1) AS n) AS s
+    WHERE job.created
+), messages AS (
+    INSERT INTO outbox (exchange, routing_key, body)
+    SELECT m.exchange, m.routing_key, m.body
+    FROM job, (SELECT unnest(@exchanges::text[]) AS exchange, unnest(@routing_keys::text[]) AS routing_key,
+                      unnest(@bodies::bytea[]) AS body, generate_subscripts(@exchanges::text[], 1) AS n) AS m
+    WHERE job.created
+    ORDER BY m.n
+), event AS (
+    INSERT INTO events (id, job_id, type, payload)
+    SELECT @event_id, job.id, @event_type, @event_payload FROM job WHERE job.created
+)
+SELECT * FROM job;
