@@ -40,10 +40,6 @@ type PipelineOptions struct {
 	// its Pool, AMQPURL and Topology are set by RunPipeline.
 	Consumers consumers.Config
 	Relay     consumers.RelayOptions
-	// NoOutboxNotify disables the outbox's NOTIFY trigger in the scratch
-	// database, so the relay finds rows by polling (Relay.PollInterval)
-	// alone: it shows what notifying commits cost.
-	NoOutboxNotify bool
 	// PoolSize bounds the roles' database connections.
 	PoolSize int
 	Timeout  time.Duration
@@ -84,11 +80,6 @@ func RunPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger)
 	defer pool.Close()
 	if _, err := schema.Migrate(ctx, pool); err != nil {
 		return PipelineResult{}, err
-	}
-	if opts.NoOutboxNotify {
-		if _, err := pool.Exec(ctx, "ALTER TABLE outbox DISABLE TRIGGER outbox_notify"); err != nil {
-			return PipelineResult{}, fmt.Errorf("disable the outbox trigger: %w", err)
-		}
 	}
 	counter := &statementCounter{kinds: map[string]*StatementStats{}}
 	rolesPool, err := scratch.Pool(ctx, opts.PoolSize, counter)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,9 +21,10 @@ type RelayOptions struct {
 	// BatchSize bounds the rows claimed, published and marked per
 	// transaction.
 	BatchSize int
-	// PollInterval is how often the relay looks for rows when no
-	// notification arrives (a missed NOTIFY, a listener reconnecting). It is
-	// also how soon a deferred row is retried after its time comes.
+	// PollInterval is how long the relay waits after a claim that found
+	// fewer rows than BatchSize; while claims come back full it claims
+	// again at once. It bounds how long a committed message waits, and how
+	// soon a deferred row is retried after its time comes.
 	PollInterval time.Duration
 	// RetryBackoff is how long a row the broker refused waits before its
 	// first retry; the wait doubles with every failed attempt up to
@@ -36,13 +36,14 @@ type RelayOptions struct {
 // Relay defaults.
 const (
 	DefaultRelayBatchSize       = 256
-	DefaultRelayPollInterval    = time.Second
+	DefaultRelayPollInterval    = 10 * time.Millisecond
 	DefaultRelayRetryBackoff    = time.Second
 	DefaultRelayMaxRetryBackoff = 5 * time.Minute
 )
 
-// Relay publishes committed outbox rows (docs/architecture.md, "Message flow", step 2). It claims a
-// batch with FOR UPDATE SKIP LOCKED, publishes every row with publisher
+// Relay publishes committed outbox rows (docs/architecture.md, "Message
+// flow", step 2). It polls every PollInterval, and again at once while
+// batches come back full. It claims a batch with FOR UPDATE SKIP LOCKED, publishes every row with publisher
 // confirms, and marks the rows published in the same transaction only after
 // the broker confirmed them. A crash or error before the commit leaves
 // the rows unpublished, so they are published again: delivery is
@@ -93,10 +94,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		return err
 	}
 	defer end()
-	wake := make(chan struct{}, 1)
-	var listener sync.WaitGroup
-	listener.Go(func() { listenOutbox(ctx, r.cfg, wake) })
-	defer listener.Wait()
 	return runSessions(ctx, r.cfg, "relay", func(ctx context.Context, conn *amqp.Connection, connClosed <-chan *amqp.Error) error {
 		// A channel the broker closed (a channel error, such as publishing
 		// to a missing exchange) is reopened at the next publish; only the
@@ -113,14 +110,13 @@ func (r *Relay) Run(ctx context.Context) error {
 			if err := r.drain(ctx, ch); err != nil {
 				return err
 			}
-			if time.Since(lagUpdated) >= r.opts.PollInterval {
+			if time.Since(lagUpdated) >= lagInterval {
 				r.updateLag(ctx)
 				lagUpdated = time.Now()
 			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-wake:
 			case <-poll.C:
 			case err := <-connClosed:
 				return fmt.Errorf("%w: %v", errConnectionClosed, err)
@@ -128,6 +124,9 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 	})
 }
+
+// lagInterval is how often the relay updates the outbox lag metrics.
+const lagInterval = time.Second
 
 // drain relays batches until a claim comes back short.
 func (r *Relay) drain(ctx context.Context, ch *relayChannel) error {

@@ -50,8 +50,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&pipeline.Consumers.MaxBatch, "max-batch", consumers.DefaultMaxBatch, "deliveries per transaction at most")
 	fs.DurationVar(&pipeline.Consumers.BatchLinger, "linger", consumers.DefaultBatchLinger, "how long a consumer waits for a batch to fill")
 	fs.IntVar(&pipeline.Relay.BatchSize, "relay-batch", consumers.DefaultRelayBatchSize, "outbox rows per relay claim")
-	fs.DurationVar(&pipeline.Relay.PollInterval, "relay-poll", consumers.DefaultRelayPollInterval, "relay polling interval besides LISTEN/NOTIFY")
-	fs.BoolVar(&pipeline.NoOutboxNotify, "no-outbox-notify", false, "disable the outbox NOTIFY trigger in the scratch database; the relay polls every --relay-poll")
+	fs.DurationVar(&pipeline.Relay.PollInterval, "relay-poll", consumers.DefaultRelayPollInterval, "how long the relay waits after a claim that was not full")
 	fs.IntVar(&pipeline.PoolSize, "pool-size", 32, "database connections of the roles (and of River)")
 	fs.StringVar(&river.Binary, "river", "", "built bench/river command (make bench builds bin/river-bench); empty skips River")
 	fs.IntVar(&river.Workers, "river-workers", 100, "River's MaxWorkers")
@@ -160,9 +159,9 @@ func printBench(w io.Writer, commit bench.CommitRateOptions, c bench.CommitRateR
 	}
 	fmt.Fprintf(w, "  the roles (%s) sent %.1f statements and %.2f commits per step, %s per step in the database;\n",
 		roles, float64(statements)/steps, float64(commits)/steps, roundDuration(time.Duration(float64(dbTime)/steps)))
-	fmt.Fprintf(w, "  prefetch %d, workers %d per role, max batch %d, linger %s, relay batch %d, relay poll %s, outbox notify %t, pool %d\n",
+	fmt.Fprintf(w, "  prefetch %d, workers %d per role, max batch %d, linger %s, relay batch %d, relay poll %s, pool %d\n",
 		pipeline.Consumers.Prefetch, pipeline.Consumers.Workers, pipeline.Consumers.MaxBatch, pipeline.Consumers.BatchLinger,
-		pipeline.Relay.BatchSize, pipeline.Relay.PollInterval, !pipeline.NoOutboxNotify, pipeline.PoolSize)
+		pipeline.Relay.BatchSize, pipeline.Relay.PollInterval, pipeline.PoolSize)
 	if profile {
 		fmt.Fprintln(w, "\nstatement                      per step   time/step   mean")
 		for _, k := range p.Statements {
