@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
 	"github.com/lockstep-dev/lockstep/scenarios"
 )
@@ -30,7 +31,7 @@ func TestRunEveryPart(t *testing.T) {
 		LatencyJobs:  10, LatencyRate: 200,
 		Submit: SubmitOptions{DatabaseURL: dbURL, Jobs: 20, Steps: 2, Clients: 4, Handler: "uppercase", PoolSize: 4, Timeout: timeout},
 	}
-	opts.Chains.Executor.HandlerSlots = 4
+	opts.Chains.Executor.HandlerSlots = consumers.DefaultHandlerSlots
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
