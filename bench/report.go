@@ -241,7 +241,8 @@ func (r Report) WriteTable(w io.Writer, profile bool) error {
 	case o.River == "":
 		fmt.Fprintln(w, "river: skipped (give --river bin/river-bench; make bench does)")
 	case r.RiverChains != nil || r.RiverIO != nil || r.RiverBurndown != nil:
-		fmt.Fprintf(w, "river: %d workers (as many as handler slots), pool %d, River's defaults otherwise\n", slots, o.Chains.PoolSize)
+		fmt.Fprintf(w, "river: %d workers (as many as handler slots), pool %d, fetch cooldown %s in io and burndown, River's defaults otherwise\n",
+			slots, o.Chains.PoolSize, o.RiverFetchCooldown)
 	}
 	return nil
 }

@@ -33,9 +33,12 @@ type RiverOptions struct {
 	Sleep      time.Duration
 	Submitters int
 	// Workers is River's MaxWorkers for the queue.
-	Workers  int
-	PoolSize int
-	Timeout  time.Duration
+	Workers int
+	// FetchCooldown is River's least time between fetches; zero is
+	// River's default (100ms).
+	FetchCooldown time.Duration
+	PoolSize      int
+	Timeout       time.Duration
 }
 
 // RiverResult is what River measured.
@@ -68,6 +71,7 @@ func RunRiver(ctx context.Context, opts RiverOptions, logger *slog.Logger) (Rive
 		"--sleep", opts.Sleep.String(),
 		"--submitters", strconv.Itoa(opts.Submitters),
 		"--workers", strconv.Itoa(opts.Workers),
+		"--fetch-cooldown", opts.FetchCooldown.String(),
 		"--pool-size", strconv.Itoa(opts.PoolSize),
 		"--timeout", opts.Timeout.String())
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

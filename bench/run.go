@@ -67,6 +67,12 @@ type Options struct {
 	// River is the built bench/river command; empty skips River. It runs
 	// with as many workers as the executor has handler slots.
 	River string
+	// RiverFetchCooldown is River's FetchCooldown in the io and burn-down
+	// parts. River fetches at most MaxWorkers jobs per cooldown, so its
+	// default (100ms) caps a burn-down at about ten times the workers a
+	// second; chains keep the default, which served them better in our runs
+	// (the fetches compete with the inserts).
+	RiverFetchCooldown time.Duration
 }
 
 // Report is what a run measured; a part that did not run is nil.
@@ -176,16 +182,21 @@ func (o Options) ioPipeline() PipelineOptions {
 // riverOf is River's run of the shape p runs in the pipeline: as many
 // workers as handler slots, the same submitters and pool size.
 func (o Options) riverOf(p PipelineOptions, mode string) RiverOptions {
+	var cooldown time.Duration
+	if mode != RiverChains {
+		cooldown = o.RiverFetchCooldown
+	}
 	return RiverOptions{
-		Binary:      o.River,
-		DatabaseURL: p.DatabaseURL,
-		Mode:        mode,
-		Jobs:        p.Jobs,
-		Steps:       p.Steps,
-		Sleep:       o.IOSleep,
-		Submitters:  p.Submitters,
-		Workers:     p.Executor.HandlerSlots,
-		PoolSize:    p.PoolSize,
-		Timeout:     p.Timeout,
+		FetchCooldown: cooldown,
+		Binary:        o.River,
+		DatabaseURL:   p.DatabaseURL,
+		Mode:          mode,
+		Jobs:          p.Jobs,
+		Steps:         p.Steps,
+		Sleep:         o.IOSleep,
+		Submitters:    p.Submitters,
+		Workers:       p.Executor.HandlerSlots,
+		PoolSize:      p.PoolSize,
+		Timeout:       p.Timeout,
 	}
 }

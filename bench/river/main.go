@@ -52,6 +52,7 @@ type options struct {
 	sleep             time.Duration
 	submitters        int
 	workers, poolSize int
+	fetchCooldown     time.Duration
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&o.submitters, "submitters", 8, "concurrent inserters, each job in its own transaction (chains and io modes)")
 	flag.IntVar(&o.workers, "workers", 100, "River's MaxWorkers for the queue")
 	flag.IntVar(&o.poolSize, "pool-size", 32, "database connections")
+	flag.DurationVar(&o.fetchCooldown, "fetch-cooldown", 0, "River's FetchCooldown, the least time between two fetches, which bounds jobs/s to about workers per cooldown; 0 is River's default (100ms)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
 	if *dbURL == "" || o.jobs < 1 || o.steps < 1 || o.submitters < 1 || o.workers < 1 {
@@ -183,9 +185,10 @@ func run(ctx context.Context, dbURL string, o options) (Result, error) {
 	river.AddWorker(workers, chains)
 	river.AddWorker(workers, one)
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.workers}},
-		Workers: workers,
-		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.workers}},
+		Workers:       workers,
+		FetchCooldown: o.fetchCooldown,
+		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
 		return Result{}, err

@@ -67,6 +67,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&p.Relay.PollInterval, "relay-poll", consumers.DefaultRelayPollInterval, "relay polling interval besides LISTEN/NOTIFY")
 	fs.BoolVar(&p.NoOutboxNotify, "no-outbox-notify", false, "disable the outbox NOTIFY trigger in the scratch database; the relay polls every --relay-poll")
 	fs.IntVar(&p.PoolSize, "pool-size", 32, "database connections of the roles (and of River)")
+	fs.DurationVar(&o.RiverFetchCooldown, "river-fetch-cooldown", time.Millisecond, "River's FetchCooldown in io and burndown (River's minimum by default; its default, 100ms, caps jobs/s near 10 x workers)")
 	fs.StringVar(&o.River, "river", "", "built bench/river command (make bench builds bin/river-bench); empty skips River")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process over the run to this file (go tool pprof); the pipeline parts run in it")
 	profile := fs.Bool("profile", false, "print the roles' statements per step and the time each kind took")
