@@ -187,7 +187,6 @@ func (o Options) riverOf(p PipelineOptions, mode string) RiverOptions {
 		cooldown = o.RiverFetchCooldown
 	}
 	return RiverOptions{
-		FetchCooldown: cooldown,
 		Binary:        o.River,
 		DatabaseURL:   p.DatabaseURL,
 		Mode:          mode,
@@ -196,6 +195,7 @@ func (o Options) riverOf(p PipelineOptions, mode string) RiverOptions {
 		Sleep:         o.IOSleep,
 		Submitters:    p.Submitters,
 		Workers:       p.Executor.HandlerSlots,
+		FetchCooldown: cooldown,
 		PoolSize:      p.PoolSize,
 		Timeout:       p.Timeout,
 	}
