@@ -78,18 +78,16 @@ func RunPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger)
 		return PipelineResult{}, err
 	}
 	defer p.close()
-	roles, err := p.startRoles(ctx)
-	if err != nil {
+	if err := p.startRoles(ctx); err != nil {
 		return PipelineResult{}, err
 	}
-	defer roles.stop()
 	p.counter.reset()
 	start := time.Now()
 	if err := submitJobs(ctx, p.pool, p.topo, opts, nil); err != nil {
 		return PipelineResult{}, err
 	}
 	submitted := time.Since(start)
-	if err := p.waitDone(ctx, roles); err != nil {
+	if err := p.waitDone(ctx); err != nil {
 		return PipelineResult{}, err
 	}
 	return p.result(time.Since(start), submitted), nil
@@ -111,12 +109,10 @@ func RunBurndown(ctx context.Context, opts PipelineOptions, logger *slog.Logger)
 	submitted := time.Since(start)
 	p.counter.reset()
 	start = time.Now()
-	roles, err := p.startRoles(ctx)
-	if err != nil {
+	if err := p.startRoles(ctx); err != nil {
 		return PipelineResult{}, err
 	}
-	defer roles.stop()
-	if err := p.waitDone(ctx, roles); err != nil {
+	if err := p.waitDone(ctx); err != nil {
 		return PipelineResult{}, err
 	}
 	return p.result(time.Since(start), submitted), nil
@@ -143,17 +139,15 @@ func RunLatency(ctx context.Context, opts PipelineOptions, perSecond int, logger
 		return LatencyResult{}, err
 	}
 	defer p.close()
-	roles, err := p.startRoles(ctx)
-	if err != nil {
+	if err := p.startRoles(ctx); err != nil {
 		return LatencyResult{}, err
 	}
-	defer roles.stop()
 	pace := time.NewTicker(time.Second / time.Duration(perSecond))
 	defer pace.Stop()
 	if err := submitJobs(ctx, p.pool, p.topo, opts, pace.C); err != nil {
 		return LatencyResult{}, err
 	}
-	if err := p.waitDone(ctx, roles); err != nil {
+	if err := p.waitDone(ctx); err != nil {
 		return LatencyResult{}, err
 	}
 	var r LatencyResult
@@ -174,7 +168,7 @@ func RunLatency(ctx context.Context, opts PipelineOptions, perSecond int, logger
 }
 
 // pipeline is a scratch database with the schema and a scratch topology,
-// ready for the roles; close drops both.
+// ready for the roles; close stops the roles and drops both.
 type pipeline struct {
 	opts   PipelineOptions
 	logger *slog.Logger
@@ -185,6 +179,10 @@ type pipeline struct {
 	topo            message.Topology
 	scratch         *Scratch
 	broker          *scratchBroker
+	// stopRoles, once startRoles ran, stops and closes the roles.
+	stopRoles func()
+	// failed receives the error of a role that stopped on its own.
+	failed <-chan error
 }
 
 func openPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger) (_ *pipeline, err error) {
@@ -219,8 +217,12 @@ func openPipeline(ctx context.Context, opts PipelineOptions, logger *slog.Logger
 	return p, nil
 }
 
-// close deletes the topology, closes the pools and drops the database.
+// close stops the roles, deletes the topology, closes the pools and drops
+// the database.
 func (p *pipeline) close() {
+	if p.stopRoles != nil {
+		p.stopRoles()
+	}
 	if p.broker != nil {
 		if err := p.broker.delete(); err != nil {
 			p.logger.Error("delete scratch topology", "prefix", p.scratch.Name, "err", err)
@@ -231,26 +233,17 @@ func (p *pipeline) close() {
 			pool.Close()
 		}
 	}
-	if err := p.scratch.Drop(); err != nil {
-		p.logger.Error("drop scratch database", "database", p.scratch.Name, "err", err)
-	}
-}
-
-// runningRoles are the roles of one run; stop ends and closes them.
-type runningRoles struct {
-	stop func()
-	// failed receives the error of a role that stopped on its own.
-	failed <-chan error
+	p.scratch.dropLogged(p.logger)
 }
 
 // startRoles starts the relay, executor and results (and webhooks) and
 // waits until their consumers are on the queues.
-func (p *pipeline) startRoles(ctx context.Context) (*runningRoles, error) {
+func (p *pipeline) startRoles(ctx context.Context) error {
 	cfg := p.opts.Consumers
 	cfg.Pool, cfg.AMQPURL, cfg.Topology, cfg.Logger = p.rolesPool, p.opts.AMQPURL, p.topo, p.logger
 	roles, err := newRoles(cfg, p.opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rolesCtx, cancel := context.WithCancel(ctx)
 	var running sync.WaitGroup
@@ -262,26 +255,24 @@ func (p *pipeline) startRoles(ctx context.Context) (*runningRoles, error) {
 			}
 		})
 	}
-	started := &runningRoles{failed: failed, stop: func() {
+	p.failed = failed
+	p.stopRoles = func() {
 		cancel()
 		running.Wait()
 		for _, r := range roles {
 			r.Close()
 		}
-	}}
-	workers := cmp.Or(cfg.Workers, consumers.DefaultWorkers)
-	if err := p.broker.waitConsumers(ctx, workers, p.topo.Tasks, p.topo.Results); err != nil {
-		started.stop()
-		return nil, err
 	}
-	return started, nil
+	// On an error, close stops the roles.
+	workers := cmp.Or(cfg.Workers, consumers.DefaultWorkers)
+	return p.broker.waitConsumers(ctx, workers, p.topo.Tasks, p.topo.Results)
 }
 
 // waitDone waits at most the run's timeout for every job to be done.
-func (p *pipeline) waitDone(ctx context.Context, roles *runningRoles) error {
+func (p *pipeline) waitDone(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
-	return waitDone(ctx, p.pool, p.opts.Jobs, roles.failed)
+	return waitDone(ctx, p.pool, p.opts.Jobs, p.failed)
 }
 
 func (p *pipeline) result(elapsed, submitted time.Duration) PipelineResult {

@@ -57,11 +57,7 @@ func RunRiver(ctx context.Context, opts RiverOptions, logger *slog.Logger) (Rive
 	if err != nil {
 		return RiverResult{}, err
 	}
-	defer func() {
-		if err := scratch.Drop(); err != nil {
-			logger.Error("drop scratch database", "database", scratch.Name, "err", err)
-		}
-	}()
+	defer scratch.dropLogged(logger)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, opts.Binary,
 		"--database-url", scratch.URL,

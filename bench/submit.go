@@ -40,11 +40,7 @@ func RunSubmit(ctx context.Context, opts SubmitOptions, logger *slog.Logger) (Ra
 	if err != nil {
 		return Rate{}, err
 	}
-	defer func() {
-		if err := scratch.Drop(); err != nil {
-			logger.Error("drop scratch database", "database", scratch.Name, "err", err)
-		}
-	}()
+	defer scratch.dropLogged(logger)
 	pool, err := scratch.Pool(ctx, opts.PoolSize, nil)
 	if err != nil {
 		return Rate{}, err
