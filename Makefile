@@ -51,10 +51,10 @@ demo: ## run a few hundred multi-step jobs through the whole pipeline and check 
 	@scripts/demo.sh
 
 .PHONY: bench
-bench: ## measure steps/s against the database's commit rate and River in one run (JOBS=2000 STEPS=3)
+bench: ## measure chains, io, burn-down, latency and submission against pgbench, the broker and River in one run (JOBS=2000 STEPS=3 BENCH_FLAGS=--json)
 	go build -o bin/lockstep ./cmd/lockstep
 	cd bench/river && go build -o ../../bin/river-bench .
-	bin/lockstep bench --jobs $(or $(JOBS),2000) --steps $(or $(STEPS),3) --river bin/river-bench
+	bin/lockstep bench --jobs $(or $(JOBS),2000) --steps $(or $(STEPS),3) --river bin/river-bench $(BENCH_FLAGS)
 
 .PHONY: bench-txvet
 bench-txvet: ## time txvet against go vet on this repository and on pgx, in one run, with private caches

@@ -159,11 +159,7 @@ func RunCommitRate(ctx context.Context, opts CommitRateOptions, logger *slog.Log
 	if err != nil {
 		return result, err
 	}
-	defer func() {
-		if err := scratch.Drop(); err != nil {
-			logger.Error("drop scratch database", "database", scratch.Name, "err", err)
-		}
-	}()
+	defer scratch.dropLogged(logger)
 	pool, err := scratch.Pool(ctx, opts.Clients, nil)
 	if err != nil {
 		return result, err

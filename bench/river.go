@@ -11,24 +11,41 @@ import (
 	"time"
 )
 
-// RiverOptions say how the River chains run.
+// River's modes, as bench/river names them: the same shapes the pipeline
+// runs with RunPipeline (chains, io) and RunBurndown.
+const (
+	RiverChains   = "chains"
+	RiverIO       = "io"
+	RiverBurndown = "burndown"
+)
+
+// RiverOptions say what River runs.
 type RiverOptions struct {
 	// Binary is the built bench/river command.
 	Binary      string
 	DatabaseURL string
-	Chains      int
-	Steps       int
-	Submitters  int
+	// Mode is RiverChains, RiverIO or RiverBurndown.
+	Mode string
+	// Jobs are chains of Steps steps in RiverChains mode, one-step jobs
+	// otherwise.
+	Jobs, Steps int
+	// Sleep is each job's work in RiverIO mode.
+	Sleep      time.Duration
+	Submitters int
 	// Workers is River's MaxWorkers for the queue.
-	Workers  int
-	PoolSize int
-	Timeout  time.Duration
+	Workers int
+	// FetchCooldown is River's least time between fetches; zero is
+	// River's default (100ms).
+	FetchCooldown time.Duration
+	PoolSize      int
+	Timeout       time.Duration
 }
 
-// RiverResult is what the River chains measured.
+// RiverResult is what River measured.
 type RiverResult struct {
-	// Steps counts the steps done, from the first insert to the commit of
-	// the last step.
+	// Steps counts the steps (jobs, outside chains) done over the measured
+	// time: from the first insert, or in burn-down from the client's start,
+	// to the last completion.
 	Steps     Rate
 	Submitted time.Duration
 }
@@ -40,23 +57,22 @@ func RunRiver(ctx context.Context, opts RiverOptions, logger *slog.Logger) (Rive
 	if err != nil {
 		return RiverResult{}, err
 	}
-	defer func() {
-		if err := scratch.Drop(); err != nil {
-			logger.Error("drop scratch database", "database", scratch.Name, "err", err)
-		}
-	}()
+	defer scratch.dropLogged(logger)
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, opts.Binary,
 		"--database-url", scratch.URL,
-		"--chains", strconv.Itoa(opts.Chains),
+		"--mode", opts.Mode,
+		"--jobs", strconv.Itoa(opts.Jobs),
 		"--steps", strconv.Itoa(opts.Steps),
+		"--sleep", opts.Sleep.String(),
 		"--submitters", strconv.Itoa(opts.Submitters),
 		"--workers", strconv.Itoa(opts.Workers),
+		"--fetch-cooldown", opts.FetchCooldown.String(),
 		"--pool-size", strconv.Itoa(opts.PoolSize),
 		"--timeout", opts.Timeout.String())
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return RiverResult{}, fmt.Errorf("%s: %w\n%s", opts.Binary, err, stderr.Bytes())
+		return RiverResult{}, fmt.Errorf("%s --mode %s: %w\n%s", opts.Binary, opts.Mode, err, stderr.Bytes())
 	}
 	var line struct {
 		Steps     int64   `json:"steps"`

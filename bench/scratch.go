@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -73,6 +74,14 @@ func (s *Scratch) Drop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.adminExec(ctx, "DROP DATABASE IF EXISTS "+s.Name+" WITH (FORCE)")
+}
+
+// dropLogged drops the scratch database and logs a failure: deferred,
+// it has no caller to return the error to.
+func (s *Scratch) dropLogged(logger *slog.Logger) {
+	if err := s.Drop(); err != nil {
+		logger.Error("drop scratch database", "database", s.Name, "err", err)
+	}
 }
 
 func (s *Scratch) adminExec(ctx context.Context, sql string) error {

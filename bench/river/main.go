@@ -1,7 +1,16 @@
 // Command river-bench measures River (github.com/riverqueue/river) on the
-// shape `lockstep bench` measures the pipeline with: chains of steps where
-// each step completes itself and inserts the next in one transaction. It is
-// a module of its own so the main module does not depend on River;
+// shapes `lockstep bench` measures the pipeline with, one shape per run
+// (--mode):
+//
+//	chains    chains of steps where each step completes itself and inserts
+//	          the next in one transaction; the clock runs from the first
+//	          insert to the commit of the last step
+//	io        one-step jobs whose worker sleeps --sleep (I/O-bound work);
+//	          the clock runs from the first insert to the last completion
+//	burndown  one-step no-op jobs, all inserted before the client starts;
+//	          the clock runs from Start to the last completion
+//
+// It is a module of its own so the main module does not depend on River;
 // `lockstep bench --river <this binary>` runs it on a scratch database and
 // reads the one JSON line it prints.
 package main
@@ -28,29 +37,46 @@ import (
 
 // Result is the line the command prints.
 type Result struct {
-	Steps     int64   `json:"steps"`
-	Seconds   float64 `json:"seconds"`
+	// Steps counts the steps (one per job outside chains) done.
+	Steps   int64   `json:"steps"`
+	Seconds float64 `json:"seconds"`
+	// Submitted is how long inserting took; in burndown mode it is not
+	// part of Seconds.
 	Submitted float64 `json:"submitted_seconds"`
 }
 
+// options are the command's flags.
+type options struct {
+	mode              string
+	jobs, steps       int
+	sleep             time.Duration
+	submitters        int
+	workers, poolSize int
+	fetchCooldown     time.Duration
+}
+
 func main() {
+	var o options
 	dbURL := flag.String("database-url", "", "PostgreSQL URL of an empty scratch database (required; the River schema is migrated into it)")
-	chains := flag.Int("chains", 2000, "chains to insert")
-	steps := flag.Int("steps", 3, "steps per chain")
-	submitters := flag.Int("submitters", 8, "concurrent inserters of the first steps")
-	workers := flag.Int("workers", 100, "River's MaxWorkers for the queue")
-	poolSize := flag.Int("pool-size", 32, "database connections")
+	flag.StringVar(&o.mode, "mode", "chains", "what to measure: chains, io or burndown")
+	flag.IntVar(&o.jobs, "jobs", 2000, "jobs (chains in chains mode) to insert")
+	flag.IntVar(&o.steps, "steps", 3, "steps per chain (chains mode)")
+	flag.DurationVar(&o.sleep, "sleep", 100*time.Millisecond, "how long each job's worker sleeps (io mode)")
+	flag.IntVar(&o.submitters, "submitters", 8, "concurrent inserters, each job in its own transaction (chains and io modes)")
+	flag.IntVar(&o.workers, "workers", 100, "River's MaxWorkers for the queue")
+	flag.IntVar(&o.poolSize, "pool-size", 32, "database connections")
+	flag.DurationVar(&o.fetchCooldown, "fetch-cooldown", 0, "River's FetchCooldown, the least time between two fetches, which bounds jobs/s to about workers per cooldown; 0 is River's default (100ms)")
 	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
-	if *dbURL == "" || *chains < 1 || *steps < 1 {
-		fmt.Fprintln(os.Stderr, "river-bench: --database-url is required; --chains and --steps must be at least 1")
+	if *dbURL == "" || o.jobs < 1 || o.steps < 1 || o.submitters < 1 || o.workers < 1 {
+		fmt.Fprintln(os.Stderr, "river-bench: --database-url is required; --jobs, --steps, --submitters and --workers must be at least 1")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	result, err := run(ctx, *dbURL, *chains, *steps, *submitters, *workers, *poolSize)
+	result, err := run(ctx, *dbURL, o)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "river-bench: %v\n", err)
 		os.Exit(1)
@@ -102,12 +128,40 @@ func (w *StepWorker) Work(ctx context.Context, job *river.Job[StepArgs]) error {
 	return nil
 }
 
-func run(ctx context.Context, dbURL string, chains, steps, submitters, maxWorkers, poolSize int) (Result, error) {
+// JobArgs is a one-step job.
+type JobArgs struct {
+	N int `json:"n"`
+}
+
+// Kind names the job kind in River.
+func (JobArgs) Kind() string { return "bench_job" }
+
+// JobWorker sleeps for its duration (none: a no-op) and returns; River's
+// completer records the completion in batches.
+type JobWorker struct {
+	river.WorkerDefaults[JobArgs]
+	sleep time.Duration
+}
+
+// Work runs one job.
+func (w *JobWorker) Work(ctx context.Context, _ *river.Job[JobArgs]) error {
+	if w.sleep <= 0 {
+		return nil
+	}
+	select {
+	case <-time.After(w.sleep):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func run(ctx context.Context, dbURL string, o options) (Result, error) {
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return Result{}, err
 	}
-	cfg.MaxConns = int32(poolSize)
+	cfg.MaxConns = int32(o.poolSize)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return Result{}, err
@@ -122,18 +176,21 @@ func run(ctx context.Context, dbURL string, chains, steps, submitters, maxWorker
 		return Result{}, fmt.Errorf("migrate River schema: %w", err)
 	}
 
-	worker := &StepWorker{pool: pool, total: int64(chains * steps), allDone: make(chan struct{})}
+	chains := &StepWorker{pool: pool, total: int64(o.jobs * o.steps), allDone: make(chan struct{})}
+	one := &JobWorker{}
+	if o.mode == "io" {
+		one.sleep = o.sleep
+	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, worker)
+	river.AddWorker(workers, chains)
+	river.AddWorker(workers, one)
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
-		Workers: workers,
-		Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.workers}},
+		Workers:       workers,
+		FetchCooldown: o.fetchCooldown,
+		Logger:        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
-		return Result{}, err
-	}
-	if err := client.Start(ctx); err != nil {
 		return Result{}, err
 	}
 	defer func() {
@@ -142,22 +199,58 @@ func run(ctx context.Context, dbURL string, chains, steps, submitters, maxWorker
 		client.Stop(stopCtx)
 	}()
 
-	start := time.Now()
-	if err := insertChains(ctx, client, pool, chains, steps, submitters); err != nil {
-		return Result{}, err
+	switch o.mode {
+	case "chains":
+		if err := client.Start(ctx); err != nil {
+			return Result{}, err
+		}
+		began := time.Now()
+		first := func(i int) river.JobArgs { return StepArgs{Chain: i, Step: 1, Steps: o.steps} }
+		if err := insertEach(ctx, client, pool, o.jobs, o.submitters, first); err != nil {
+			return Result{}, err
+		}
+		submitted := time.Since(began)
+		select {
+		case <-chains.allDone:
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("%d of %d steps done: %w", chains.done.Load(), chains.total, ctx.Err())
+		}
+		return Result{Steps: chains.total, Seconds: time.Since(began).Seconds(), Submitted: submitted.Seconds()}, nil
+	case "io":
+		if err := client.Start(ctx); err != nil {
+			return Result{}, err
+		}
+		began := time.Now()
+		if err := insertEach(ctx, client, pool, o.jobs, o.submitters, func(i int) river.JobArgs { return JobArgs{N: i} }); err != nil {
+			return Result{}, err
+		}
+		submitted := time.Since(began)
+		if err := waitCompleted(ctx, pool, o.jobs); err != nil {
+			return Result{}, err
+		}
+		return Result{Steps: int64(o.jobs), Seconds: time.Since(began).Seconds(), Submitted: submitted.Seconds()}, nil
+	case "burndown":
+		began := time.Now()
+		if err := insertAll(ctx, client, o.jobs); err != nil {
+			return Result{}, err
+		}
+		submitted := time.Since(began)
+		began = time.Now()
+		if err := client.Start(ctx); err != nil {
+			return Result{}, err
+		}
+		if err := waitCompleted(ctx, pool, o.jobs); err != nil {
+			return Result{}, err
+		}
+		return Result{Steps: int64(o.jobs), Seconds: time.Since(began).Seconds(), Submitted: submitted.Seconds()}, nil
+	default:
+		return Result{}, fmt.Errorf("unknown mode %q (chains, io or burndown)", o.mode)
 	}
-	submitted := time.Since(start)
-	select {
-	case <-worker.allDone:
-	case <-ctx.Done():
-		return Result{}, fmt.Errorf("%d of %d steps done: %w", worker.done.Load(), worker.total, ctx.Err())
-	}
-	return Result{Steps: worker.total, Seconds: time.Since(start).Seconds(), Submitted: submitted.Seconds()}, nil
 }
 
-// insertChains inserts each chain's first step in its own transaction,
-// from submitters goroutines, as lockstep bench submits its jobs.
-func insertChains(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, chains, steps, submitters int) error {
+// insertEach inserts n jobs, each in its own transaction, from submitters
+// goroutines, as lockstep bench submits its jobs.
+func insertEach(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpool.Pool, n, submitters int, args func(i int) river.JobArgs) error {
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -166,14 +259,14 @@ func insertChains(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpo
 	)
 	for range submitters {
 		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < chains && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
+			for i := int(next.Add(1)) - 1; i < n && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
 				err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-					_, err := client.InsertTx(ctx, tx, StepArgs{Chain: i, Step: 1, Steps: steps}, nil)
+					_, err := client.InsertTx(ctx, tx, args(i), nil)
 					return err
 				})
 				if err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("insert chain %d: %w", i, err))
+					errs = append(errs, fmt.Errorf("insert job %d: %w", i, err))
 					mu.Unlock()
 					return
 				}
@@ -182,4 +275,48 @@ func insertChains(ctx context.Context, client *river.Client[pgx.Tx], pool *pgxpo
 	}
 	wg.Wait()
 	return errors.Join(append(errs, ctx.Err())...)
+}
+
+// insertBatch is how many jobs one bulk insert carries when nothing is
+// timed.
+const insertBatch = 1000
+
+// insertAll inserts n one-step jobs the fastest way River offers (COPY in
+// batches); the time it takes is not measured.
+func insertAll(ctx context.Context, client *river.Client[pgx.Tx], n int) error {
+	for done := 0; done < n; done += insertBatch {
+		params := make([]river.InsertManyParams, min(insertBatch, n-done))
+		for i := range params {
+			params[i].Args = JobArgs{N: done + i}
+		}
+		if _, err := client.InsertManyFast(ctx, params); err != nil {
+			return fmt.Errorf("insert jobs %d to %d: %w", done, done+len(params), err)
+		}
+	}
+	return nil
+}
+
+// waitCompleted polls until n jobs are completed. River records
+// completions in batches after Work returns, so counting rows, not Work
+// calls, is what "done" means.
+func waitCompleted(ctx context.Context, pool *pgxpool.Pool, n int) error {
+	began := time.Now()
+	for {
+		var completed int
+		err := pool.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE state = 'completed'").Scan(&completed)
+		if err != nil {
+			return fmt.Errorf("count completed jobs: %w", err)
+		}
+		if completed >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d jobs completed: %w", completed, n, ctx.Err())
+		// As lockstep bench polls its own jobs: a fiftieth of the time
+		// waited so far, 20ms to 200ms, so counting costs little and adds
+		// under 2% to a run.
+		case <-time.After(min(max(time.Since(began)/50, 20*time.Millisecond), 200*time.Millisecond)):
+		}
+	}
 }

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime"
 	"runtime/pprof"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/lockstep-dev/lockstep/bench"
@@ -21,160 +19,126 @@ import (
 
 func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.Usage = usageOf(fs, "bench [--jobs 2000] [--steps 3] [--river bin/river-bench]",
+	fs.Usage = usageOf(fs, "bench [--only "+strings.Join(bench.Parts, ",")+"] [--river bin/river-bench] [--json]",
 		"Measure, side by side in one run on scratch databases and a scratch topology (all dropped\n"+
-			"afterwards): the database's own commit rate for one UPDATE n = n + 1 per transaction\n"+
-			"(pgbench with a custom script, and the same loop in Go with pgx), the pipeline's steps/s\n"+
-			"for a batch of multi-step jobs through the real roles in this process, and, with --river,\n"+
-			"River's chained jobs (the bench/river module). Prints each rate and its ratio to the\n"+
-			"commit rate (pgbench's when it ran). The machine is shared: compare within one run.")
+			"afterwards), each part one after another:\n"+
+			"  commit    the database's own commit rate for one UPDATE n = n + 1 per transaction\n"+
+			"            (pgbench with a custom script, and the same loop in Go with pgx)\n"+
+			"  broker    RabbitMQ's persistent publish with confirms and consume with manual acks\n"+
+			"  chains    multi-step no-op jobs through the real roles in this process, steps/s\n"+
+			"  io        one-step jobs of the sleep handler, makespan\n"+
+			"  burndown  one-step no-op jobs all submitted before the roles start, jobs/s\n"+
+			"  latency   queued -> started p50/p99 at a light fixed submission rate\n"+
+			"  submit    jobs/s that POST /jobs accepts from concurrent clients (the real API, loopback)\n"+
+			"With --river, River runs chains, io and burndown too, with as many workers as the executor\n"+
+			"has handler slots. Prints each rate and its ratio to River's and to the commit rate (pgbench's\n"+
+			"when it ran). The machine is shared: compare within one run.")
 	dbURL := databaseFlag(fs)
 	amqpURL := amqpFlag(fs)
 	pgbenchPath, _ := exec.LookPath("pgbench")
-	var (
-		commit   bench.CommitRateOptions
-		pipeline bench.PipelineOptions
-		river    bench.RiverOptions
-	)
-	fs.StringVar(&commit.Pgbench, "pgbench", pgbenchPath, "pgbench executable, found on PATH by default; empty skips it")
-	fs.BoolVar(&commit.GoLoop, "go-loop", true, "also measure the commit rate from Go with pgx")
-	fs.IntVar(&commit.Clients, "clients", 8, "commit-rate clients")
-	fs.DurationVar(&commit.Duration, "duration", 10*time.Second, "length of each commit-rate run")
-	fs.IntVar(&pipeline.Jobs, "jobs", 2000, "jobs in the pipeline batch (and River chains)")
-	fs.IntVar(&pipeline.Steps, "steps", 3, "steps per job (and per River chain)")
-	fs.StringVar(&pipeline.Handler, "handler", "uppercase", "handler of every step")
-	fs.IntVar(&pipeline.Submitters, "submitters", 8, "concurrent submissions (each job one transaction)")
-	fs.BoolVar(&pipeline.Webhooks, "webhooks", false, "run the webhook deliverer too")
-	fs.IntVar(&pipeline.Consumers.Prefetch, "prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
-	fs.IntVar(&pipeline.Consumers.Workers, "workers", consumers.DefaultWorkers, "consumer goroutines per role")
-	fs.IntVar(&pipeline.Consumers.MaxBatch, "max-batch", consumers.DefaultMaxBatch, "deliveries per transaction at most")
-	fs.DurationVar(&pipeline.Consumers.BatchLinger, "linger", consumers.DefaultBatchLinger, "how long a consumer waits for a batch to fill")
-	fs.IntVar(&pipeline.Relay.BatchSize, "relay-batch", consumers.DefaultRelayBatchSize, "outbox rows per relay claim")
-	fs.DurationVar(&pipeline.Relay.PollInterval, "relay-poll", consumers.DefaultRelayPollInterval, "how long the relay waits after a claim that was not full")
-	fs.IntVar(&pipeline.PoolSize, "pool-size", 32, "database connections of the roles (and of River)")
-	fs.StringVar(&river.Binary, "river", "", "built bench/river command (make bench builds bin/river-bench); empty skips River")
-	fs.IntVar(&river.Workers, "river-workers", 100, "River's MaxWorkers")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline run to this file (go tool pprof)")
+	var o bench.Options
+	only := fs.String("only", "all", "comma-separated parts to run ("+strings.Join(bench.Parts, ",")+")")
+	fs.StringVar(&o.Commit.Pgbench, "pgbench", pgbenchPath, "pgbench executable, found on PATH by default; empty skips it")
+	fs.BoolVar(&o.Commit.GoLoop, "go-loop", true, "also measure the commit rate from Go with pgx")
+	fs.IntVar(&o.Commit.Clients, "clients", 8, "commit-rate clients")
+	fs.DurationVar(&o.Commit.Duration, "duration", 10*time.Second, "length of each commit-rate run")
+	fs.IntVar(&o.Broker.Messages, "broker-messages", 20000, "messages published, then consumed, by the broker part")
+	fs.IntVar(&o.Broker.Window, "broker-window", 256, "unconfirmed publishes at most, and the consumer's prefetch")
+	p := &o.Chains
+	fs.IntVar(&p.Jobs, "jobs", 2000, "jobs in the chains batch (and River chains)")
+	fs.IntVar(&p.Steps, "steps", 3, "steps per chain")
+	fs.StringVar(&p.Handler, "handler", "uppercase", "handler of every step of chains, burndown and latency (the no-op)")
+	fs.IntVar(&o.IOJobs, "io-jobs", 1000, "one-step jobs in the io batch")
+	fs.DurationVar(&o.IOSleep, "io-sleep", 100*time.Millisecond, "how long each io job sleeps (the sleep handler)")
+	fs.IntVar(&o.BurndownJobs, "burndown-jobs", 20000, "one-step jobs enqueued before the burndown starts")
+	fs.IntVar(&o.LatencyJobs, "latency-jobs", 500, "one-step jobs submitted by the latency part")
+	fs.IntVar(&o.LatencyRate, "latency-rate", 100, "jobs submitted a second by the latency part")
+	fs.IntVar(&o.Submit.Jobs, "submit-jobs", 2000, "jobs POSTed by the submit part")
+	fs.IntVar(&o.Submit.Clients, "submit-clients", 32, "concurrent HTTP clients of the submit part")
+	fs.IntVar(&o.Submit.PoolSize, "api-pool-size", 32, "database connections of the API server in the submit part")
+	fs.IntVar(&p.Submitters, "submitters", 8, "concurrent submissions of the pipeline parts (each job one transaction), and River's inserters")
+	fs.BoolVar(&p.Webhooks, "webhooks", false, "run the webhook deliverer too")
+	fs.IntVar(&p.Consumers.Prefetch, "prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
+	fs.IntVar(&p.Consumers.Workers, "workers", consumers.DefaultWorkers, "consumer goroutines per role")
+	fs.IntVar(&p.Consumers.MaxBatch, "max-batch", consumers.DefaultMaxBatch, "deliveries per transaction at most")
+	fs.DurationVar(&p.Consumers.BatchLinger, "linger", consumers.DefaultBatchLinger, "how long a consumer waits for a batch to fill")
+	fs.IntVar(&p.Executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once (and River's workers)")
+	fs.IntVar(&p.Relay.BatchSize, "relay-batch", consumers.DefaultRelayBatchSize, "outbox rows per relay claim")
+	fs.DurationVar(&p.Relay.PollInterval, "relay-poll", consumers.DefaultRelayPollInterval, "how long the relay waits after a claim that was not full")
+	fs.IntVar(&p.PoolSize, "pool-size", 32, "database connections of the roles (and of River)")
+	fs.DurationVar(&o.RiverFetchCooldown, "river-fetch-cooldown", time.Millisecond, "River's FetchCooldown in io and burndown (River's minimum by default; its default, 100ms, caps jobs/s near 10 x workers)")
+	fs.StringVar(&o.River, "river", "", "built bench/river command (make bench builds bin/river-bench); empty skips River")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process over the run to this file (go tool pprof); the pipeline parts run in it")
 	profile := fs.Bool("profile", false, "print the roles' statements per step and the time each kind took")
-	timeout := fs.Duration("timeout", 5*time.Minute, "give up on a batch after this long")
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object on the last line of stdout, after the table")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up on a part after this long")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if pipeline.Jobs < 1 || pipeline.Steps < 1 || pipeline.Steps > jobs.MaxSteps || pipeline.Submitters < 1 || commit.Clients < 1 {
-		return fmt.Errorf("--jobs, --submitters and --clients must be at least 1 and --steps 1 to %d", jobs.MaxSteps)
+	var err error
+	if o.Parts, err = bench.ParseParts(*only); err != nil {
+		return fmt.Errorf("--only: %w", err)
 	}
-	if !knownHandler(pipeline.Handler) {
-		return fmt.Errorf("unknown handler %q", pipeline.Handler)
+	if err := validateBench(o); err != nil {
+		return err
 	}
 	if err := validateAMQPURL(*amqpURL); err != nil {
 		return err
 	}
-	commit.DatabaseURL, pipeline.DatabaseURL, pipeline.AMQPURL, pipeline.Timeout = *dbURL, *dbURL, *amqpURL, *timeout
-	river.DatabaseURL, river.Chains, river.Steps, river.Submitters, river.PoolSize, river.Timeout =
-		*dbURL, pipeline.Jobs, pipeline.Steps, pipeline.Submitters, pipeline.PoolSize, *timeout
+	o.Commit.DatabaseURL, o.Broker.AMQPURL, o.Broker.Timeout = *dbURL, *amqpURL, *timeout
+	p.DatabaseURL, p.AMQPURL, p.Timeout = *dbURL, *amqpURL, *timeout
+	o.Submit.DatabaseURL, o.Submit.Steps, o.Submit.Handler, o.Submit.Timeout = *dbURL, p.Steps, p.Handler, *timeout
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	fmt.Fprintf(os.Stderr, "commit rate: %d clients for %s each ...\n", commit.Clients, commit.Duration)
-	commitRate, err := bench.RunCommitRate(ctx, commit, logger)
-	if err != nil {
-		return fmt.Errorf("commit rate: %w", err)
-	}
-	fmt.Fprintf(os.Stderr, "pipeline: %d jobs of %d steps ...\n", pipeline.Jobs, pipeline.Steps)
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	pipelineResult, err := bench.RunPipeline(ctx, pipeline, logger)
+	report, err := bench.Run(ctx, o, os.Stderr, logger)
 	stopProfile()
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
-	var riverResult *bench.RiverResult
-	if river.Binary != "" {
-		fmt.Fprintf(os.Stderr, "river: %d chains of %d steps ...\n", river.Chains, river.Steps)
-		r, err := bench.RunRiver(ctx, river, logger)
-		if err != nil {
-			return fmt.Errorf("river: %w", err)
-		}
-		riverResult = &r
-	}
-	return printBench(os.Stdout, commit, commitRate, pipeline, pipelineResult, river, riverResult, *profile)
-}
-
-// printBench writes the figures with their ratios to the reference commit
-// rate: pgbench's when it ran, else the Go loop's.
-func printBench(w io.Writer, commit bench.CommitRateOptions, c bench.CommitRateResult,
-	pipeline bench.PipelineOptions, p bench.PipelineResult, river bench.RiverOptions, r *bench.RiverResult, profile bool) error {
-	reference := c.Pgbench
-	if reference == nil {
-		reference = c.GoLoop
-	}
-	if reference == nil {
-		return errors.New("no commit rate to compare with: give --pgbench or --go-loop")
-	}
-	fmt.Fprintf(w, "lockstep bench: %d CPUs, PostgreSQL %s, %s\n\n", runtime.NumCPU(), c.ServerVersion, time.Now().Format(time.DateTime))
-	type line struct {
-		name string
-		rate bench.Rate
-		unit string
-	}
-	var lines []line
-	update := fmt.Sprintf("1 UPDATE n = n + 1 per tx, %d clients, %s", commit.Clients, commit.Duration)
-	if c.Pgbench != nil {
-		lines = append(lines, line{"PostgreSQL, pgbench: " + update, *c.Pgbench, "tx/s"})
-	}
-	if c.GoLoop != nil {
-		lines = append(lines, line{"PostgreSQL, Go/pgx loop: " + update, *c.GoLoop, "tx/s"})
-	}
-	webhooks, roles := "webhooks off", "relay, executor, results"
-	if pipeline.Webhooks {
-		webhooks, roles = "webhooks on", roles+", webhooks"
-	}
-	lines = append(lines, line{fmt.Sprintf("lockstep pipeline: %d jobs x %d %s steps, %s", pipeline.Jobs, pipeline.Steps, pipeline.Handler, webhooks), p.Steps, "steps/s"})
-	if r != nil {
-		lines = append(lines, line{fmt.Sprintf("River: %d chains x %d steps, complete + insert next in 1 tx", river.Chains, river.Steps), r.Steps, "steps/s"})
-	}
-	t := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(t, "measure\t      rate\t\tratio")
-	for _, l := range lines {
-		fmt.Fprintf(t, "%s\t%10s\t%s\t%.2fx\n", l.name, thousands(l.rate.PerSecond()), l.unit, l.rate.PerSecond()/reference.PerSecond())
-	}
-	if err := t.Flush(); err != nil {
 		return err
 	}
-	steps := float64(p.Steps.Count)
-	fmt.Fprintf(w, "\npipeline: %s from first submit to last job done (submitting took %s, %d submitters);\n",
-		roundDuration(p.Steps.Elapsed), roundDuration(p.Submitted), pipeline.Submitters)
-	var statements, commits int64
-	var dbTime time.Duration
-	for _, k := range p.Statements {
-		statements += k.Count
-		dbTime += k.Time
-		if k.Name == "commit" {
-			commits = k.Count
+	if err := report.WriteTable(os.Stdout, *profile); err != nil {
+		return err
+	}
+	if *asJSON {
+		return report.WriteJSON(os.Stdout)
+	}
+	return nil
+}
+
+// validateBench refuses sizes no part can run with.
+func validateBench(o bench.Options) error {
+	p := o.Chains
+	for _, n := range []struct {
+		flag  string
+		value int
+	}{
+		{"--jobs", p.Jobs}, {"--submitters", p.Submitters}, {"--clients", o.Commit.Clients},
+		{"--broker-messages", o.Broker.Messages}, {"--broker-window", o.Broker.Window},
+		{"--io-jobs", o.IOJobs}, {"--burndown-jobs", o.BurndownJobs}, {"--latency-jobs", o.LatencyJobs},
+		{"--latency-rate", o.LatencyRate}, {"--submit-jobs", o.Submit.Jobs}, {"--submit-clients", o.Submit.Clients},
+		{"--api-pool-size", o.Submit.PoolSize}, {"--pool-size", p.PoolSize}, {"--handler-slots", p.Executor.HandlerSlots},
+	} {
+		if n.value < 1 {
+			return fmt.Errorf("%s must be at least 1", n.flag)
 		}
 	}
-	fmt.Fprintf(w, "  the roles (%s) sent %.1f statements and %.2f commits per step, %s per step in the database;\n",
-		roles, float64(statements)/steps, float64(commits)/steps, roundDuration(time.Duration(float64(dbTime)/steps)))
-	fmt.Fprintf(w, "  prefetch %d, workers %d per role, max batch %d, linger %s, relay batch %d, relay poll %s, pool %d\n",
-		pipeline.Consumers.Prefetch, pipeline.Consumers.Workers, pipeline.Consumers.MaxBatch, pipeline.Consumers.BatchLinger,
-		pipeline.Relay.BatchSize, pipeline.Relay.PollInterval, pipeline.PoolSize)
-	if profile {
-		fmt.Fprintln(w, "\nstatement                      per step   time/step   mean")
-		for _, k := range p.Statements {
-			fmt.Fprintf(w, "%-28s %10.2f %11s %6s\n", k.Name, float64(k.Count)/steps,
-				roundDuration(time.Duration(float64(k.Time)/steps)), roundDuration(k.Time/time.Duration(k.Count)))
-		}
-		fmt.Fprintln(w)
+	if p.Steps < 1 || p.Steps > jobs.MaxSteps {
+		return fmt.Errorf("--steps must be 1 to %d", jobs.MaxSteps)
 	}
-	if r != nil {
-		fmt.Fprintf(w, "river: %s from first insert to last step committed (inserting took %s), %d workers\n",
-			roundDuration(r.Steps.Elapsed), roundDuration(r.Submitted), river.Workers)
-	} else {
-		fmt.Fprintln(w, "river: skipped (give --river bin/river-bench; make bench does)")
+	if o.LatencyRate > 10000 {
+		return errors.New("--latency-rate must be at most 10000 (a light rate)")
+	}
+	if o.IOSleep < time.Millisecond || o.IOSleep > 10*time.Second {
+		return errors.New("--io-sleep must be 1ms to 10s (the sleep handler's bound)")
+	}
+	if !knownHandler(p.Handler) {
+		return fmt.Errorf("unknown handler %q", p.Handler)
 	}
 	return nil
 }
@@ -197,13 +161,4 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
-}
-
-// thousands formats a rate with thousands separators, no decimals.
-func thousands(v float64) string {
-	s := fmt.Sprintf("%.0f", v)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
