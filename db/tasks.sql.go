@@ -452,7 +452,7 @@ SET status = CASE WHEN tasks.attempts < $1::integer THEN 'queued' ELSE 'failed' 
     finished_at = CASE WHEN tasks.attempts < $1::integer THEN NULL ELSE clock_timestamp() END
 WHERE tasks.id IN (
     SELECT expired.id FROM tasks AS expired
-    WHERE expired.status = 'processing' AND expired.lease_until < clock_timestamp()
+    WHERE expired.status = 'processing' AND expired.lease_until < statement_timestamp()
     ORDER BY expired.lease_until
     LIMIT $2
     FOR UPDATE SKIP LOCKED
@@ -563,7 +563,7 @@ UPDATE tasks SET queued_at = clock_timestamp()
 WHERE tasks.id IN (
     SELECT stale.id FROM tasks AS stale JOIN jobs ON jobs.id = stale.job_id
     WHERE stale.status = 'queued' AND jobs.status = 'running'
-      AND stale.queued_at < clock_timestamp() - make_interval(secs => $1::float8)
+      AND stale.queued_at < statement_timestamp() - make_interval(secs => $1::float8)
     ORDER BY stale.queued_at
     LIMIT $2
     FOR UPDATE OF stale SKIP LOCKED
