@@ -182,6 +182,11 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 		{"wrong method", "DELETE", "/jobs", nil, "", 405, "Method Not Allowed"},
 		{"webhook url", "POST", "/webhooks", nil, `{"url": "ftp://x", "secret": "0123456789abcdef"}`, 400, "http or https"},
 		{"webhook secret", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "short"}`, 400, "secret must be"},
+		{"webhook to loopback", "POST", "/webhooks", nil, `{"url": "http://127.0.0.1:5432/", "secret": "0123456789abcdef"}`, 400, "127.0.0.1 is a loopback address"},
+		{"webhook to metadata", "POST", "/webhooks", nil, `{"url": "http://169.254.169.254/latest", "secret": "0123456789abcdef"}`, 400, "link-local"},
+		{"webhook to mapped loopback", "POST", "/webhooks", nil, `{"url": "http://[::ffff:127.0.0.1]/", "secret": "0123456789abcdef"}`, 400, "loopback"},
+		{"webhook to localhost", "POST", "/webhooks", nil, `{"url": "http://localhost:8080/", "secret": "0123456789abcdef"}`, 400, "loopback"},
+		{"webhook to private", "POST", "/webhooks", nil, `{"url": "https://10.0.0.7/hook", "secret": "0123456789abcdef"}`, 400, "private"},
 		{"webhook event", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "0123456789abcdef", "event_types": ["job.exploded"]}`, 400, `unknown event type "job.exploded"`},
 	}
 	for _, tt := range tests {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
 )
@@ -28,6 +29,10 @@ type Config struct {
 	// KnownHandler rejects steps naming a handler the executor does not
 	// serve; nil accepts any name.
 	KnownHandler jobs.KnownHandler
+	// Outbound checks webhook URLs at subscription: one whose host is a
+	// literal inward address is refused (the deliverer's dialer checks
+	// host names after resolution).
+	Outbound outbound.Policy
 	// BrokerHealth, when set, is part of GET /healthz.
 	BrokerHealth func(context.Context) error
 	// Registry receives the API's own series and is served on GET /metrics

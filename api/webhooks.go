@@ -2,13 +2,13 @@ package api
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/message"
 )
 
@@ -56,7 +56,7 @@ func (s *server) subscribeWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(s.Outbound); err != nil {
 		return err
 	}
 	if req.EventTypes == nil {
@@ -78,13 +78,12 @@ func (s *server) subscribeWebhook(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (req subscribeRequest) validate() error {
+func (req subscribeRequest) validate(policy outbound.Policy) error {
 	if len(req.URL) > maxURLLen {
 		return badRequest("url is longer than %d bytes", maxURLLen)
 	}
-	u, err := url.Parse(req.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return badRequest("url must be an absolute http or https URL")
+	if err := policy.ValidateURL(req.URL); err != nil {
+		return badRequest("url: %v", err)
 	}
 	if len(req.Secret) < minSecretLen || len(req.Secret) > maxSecretLen {
 		return badRequest("secret must be %d to %d bytes", minSecretLen, maxSecretLen)

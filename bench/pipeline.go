@@ -285,9 +285,7 @@ func newRoles(cfg consumers.Config, opts PipelineOptions) ([]runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	executorOpts := opts.Executor
-	executorOpts.Handlers = consumers.DemoHandlers()
-	executor, err := consumers.NewExecutor(cfg, executorOpts)
+	executor, err := consumers.NewExecutor(cfg, opts.Executor)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/message"
 )
 
@@ -37,6 +38,10 @@ type Config struct {
 	// doubles up to MaxReconnectBackoff.
 	ReconnectBackoff    time.Duration
 	MaxReconnectBackoff time.Duration
+	// Outbound says which addresses webhook deliveries and the http
+	// handler may reach; the zero value refuses every inward address
+	// (loopback, private, link-local, ...).
+	Outbound outbound.Policy
 	// ShutdownTimeout bounds how long a role takes to stop once its context
 	// ends or Close is called: work still running at the deadline is
 	// abandoned to redelivery or to the lease rescue.

@@ -314,3 +314,20 @@ func smallPool(t *testing.T, conns int32) *pgxpool.Pool {
 	t.Cleanup(small.Close)
 	return small
 }
+
+// The http handler's client refuses an inward address at the dial (here
+// 127.0.0.2, outside the tests' allowed 127.0.0.1/32): the step fails for
+// good after one attempt, and nothing was sent.
+func TestHTTPHandlerRefusesInwardAddresses(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.executorWith(ExecutorOptions{Handlers: DemoHandlers(p.cfg.Outbound)}))
+	start(t, p.results())
+	id := p.submit(`{}`, step("http", `{"url": "http://127.0.0.2:1/"}`))
+	p.waitJob(id, db.JobStatusFailed)
+	task := p.tasks(id)[0]
+	if task.Attempts != 1 || task.Error == nil || !strings.Contains(*task.Error, "127.0.0.2 is a loopback address") {
+		t.Errorf("task after %d attempts with error %v, want one refused attempt", task.Attempts, task.Error)
+	}
+}

@@ -20,7 +20,7 @@ import (
 
 // ExecutorOptions tune the task executor; zero fields take the defaults.
 type ExecutorOptions struct {
-	// Handlers by name; nil means DemoHandlers.
+	// Handlers by name; nil means DemoHandlers with Config.Outbound.
 	Handlers Handlers
 	// MaxAttempts bounds how often a task runs before it fails for good.
 	MaxAttempts int
@@ -64,9 +64,9 @@ const (
 	DefaultWatchInterval   = time.Second
 )
 
-func (o ExecutorOptions) withDefaults() ExecutorOptions {
+func (o ExecutorOptions) withDefaults(cfg Config) ExecutorOptions {
 	if o.Handlers == nil {
-		o.Handlers = DemoHandlers()
+		o.Handlers = DemoHandlers(cfg.Outbound)
 	}
 	orDefault(&o.MaxAttempts, DefaultMaxAttempts)
 	orDefault(&o.HandlerSlots, DefaultHandlerSlots)
@@ -148,7 +148,7 @@ func NewExecutor(cfg Config, opts ExecutorOptions) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = opts.withDefaults()
+	opts = opts.withDefaults(cfg)
 	if opts.WatchInterval >= opts.Lease/2 {
 		return nil, fmt.Errorf("consumers: WatchInterval %s must be under half the Lease %s, or leases expire before they are renewed", opts.WatchInterval, opts.Lease)
 	}

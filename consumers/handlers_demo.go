@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 )
 
 // DemoHandlers returns the built-in handlers, so jobs do visible work:
@@ -20,12 +22,18 @@ import (
 //	fail       fails with probability params.probability (default 1), else passes the input on
 //	http       calls params.url with params.method (GET or POST, the input as body);
 //	           output {"status": code, "body": the response body}
-func DemoHandlers() Handlers {
+//
+// The http handler's client passes policy: a job cannot make it call
+// into this host or its network.
+func DemoHandlers(policy outbound.Policy) Handlers {
+	client := policy.Client(10 * time.Second)
 	return Handlers{
 		"uppercase": HandlerFunc(uppercase),
 		"sleep":     HandlerFunc(sleep),
 		"fail":      HandlerFunc(fail),
-		"http":      HandlerFunc(httpCall),
+		"http": HandlerFunc(func(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
+			return httpCall(ctx, client, params, input)
+		}),
 	}
 }
 
@@ -91,9 +99,7 @@ func fail(_ context.Context, params, input json.RawMessage) (json.RawMessage, er
 	return input, nil
 }
 
-var demoClient = &http.Client{Timeout: 10 * time.Second}
-
-func httpCall(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
+func httpCall(ctx context.Context, client *http.Client, params, input json.RawMessage) (json.RawMessage, error) {
 	p := struct {
 		URL    string `json:"url"`
 		Method string `json:"method"`
@@ -117,7 +123,10 @@ func httpCall(ctx context.Context, params, input json.RawMessage) (json.RawMessa
 	if a, ok := AttemptFrom(ctx); ok {
 		req.Header.Set("Idempotency-Key", a.IdempotencyKey())
 	}
-	resp, err := demoClient.Do(req)
+	resp, err := client.Do(req)
+	if errors.Is(err, outbound.ErrRefused) {
+		return nil, Permanent(fmt.Errorf("%s %s: %w", p.Method, p.URL, err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", p.Method, p.URL, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
 	"github.com/lockstep-dev/lockstep/message"
 )
@@ -116,12 +118,14 @@ func (b *broker) queueLen(queue string) int {
 // testConfig is a Config with fast reconnects and a logger on the test.
 func testConfig(t testing.TB, pool *pgxpool.Pool, topo message.Topology) Config {
 	return Config{
-		Pool:                pool,
-		AMQPURL:             amqpURL(),
-		Topology:            topo,
-		Prefetch:            32,
-		Workers:             2,
-		ReconnectBackoff:    10 * time.Millisecond,
+		Pool:             pool,
+		AMQPURL:          amqpURL(),
+		Topology:         topo,
+		Prefetch:         32,
+		Workers:          2,
+		ReconnectBackoff: 10 * time.Millisecond,
+		// The tests' webhook receivers listen on loopback.
+		Outbound:            outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
 		MaxReconnectBackoff: 200 * time.Millisecond,
 		Logger:              slog.New(slog.NewTextHandler(t.Output(), nil)),
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/jobs"
 )
 
@@ -75,7 +76,7 @@ func (p *pipeline) startAll() {
 // testHandlers are the demo handlers plus "append", which appends
 // params.s to its string input, so a job's output shows the step order.
 func testHandlers() Handlers {
-	h := DemoHandlers()
+	h := DemoHandlers(outbound.Policy{})
 	h["append"] = HandlerFunc(func(_ context.Context, params, input json.RawMessage) (json.RawMessage, error) {
 		var p struct{ S string }
 		var in string

@@ -32,7 +32,8 @@ const (
 
 // WebhookOptions tune webhook delivery; zero fields take the defaults.
 type WebhookOptions struct {
-	// Client makes the requests; nil means one with Timeout.
+	// Client makes the requests; nil means Config.Outbound's guarded
+	// client with Timeout.
 	Client  *http.Client
 	Timeout time.Duration
 	// MaxAttempts bounds the attempts per event and subscription.
@@ -92,7 +93,7 @@ func NewWebhookDeliverer(cfg Config, opts WebhookOptions) (*WebhookDeliverer, er
 		opts.Timeout = DefaultWebhookTimeout
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: opts.Timeout}
+		opts.Client = cfg.Outbound.Client(opts.Timeout)
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultWebhookAttempts

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lockstep-dev/lockstep/consumers"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/message"
 )
 
@@ -63,6 +65,8 @@ func (b *broker) config(t *trial) consumers.Config {
 		AMQPURL:  t.env.AMQPURL,
 		Topology: b.topo,
 		Logger:   t.env.logger(),
+		// S2's subscriber listens on loopback.
+		Outbound: outbound.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
 	}
 }
 

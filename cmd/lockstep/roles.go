@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/api"
 	"github.com/lockstep-dev/lockstep/consumers"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 )
 
 // runner is a running part of the pipeline: Run blocks until ctx ends and
@@ -46,11 +47,7 @@ type role struct {
 // roles lists every role serve accepts, in start order.
 var roles = []role{
 	{"api", false, newAPIRunner},
-	{"executor", true, func(d roleDeps) (runner, error) {
-		opts := d.executor
-		opts.Handlers = handlers
-		return consumers.NewExecutor(d.consumers, opts)
-	}},
+	{"executor", true, func(d roleDeps) (runner, error) { return consumers.NewExecutor(d.consumers, d.executor) }},
 	{"results", true, func(d roleDeps) (runner, error) { return consumers.NewResultHandler(d.consumers) }},
 	{"relay", true, func(d roleDeps) (runner, error) { return consumers.NewRelay(d.consumers, consumers.RelayOptions{}) }},
 	{"webhooks", true, func(d roleDeps) (runner, error) {
@@ -58,13 +55,11 @@ var roles = []role{
 	}},
 }
 
-// handlers are the task handlers the executor serves; the API and submit
-// reject jobs naming any other.
-var handlers = consumers.DemoHandlers()
-
-// knownHandler reports whether the executor serves name.
+// knownHandler reports whether the executor serves name (its default
+// handlers, consumers.DemoHandlers); the API and submit reject jobs naming
+// any other.
 func knownHandler(name string) bool {
-	_, ok := handlers[name]
+	_, ok := consumers.DemoHandlers(outbound.Policy{})[name]
 	return ok
 }
 
@@ -86,6 +81,7 @@ func newAPIRunner(d roleDeps) (runner, error) {
 		Pool:         d.pool,
 		Topology:     d.consumers.Topology,
 		KnownHandler: knownHandler,
+		Outbound:     d.consumers.Outbound,
 		BrokerHealth: d.brokerHealth,
 		Registry:     d.registry,
 		Logger:       d.consumers.Logger,

@@ -17,6 +17,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lockstep-dev/lockstep/consumers"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/message"
 )
 
@@ -42,6 +43,8 @@ func runServe(ctx context.Context, args []string) error {
 	prefetch := fs.Int("prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
 	shutdownTimeout := fs.Duration("shutdown-timeout", consumers.DefaultShutdownTimeout,
 		"how long every role takes at most to stop: in-flight HTTP requests and running handlers get this long, then are cut off (their tasks go to the lease rescue)")
+	outboundAllow := fs.String("outbound-allow", envOr("LOCKSTEP_OUTBOUND_ALLOW", ""),
+		"comma-separated CIDR prefixes that webhooks and the http handler may reach although loopback, private or link-local (env LOCKSTEP_OUTBOUND_ALLOW)")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections of this process (pool_max_conns in the URL wins)")
 	var executor consumers.ExecutorOptions
 	fs.IntVar(&executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once in this process")
@@ -66,6 +69,10 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if *shutdownTimeout <= 0 || executor.StepTimeout <= 0 {
 		return errors.New("--shutdown-timeout and --step-timeout must be positive")
+	}
+	outboundPolicy, err := outbound.ParseAllow(*outboundAllow)
+	if err != nil {
+		return fmt.Errorf("--outbound-allow: %w", err)
 	}
 	usesBroker := slices.ContainsFunc(selected, func(r role) bool { return r.usesBroker })
 	if usesBroker {
@@ -94,6 +101,7 @@ func runServe(ctx context.Context, args []string) error {
 			Metrics:  consumers.NewMetrics(registry),
 
 			ShutdownTimeout: *shutdownTimeout,
+			Outbound:        outboundPolicy,
 		},
 		executor:   executor,
 		registry:   registry,
