@@ -98,7 +98,7 @@ func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, str
 		},
 		registry:     registry,
 		listenAddr:   "127.0.0.1:0",
-		brokerHealth: brokerHealth(amqpURL),
+		brokerHealth: brokerHealth(t.Context(), amqpURL),
 	}
 	runners := map[string]runner{}
 	for _, r := range roles {

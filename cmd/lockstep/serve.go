@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -108,7 +109,7 @@ func runServe(ctx context.Context, args []string) error {
 		listenAddr: *listen,
 	}
 	if usesBroker {
-		deps.brokerHealth = brokerHealth(*amqpURL)
+		deps.brokerHealth = brokerHealth(ctx, *amqpURL)
 	}
 	runners := make(map[string]runner, len(selected))
 	for _, r := range selected {
@@ -179,17 +180,38 @@ func closeAll(runners map[string]runner) error {
 	return errors.Join(errs...)
 }
 
-// brokerHealth dials the broker; /healthz reports its error.
-func brokerHealth(url string) func(context.Context) error {
-	return func(ctx context.Context) error {
-		timeout := 2 * time.Second
-		if deadline, ok := ctx.Deadline(); ok {
-			timeout = time.Until(deadline)
+// brokerHealth keeps one connection to the broker open until ctx ends,
+// redialling with backoff when it drops, and returns what /healthz reports:
+// the last dial's error, or nil while the connection is up. A request never
+// dials: a burst of health checks costs the broker nothing.
+func brokerHealth(ctx context.Context, url string) func(context.Context) error {
+	var state atomic.Pointer[error]
+	set := func(err error) { state.Store(&err) }
+	set(errors.New("not connected to RabbitMQ yet"))
+	go func() {
+		backoff := consumers.DefaultReconnectBackoff
+		for ctx.Err() == nil {
+			conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+			if err != nil {
+				set(fmt.Errorf("dial RabbitMQ: %w", err))
+				select {
+				case <-time.After(backoff):
+				case <-ctx.Done():
+				}
+				backoff = min(2*backoff, consumers.DefaultMaxReconnectBackoff)
+				continue
+			}
+			backoff = consumers.DefaultReconnectBackoff
+			set(nil)
+			closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+			select {
+			case err := <-closed:
+				set(fmt.Errorf("RabbitMQ connection closed: %v", err))
+			case <-ctx.Done():
+				conn.Close()
+				return
+			}
 		}
-		conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(timeout)})
-		if err != nil {
-			return fmt.Errorf("dial RabbitMQ: %w", err)
-		}
-		return conn.Close()
-	}
+	}()
+	return func(context.Context) error { return *state.Load() }
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,20 @@ func (f *fakeRunner) Run(ctx context.Context) error {
 func (f *fakeRunner) Close() error {
 	f.closed = true
 	return nil
+}
+
+// The broker check reports the state of one long-lived connection: up with
+// the real broker, the dial's error with none listening. Calls read that
+// state; they never dial.
+func TestBrokerHealthKeepsOneConnection(t *testing.T) {
+	t.Parallel()
+	up := brokerHealth(t.Context(), envOr("AMQP_URL", defaultAMQPURL))
+	down := brokerHealth(t.Context(), "amqp://guest:guest@127.0.0.1:1/")
+	deadline := time.Now().Add(20 * time.Second)
+	for up(t.Context()) != nil || down(t.Context()) == nil || !strings.Contains(down(t.Context()).Error(), "dial RabbitMQ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("up: %v, down: %v; want nil and a dial error", up(t.Context()), down(t.Context()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
