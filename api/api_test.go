@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lockstep-dev/lockstep/api"
+	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
+	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
 )
@@ -23,7 +25,10 @@ const twoSteps = `{"steps": [{"handler": "uppercase"}, {"handler": "sleep", "par
 
 func knownHandler(name string) bool { return name == "uppercase" || name == "sleep" }
 
-// newServer starts the API on a fresh database.
+// serverTokens holds each test server's token, which call sends.
+var serverTokens sync.Map
+
+// newServer starts the API on a fresh database with a token for call.
 func newServer(t *testing.T, brokerHealth func(context.Context) error) (*httptest.Server, *pgxpool.Pool) {
 	t.Helper()
 	pool := testdb.New(t)
@@ -34,16 +39,25 @@ func newServer(t *testing.T, brokerHealth func(context.Context) error) (*httptes
 		BrokerHealth: brokerHealth,
 	}))
 	t.Cleanup(srv.Close)
+	secret, _, err := tokens.Create(context.Background(), pool, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverTokens.Store(srv.URL, secret)
 	return srv, pool
 }
 
-// call sends a request and decodes a JSON response into out (when not nil);
-// it returns the status and fails the test on a non-JSON body.
+// call sends a request with the server's token (unless header sets
+// Authorization itself) and decodes a JSON response into out (when not
+// nil); it returns the status and fails the test on a non-JSON body.
 func call(t *testing.T, srv *httptest.Server, method, path string, header http.Header, body string, out any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("new request: %v", err)
+	}
+	if secret, ok := serverTokens.Load(srv.URL); ok {
+		req.Header.Set("Authorization", "Bearer "+secret.(string))
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -248,7 +262,10 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("healthz with the broker down = %d %v, want 503 naming the error", code, health)
 	}
 
-	resp, err := srv.Client().Get(srv.URL + "/metrics")
+	req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
+	secret, _ := serverTokens.Load(srv.URL)
+	req.Header.Set("Authorization", "Bearer "+secret.(string))
+	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatalf("GET /metrics: %v", err)
 	}
@@ -257,4 +274,51 @@ func TestHealthAndMetrics(t *testing.T) {
 	if want := `lockstep_api_requests_total{code="503",route="GET /healthz"} 1`; !strings.Contains(string(text), want) {
 		t.Errorf("metrics lack %q:\n%s", want, text)
 	}
+}
+
+// Every route but the liveness check answers 401 without a live token:
+// none, a malformed one, an unknown one, a revoked one. Nothing is written.
+func TestEveryRouteButHealthNeedsAToken(t *testing.T) {
+	t.Parallel()
+	srv, pool := newServer(t, nil)
+	revoked, _, err := tokens.Create(context.Background(), pool, "revoked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.New().TokenRevoke(context.Background(), pool, "revoked"); err != nil {
+		t.Fatal(err)
+	}
+	routes := []struct{ method, path, body string }{
+		{"POST", "/jobs", twoSteps},
+		{"GET", "/jobs/6f1c0f38-0d84-4c54-9d2b-8a3d1c5a0a11", ""},
+		{"POST", "/jobs/6f1c0f38-0d84-4c54-9d2b-8a3d1c5a0a11/stop", ""},
+		{"POST", "/webhooks", `{"url": "https://hooks.example.com/x", "secret": "0123456789abcdef"}`},
+		{"GET", "/metrics", ""},
+	}
+	for _, auth := range []string{"", "Bearer", "Basic dXNlcjpwYXNz", "Bearer lst_unknown", "Bearer " + revoked} {
+		for _, route := range routes {
+			var body map[string]string
+			req, _ := http.NewRequest(route.method, srv.URL+route.path, strings.NewReader(route.body))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized || body["error"] == "" || resp.Header.Get("WWW-Authenticate") == "" {
+				t.Errorf("%s %s with %q: %d %v, want 401 with a reason", route.method, route.path, auth, resp.StatusCode, body)
+			}
+		}
+	}
+	if n := countRows(t, pool, "jobs") + countRows(t, pool, "webhook_subscriptions"); n != 0 {
+		t.Errorf("unauthenticated requests wrote %d rows", n)
+	}
+	resp, err := srv.Client().Get(srv.URL + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /healthz without a token: %v, %v; want 200", resp, err)
+	}
+	resp.Body.Close()
 }

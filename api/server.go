@@ -63,12 +63,13 @@ func New(cfg Config) http.Handler {
 	cfg.Registry.MustRegister(s.requests)
 
 	mux := http.NewServeMux()
-	mux.Handle("POST /jobs", s.handle(s.submitJob))
-	mux.Handle("GET /jobs/{id}", s.handle(s.getJob))
-	mux.Handle("POST /jobs/{id}/stop", s.handle(s.stopJob))
-	mux.Handle("POST /webhooks", s.handle(s.subscribeWebhook))
+	// Every route but the liveness check needs a token.
+	mux.Handle("POST /jobs", s.authenticated(s.handle(s.submitJob)))
+	mux.Handle("GET /jobs/{id}", s.authenticated(s.handle(s.getJob)))
+	mux.Handle("POST /jobs/{id}/stop", s.authenticated(s.handle(s.stopJob)))
+	mux.Handle("POST /webhooks", s.authenticated(s.handle(s.subscribeWebhook)))
+	mux.Handle("GET /metrics", s.authenticated(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
 	mux.Handle("GET /healthz", s.handle(s.health))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return jsonFallbacks(mux)
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lockstep-dev/lockstep/api"
+	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/schema"
 )
@@ -49,6 +50,10 @@ func RunSubmit(ctx context.Context, opts SubmitOptions, logger *slog.Logger) (Ra
 	if _, err := schema.Migrate(ctx, pool); err != nil {
 		return Rate{}, err
 	}
+	secret, _, err := tokens.Create(ctx, pool, "bench")
+	if err != nil {
+		return Rate{}, err
+	}
 	// No KnownHandler: every name is accepted, which spares a map lookup
 	// and nothing else.
 	server := &http.Server{Handler: api.New(api.Config{Pool: pool, Topology: message.NewTopology(scratch.Name), Logger: logger})}
@@ -68,7 +73,7 @@ func RunSubmit(ctx context.Context, opts SubmitOptions, logger *slog.Logger) (Ra
 	url := "http://" + listener.Addr().String() + "/jobs"
 	start := time.Now()
 	err = concurrently(ctx, opts.Clients, opts.Jobs, func(int) error {
-		return postJob(ctx, client, url, body)
+		return postJob(ctx, client, url, secret, body)
 	})
 	if err != nil {
 		return Rate{}, fmt.Errorf("POST /jobs: %w", err)
@@ -77,12 +82,13 @@ func RunSubmit(ctx context.Context, opts SubmitOptions, logger *slog.Logger) (Ra
 }
 
 // postJob submits one job and wants it created.
-func postJob(ctx context.Context, client *http.Client, url string, body []byte) error {
+func postJob(ctx context.Context, client *http.Client, url, token string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

@@ -149,6 +149,14 @@ func AllTaskStatusValues() []TaskStatus {
 	}
 }
 
+type ApiToken struct {
+	ID        uuid.UUID  `json:"id"`
+	Name      string     `json:"name"`
+	Hash      []byte     `json:"hash"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
 type Domain struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`

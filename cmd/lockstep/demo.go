@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/jobs"
 )
 
@@ -82,9 +83,17 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("pipeline started: roles %s, API %s, log %s\n", strings.Join(roleNames(), ","), pipeline.apiURL, o.serveLog)
-	result, runErr := runBatch(ctx, pool, pipeline.apiURL, o)
+	// The demo's own token, revoked when it is done.
+	name := "demo-" + uuid.NewString()[:8]
+	secret, _, err := tokens.Create(ctx, pool, name)
+	if err != nil {
+		return errors.Join(err, pipeline.stop())
+	}
+	defer queries.TokenRevoke(context.WithoutCancel(ctx), pool, name)
+	client := apiClient{baseURL: pipeline.apiURL, token: secret}
+	result, runErr := runBatch(ctx, pool, client, o)
 	if runErr == nil {
-		result.counters, runErr = pipelineCounters(ctx, pipeline.apiURL)
+		result.counters, runErr = pipelineCounters(ctx, client)
 	}
 	stopErr := pipeline.stop()
 	if stopErr != nil {
@@ -99,16 +108,16 @@ func runDemo(ctx context.Context, args []string) error {
 }
 
 // runBatch submits the jobs, waits until every one is final and checks each.
-func runBatch(ctx context.Context, pool *pgxpool.Pool, apiURL string, o demoOptions) (batchResult, error) {
+func runBatch(ctx context.Context, pool *pgxpool.Pool, c apiClient, o demoOptions) (batchResult, error) {
 	run := uuid.NewString()[:8]
 	start := time.Now()
-	ids, err := submitBatch(ctx, apiURL, run, o)
+	ids, err := submitBatch(ctx, c, run, o)
 	if err != nil {
 		return batchResult{}, err
 	}
 	submitted := time.Since(start)
 	fmt.Printf("submitted %d jobs of %d steps in %s (%.0f jobs/s)\n", len(ids), o.steps, roundDuration(submitted), float64(len(ids))/submitted.Seconds())
-	if err := stopSome(ctx, apiURL, ids[:o.stop]); err != nil {
+	if err := stopSome(ctx, c, ids[:o.stop]); err != nil {
 		return batchResult{}, err
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
@@ -125,7 +134,7 @@ func runBatch(ctx context.Context, pool *pgxpool.Pool, apiURL string, o demoOpti
 
 // submitBatch posts the jobs through the API, each with its own
 // Idempotency-Key so a retried request could not duplicate one.
-func submitBatch(ctx context.Context, apiURL, run string, o demoOptions) ([]uuid.UUID, error) {
+func submitBatch(ctx context.Context, c apiClient, run string, o demoOptions) ([]uuid.UUID, error) {
 	ids := make([]uuid.UUID, o.jobs)
 	var (
 		next atomic.Int64
@@ -136,7 +145,7 @@ func submitBatch(ctx context.Context, apiURL, run string, o demoOptions) ([]uuid
 	for range o.concurrency {
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < o.jobs && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
-				job, err := submitThroughAPI(ctx, apiURL, demoSpec(run, i, o))
+				job, err := submitThroughAPI(ctx, c, demoSpec(run, i, o))
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("job %d: %w", i, err))
@@ -171,17 +180,13 @@ func demoSpec(run string, i int, o demoOptions) jobs.Spec {
 
 // stopSome stops jobs through POST /jobs/{id}/stop; a job that finished
 // first answers 409 and is counted apart.
-func stopSome(ctx context.Context, apiURL string, ids []uuid.UUID) error {
+func stopSome(ctx context.Context, c apiClient, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	stopped, ended := 0, 0
 	for _, id := range ids {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, apiURL+"/jobs/"+id.String()+"/stop", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := c.do(ctx, http.MethodPost, "/jobs/"+id.String()+"/stop", nil, nil)
 		if err != nil {
 			return fmt.Errorf("stop job %s: %w", id, err)
 		}

@@ -35,16 +35,15 @@ type batchResult struct {
 var counterPrefixes = []string{"lockstep_messages_", "lockstep_outbox_published_total"}
 
 // pipelineCounters reads the pipeline's message counters from its /metrics.
-func pipelineCounters(ctx context.Context, apiURL string) ([]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, apiURL+"/metrics", nil)
+func pipelineCounters(ctx context.Context, c apiClient) ([]string, error) {
+	resp, err := c.do(ctx, http.MethodGet, "/metrics", nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET /metrics: %w", err)
-	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
 	var counters []string
 	lines := bufio.NewScanner(resp.Body)
 	for lines.Scan() {

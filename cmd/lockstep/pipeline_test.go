@@ -19,6 +19,7 @@ import (
 	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
+	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
 )
@@ -27,7 +28,7 @@ import (
 // through the API to a final state consistent with their tasks and events.
 func TestServeRunsJobsEndToEnd(t *testing.T) {
 	t.Parallel()
-	pool, apiURL, _ := startServe(t, 5*time.Second)
+	pool, client, _ := startServe(t, 5*time.Second)
 
 	specs := map[string]jobs.Spec{
 		"upper": {Steps: []jobs.Step{{Handler: "uppercase"}, {Handler: "sleep", Params: json.RawMessage(`{"ms": 1}`)}, {Handler: "uppercase"}},
@@ -36,7 +37,7 @@ func TestServeRunsJobsEndToEnd(t *testing.T) {
 	}
 	ids := map[string]uuid.UUID{}
 	for name, spec := range specs {
-		job, err := submitThroughAPI(context.Background(), apiURL, spec)
+		job, err := submitThroughAPI(context.Background(), client, spec)
 		if err != nil {
 			t.Fatalf("submit %s: %v", name, err)
 		}
@@ -65,7 +66,7 @@ func TestServeRunsJobsEndToEnd(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(apiURL + "/healthz")
+	resp, err := http.Get(client.baseURL + "/healthz")
 	if err != nil {
 		t.Fatalf("GET /healthz: %v", err)
 	}
@@ -80,7 +81,7 @@ func TestServeRunsJobsEndToEnd(t *testing.T) {
 // startServe runs every role as serve wires them, each role stopping within
 // shutdownTimeout, until the test ends or the returned stop is called
 // (which waits for serve to return).
-func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, string, func()) {
+func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, apiClient, func()) {
 	pool := testdb.New(t)
 	amqpURL := envOr("AMQP_URL", defaultAMQPURL)
 	suffix := make([]byte, 6)
@@ -121,9 +122,12 @@ func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, str
 		})
 	}
 	t.Cleanup(stop)
-	apiURL := "http://" + runners["api"].(*apiRunner).listener.Addr().String()
-
-	return pool, apiURL, stop
+	secret, _, err := tokens.Create(context.Background(), pool, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := apiClient{baseURL: "http://" + runners["api"].(*apiRunner).listener.Addr().String(), token: secret}
+	return pool, client, stop
 }
 
 // SIGTERM (here: the end of serve's context) with handlers running stops
@@ -131,11 +135,11 @@ func startServe(t *testing.T, shutdownTimeout time.Duration) (*pgxpool.Pool, str
 // left leased, processing, for the lease rescue of a live executor.
 func TestServeShutdownIsBounded(t *testing.T) {
 	t.Parallel()
-	pool, apiURL, stop := startServe(t, 300*time.Millisecond)
+	pool, client, stop := startServe(t, 300*time.Millisecond)
 	spec := jobs.Spec{Steps: []jobs.Step{{Handler: "sleep", Params: json.RawMessage(`{"ms": 10000}`)}}}
 	var ids []uuid.UUID
 	for range 5 {
-		job, err := submitThroughAPI(context.Background(), apiURL, spec)
+		job, err := submitThroughAPI(context.Background(), client, spec)
 		if err != nil {
 			t.Fatal(err)
 		}

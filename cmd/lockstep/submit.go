@@ -28,7 +28,7 @@ func runSubmit(ctx context.Context, args []string) error {
 	steps := fs.String("steps", "", "comma-separated handler names, one step each, without params")
 	input := fs.String("input", "", "the job's input as JSON (with --steps)")
 	key := fs.String("idempotency-key", "", "submitting again with the same key returns the first job")
-	apiURL := fs.String("api", "", "submit through the HTTP API at this base URL instead of the database")
+	apiURL := fs.String("api", "", "submit through the HTTP API at this base URL instead of the database, with the token in LOCKSTEP_TOKEN")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func runSubmit(ctx context.Context, args []string) error {
 	}
 	var job jobs.Job
 	if *apiURL != "" {
-		job, err = submitThroughAPI(ctx, *apiURL, spec)
+		job, err = submitThroughAPI(ctx, newAPIClient(*apiURL), spec)
 	} else {
 		job, err = submitToDatabase(ctx, *dbURL, message.NewTopology(*prefix), spec)
 	}
@@ -104,7 +104,7 @@ func submitToDatabase(ctx context.Context, dbURL string, topo message.Topology, 
 }
 
 // submitThroughAPI posts the spec to POST /jobs.
-func submitThroughAPI(ctx context.Context, baseURL string, spec jobs.Spec) (jobs.Job, error) {
+func submitThroughAPI(ctx context.Context, c apiClient, spec jobs.Spec) (jobs.Job, error) {
 	body, err := json.Marshal(struct {
 		Steps []jobs.Step     `json:"steps"`
 		Input json.RawMessage `json:"input,omitempty"`
@@ -112,17 +112,13 @@ func submitThroughAPI(ctx context.Context, baseURL string, spec jobs.Spec) (jobs
 	if err != nil {
 		return jobs.Job{}, fmt.Errorf("encode job: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(baseURL, "/")+"/jobs", bytes.NewReader(body))
-	if err != nil {
-		return jobs.Job{}, fmt.Errorf("invalid API URL: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	header := http.Header{}
 	if spec.IdempotencyKey != "" {
-		req.Header.Set(api.IdempotencyKeyHeader, spec.IdempotencyKey)
+		header.Set(api.IdempotencyKeyHeader, spec.IdempotencyKey)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.do(ctx, http.MethodPost, "/jobs", header, bytes.NewReader(body))
 	if err != nil {
-		return jobs.Job{}, fmt.Errorf("POST /jobs: %w", err)
+		return jobs.Job{}, err
 	}
 	defer resp.Body.Close()
 	var reply struct {

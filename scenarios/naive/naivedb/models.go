@@ -104,6 +104,14 @@ func (ns NullTaskStatus) Value() (driver.Value, error) {
 	return string(ns.TaskStatus), nil
 }
 
+type ApiToken struct {
+	ID        uuid.UUID
+	Name      string
+	Hash      []byte
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
 type Domain struct {
 	ID        int64
 	Name      string
