@@ -153,6 +153,9 @@ func (t *Tx) Root() *Tx {
 // returned commit function, or a helper that ends its transaction argument.
 func (t *Tx) Ends() []ssa.Instruction { return t.ends }
 
+// BeginCall returns the call that begins a Begun transaction, or nil.
+func (t *Tx) BeginCall() ssa.Instruction { return t.begin }
+
 // BeginFact marks a function that begins a transaction for its caller.
 // Indexes count the receiver of a method as argument 0, as in SSA.
 type BeginFact struct {
