@@ -12,6 +12,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/dbdriver"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
@@ -45,15 +46,16 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "getorcreate",
 	Doc:      doc,
 	URL:      URL,
-	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
+	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, dbdriver.Analyzer},
 	Run:      run,
 }
 
 type checker struct {
-	pass *analysis.Pass
-	cat  *catalog.Catalog
-	txr  *txn.Result
-	rep  *ignore.Reporter
+	pass    *analysis.Pass
+	cat     *catalog.Catalog
+	txr     *txn.Result
+	drivers *dbdriver.Result
+	rep     *ignore.Reporter
 }
 
 type stmtCall struct {
@@ -66,7 +68,13 @@ func run(pass *analysis.Pass) (any, error) {
 	if !cat.Relevant {
 		return nil, nil
 	}
-	c := &checker{pass: pass, cat: cat, txr: pass.ResultOf[txn.Analyzer].(*txn.Result), rep: ignore.New(pass)}
+	c := &checker{
+		pass:    pass,
+		cat:     cat,
+		txr:     pass.ResultOf[txn.Analyzer].(*txn.Result),
+		drivers: pass.ResultOf[dbdriver.Analyzer].(*dbdriver.Result),
+		rep:     ignore.New(pass),
+	}
 	defer c.rep.Finish()
 	for _, fn := range c.txr.SrcFuncs {
 		calls := c.calls(fn)
@@ -290,7 +298,7 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	for _, first := range calls {
 		tx := c.txOf(first)
 		errV := errorOf(first)
-		if tx == nil || errV == nil {
+		if tx == nil || errV == nil || !c.aborts(tx) {
 			continue
 		}
 		for _, b := range fn.Blocks {
@@ -324,6 +332,50 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 			})
 		}
 	}
+}
+
+// aborts reports whether a failed statement aborts tx, as PostgreSQL does;
+// SQLite and MySQL undo only the statement. A pgx transaction is
+// PostgreSQL's; for database/sql the drivers in sight decide.
+func (c *checker) aborts(tx *txn.Tx) bool {
+	for _, t := range handleTypes(tx) {
+		if strings.HasPrefix(pkgPath(t), "github.com/jackc/pgx/") {
+			return true
+		}
+	}
+	return c.drivers.AbortsOnError()
+}
+
+// handleTypes returns the types tx may be handed out as: the results of
+// the call that begins it, the parameter it is received as, or the
+// parameters of the callback it encloses.
+func handleTypes(tx *txn.Tx) []types.Type {
+	var out []types.Type
+	switch {
+	case tx.BeginCall() != nil:
+		res := tx.BeginCall().(ssa.CallInstruction).Common().Signature().Results()
+		for i := 0; i < res.Len(); i++ {
+			out = append(out, res.At(i).Type())
+		}
+	case tx.Fn != nil:
+		for _, p := range tx.Fn.Params {
+			if tx.Kind == txn.Callback || p.Pos() == tx.Pos {
+				out = append(out, p.Type())
+			}
+		}
+	}
+	return out
+}
+
+// pkgPath returns the path of the package defining t (or *t), or "".
+func pkgPath(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	return ""
 }
 
 // missIsNoRows reports whether s is a one-row read (a sqlc :one query,
