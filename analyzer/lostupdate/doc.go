@@ -31,6 +31,13 @@
 // pool, or in another or already committed transaction, protects nothing,
 // and neither does a lock taken after the value was read.
 //
+// A value found empty and replaced by a fresh one (a new random code) is not
+// written back: where it was not empty the row gets what it had. It is
+// reported as what it is: two callers can both find it empty, and the
+// later write replaces the value the first one set (and maybe handed out).
+// Not reported when the UPDATE fills it in only where it is still empty
+// (WHERE code = ''), nor under the protections above.
+//
 // A finding is silenced with //txvet:ignore lostupdate <reason> on its line
 // or the line above.
 package lostupdate

@@ -113,6 +113,9 @@ type stale struct {
 	read    stmtCall
 	fields  []string // fields or columns of the read written back
 	columns []string // columns of the write they end up in
+	// fresh is set when every value from the read is written only where
+	// it was found non-empty, a fresh one replacing it where it was empty.
+	fresh bool
 }
 
 func (c *checker) check(fn *ssa.Function) {
@@ -146,10 +149,11 @@ func (c *checker) check(fn *ssa.Function) {
 				}
 				e := byRead[s.read]
 				if e == nil {
-					e = &stale{read: r}
+					e = &stale{read: r, fresh: true}
 					byRead[s.read] = e
 					order = append(order, s.read)
 				}
+				e.fresh = e.fresh && s.kept
 				if name == "" {
 					name = "value"
 				}
@@ -161,6 +165,9 @@ func (c *checker) check(fn *ssa.Function) {
 			e := byRead[ri]
 			if c.protected(fn, calls, e.read, w) || !c.sameRow(e.read, w) {
 				continue
+			}
+			if e.fresh && w.Stmt.CAS {
+				continue // the write fills in only where the WHERE finds it still empty
 			}
 			c.report(calls, e, w)
 		}
@@ -349,6 +356,10 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 	}
 	msg := fmt.Sprintf("%s read by %s at line %d %s written back by %s (lost update: %s)",
 		strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name, hint)
+	if e.fresh {
+		msg = fmt.Sprintf("%s read by %s at line %d %s replaced by a fresh value when empty and written by %s (lost update: two callers can both find it empty, and the later write replaces the value the first one set; set it only where it is still empty, in the UPDATE's WHERE)",
+			strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name)
+	}
 	c.rep.Report(analysis.Diagnostic{
 		Pos:      w.instr.Pos(),
 		Category: "lostupdate",

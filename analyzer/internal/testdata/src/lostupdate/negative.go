@@ -244,3 +244,29 @@ func writesReturnedRow(ctx context.Context, tx pgx.Tx, id int64) error {
 	// ok: the row came back from an UPDATE, which locked it in this transaction
 	return q.TaskSave(ctx, tx, sqlcpgx.TaskSaveParams{ID: t.ID, JobID: t.JobID, Status: "DONE", Attempts: t.Attempts, Result: t.Result})
 }
+
+func fillEmptyGuarded(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if name == "" {
+		name = newCode()
+	}
+	// ok: the UPDATE sets the name only where it is still empty
+	_, err = q.RecordSetNameIfEmpty(ctx, pool, sqlcpgx.RecordSetNameIfEmptyParams{ID: id, Name: name})
+	return err
+}
+
+func fillEmptyLocked(ctx context.Context, tx pgx.Tx, id int64) error {
+	r, err := q.RecordGetForUpdate(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if r.Name == "" {
+		r.Name = newCode()
+	}
+	// ok: the row is locked; no other caller sees it empty meanwhile
+	return q.RecordRename(ctx, tx, sqlcpgx.RecordRenameParams{ID: r.ID, Name: r.Name})
+}

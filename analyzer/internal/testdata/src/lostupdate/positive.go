@@ -296,3 +296,47 @@ func saveThroughHelper(ctx context.Context, pool *pgxpool.Pool, id int64) error 
 	t.Status = "DONE"
 	return q.TaskSave(ctx, pool, taskParams(t)) // want `Attempts, Result read by TaskGet at line 292 are written back by TaskSave`
 }
+
+func newCode() string { return "c0de" }
+
+// A name found empty is replaced by a fresh one and written: not written
+// back, but two callers can both find it empty and the later one's code
+// replaces the first one's.
+func fillEmptyName(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return "", err
+	}
+	name := r.Name
+	if name == "" {
+		name = newCode()
+	}
+	err = q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 306 is replaced by a fresh value when empty and written by RecordRename \(lost update: two callers can both find it empty, and the later write replaces the value the first one set; set it only where it is still empty, in the UPDATE's WHERE\)`
+	return name, err
+}
+
+// The same through the row struct.
+func fillEmptyField(ctx context.Context, tx pgx.Tx, id int64) (sqlcpgx.Record, error) {
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Name == "" {
+		r.Name = newCode()
+	}
+	return r, q.RecordRename(ctx, tx, sqlcpgx.RecordRenameParams{ID: r.ID, Name: r.Name}) // want `Name read by RecordGet at line 320 is replaced by a fresh value when empty and written by RecordRename`
+}
+
+// Written back whether empty or not: the read value is also written when
+// another field decides.
+func fillOnOtherTest(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if r.Counter == 0 {
+		name = newCode()
+	}
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 333 is written back by RecordRename`
+}
