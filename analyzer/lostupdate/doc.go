@@ -36,7 +36,8 @@
 // reported as what it is: two callers can both find it empty, and the
 // later write replaces the value the first one set (and maybe handed out).
 // Not reported when the UPDATE fills it in only where it is still empty
-// (WHERE code = ''), nor under the protections above.
+// (its WHERE compares the column with the empty value), nor under the
+// protections above.
 //
 // A finding is silenced with //txvet:ignore lostupdate <reason> on its line
 // or the line above.

@@ -187,6 +187,7 @@ func (r *Result) build() {
 			}
 		})
 	}
+	r.setLevels()
 }
 
 // scan records the transactions that start in fn and the callbacks it runs
@@ -756,18 +757,7 @@ func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 // transaction is open, or handed to a callback runner, and the isolation
 // level of that transaction.
 func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
-	uses := []ssa.Value{p}
-	// Closures of fn that capture p see it as a free variable.
-	for _, anon := range fn.AnonFuncs {
-		for i, fv := range anon.FreeVars {
-			for _, mc := range r.closures[anon] {
-				if i < len(mc.Bindings) && mc.Bindings[i] == p {
-					uses = append(uses, fv)
-				}
-			}
-		}
-	}
-	for _, u := range uses {
+	for _, u := range ValuesOf(fn, p) {
 		for _, ref := range *u.Referrers() {
 			call, ok := ref.(ssa.CallInstruction)
 			if !ok {

@@ -9,6 +9,7 @@
 //   - the body of a callback run inside one: pgx.BeginFunc, pgx.BeginTxFunc,
 //     and wrappers that pass their func argument on (see [BeginFact]);
 //   - returned by helpers, with or without a commit function (see [BeginFact]);
+//   - in wrappers whose callback is a closure capturing the func parameter;
 //   - begun by functions named with the -txvet.beginfuncs flag (exposed here as
 //     the analyzer's "beginfuncs" flag): a function with a func parameter runs
 //     its last func parameter inside a transaction; otherwise its first result
@@ -26,11 +27,14 @@
 //	r.OpenAt(tx, instr)  whether tx may still be open when instr runs (not ended on some path)
 //	r.EndedAt(tx, instr) whether tx is committed or rolled back on every path to instr
 //	r.Open(instr)        every outermost transaction that may be open at instr
-//	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, else IsolationUnknown
+//	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, or a first statement
+//	                     SET TRANSACTION ISOLATION LEVEL ..., else IsolationUnknown
+//	tx.BeginCall()       the call that begins a Begun transaction
 //
 //	txn.BuildSSA(pass)   SSA for a package txn skipped (Relevant is false)
 //	txn.OnSuccess(b, err) b's successors minus the branch taken when err != nil
 //	txn.ErrorResult(call) the error a call returns, or nil
+//	txn.ValuesOf(fn, p)  the values carrying parameter p in fn and its closures
 //	r.Relevant           false when the package cannot touch a database (nothing else is set)
 //	r.SrcFuncs           the package's SSA functions, anonymous ones included, in source order
 //

@@ -270,3 +270,44 @@ func fillEmptyLocked(ctx context.Context, tx pgx.Tx, id int64) error {
 	// ok: the row is locked; no other caller sees it empty meanwhile
 	return q.RecordRename(ctx, tx, sqlcpgx.RecordRenameParams{ID: r.ID, Name: r.Name})
 }
+
+func setTransactionFirst(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return err
+	}
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	// ok: the transaction's first statement set it to REPEATABLE READ
+	if err := q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func setTransactionSQL(ctx context.Context, db *sql.DB, queries *sqlcstd.Queries, id int32) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"); err != nil {
+		return err
+	}
+	qtx := queries.WithTx(tx)
+	r, err := qtx.GetRecord(ctx, id)
+	if err != nil {
+		return err
+	}
+	// ok: SET TRANSACTION through database/sql
+	if err := qtx.UpdateRecord(ctx, sqlcstd.UpdateRecordParams{ID: r.ID, Counter: r.Counter + 1}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

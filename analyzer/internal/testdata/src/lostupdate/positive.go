@@ -340,3 +340,37 @@ func fillOnOtherTest(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 	}
 	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 333 is written back by RecordRename`
 }
+
+// SET TRANSACTION to the default level protects nothing.
+func setReadCommitted(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
+		return err
+	}
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}) // want `Counter read by RecordGet at line 354 is written back by RecordSetCounter`
+}
+
+// SET TRANSACTION after a query fails in PostgreSQL: the level stays the default.
+func setTransactionLate(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"); err != nil {
+		return err
+	}
+	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}) // want `Counter read by RecordGet at line 368 is written back by RecordSetCounter`
+}
