@@ -39,7 +39,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       doc,
 	URL:       URL,
 	Requires:  []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
-	FactTypes: []analysis.Fact{new(flowFact)},
+	FactTypes: []analysis.Fact{new(flowFact), new(lockFact)},
 	Run:       run,
 }
 
@@ -49,6 +49,8 @@ type checker struct {
 	txr  *txn.Result
 	t    *tracer
 	rep  *ignore.Reporter
+	// locks are the lock facts of this package's wrappers.
+	locks map[*types.Func]*lockFact
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -65,6 +67,10 @@ func run(pass *analysis.Pass) (any, error) {
 		rep:  ignore.New(pass),
 	}
 	defer c.rep.Finish()
+	safely(func() { c.locks = c.lockFacts() })
+	for obj, f := range c.locks {
+		pass.ExportObjectFact(obj, f)
+	}
 	// The SSA form is txn's, so transaction handles compare equal.
 	for _, fn := range txr.SrcFuncs {
 		safely(func() { c.check(fn) })
@@ -217,6 +223,9 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 			return true
 		}
 		if l := c.lockBefore(calls, r, w, txW); l != nil {
+			return true
+		}
+		if c.lockedByRunner(txW, w.Stmt.Table) {
 			return true
 		}
 	}
