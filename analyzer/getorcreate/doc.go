@@ -82,14 +82,15 @@
 //
 // The rule is PostgreSQL's: SQLite and MySQL undo only the failed statement
 // and the transaction goes on. A pgx transaction is PostgreSQL's; for
-// database/sql the driver decides, as seen from the package: the driver
-// packages it and its dependencies import (lib/pq and pgx's stdlib;
-// mattn/go-sqlite3, modernc.org/sqlite, ncruces/go-sqlite3/driver,
-// go-sql-driver/mysql) and the driver names it passes to sql.Open. When
-// only SQLite or MySQL drivers are in sight the rule is not applied. When
-// none is (the driver is often imported by main, which a library package
-// cannot see) or both kinds are, PostgreSQL is assumed, as everywhere else
-// in txvet.
+// database/sql, SQL written with ? placeholders is not PostgreSQL's (its
+// drivers take $n), and otherwise the driver decides, as seen from the
+// package: the driver packages it and its dependencies import (lib/pq and
+// pgx's stdlib; mattn/go-sqlite3, modernc.org/sqlite,
+// ncruces/go-sqlite3/driver, go-sql-driver/mysql) and the driver names it
+// passes to sql.Open. When only SQLite or MySQL drivers are in sight the
+// rule is not applied. When none is (the driver is often imported by main,
+// which a library package cannot see) or both kinds are, PostgreSQL is
+// assumed, as everywhere else in txvet.
 //
 // A finding is silenced with //txvet:ignore getorcreate <reason> on its line
 // or the line above.

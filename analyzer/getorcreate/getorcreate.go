@@ -298,7 +298,7 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	for _, first := range calls {
 		tx := c.txOf(first)
 		errV := errorOf(first)
-		if tx == nil || errV == nil || !c.aborts(tx) {
+		if tx == nil || errV == nil || !c.aborts(tx, first) {
 			continue
 		}
 		for _, b := range fn.Blocks {
@@ -334,16 +334,17 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	}
 }
 
-// aborts reports whether a failed statement aborts tx, as PostgreSQL does;
+// aborts reports whether the failure of first aborts tx, as in PostgreSQL;
 // SQLite and MySQL undo only the statement. A pgx transaction is
-// PostgreSQL's; for database/sql the drivers in sight decide.
-func (c *checker) aborts(tx *txn.Tx) bool {
+// PostgreSQL's; for database/sql, SQL with ? placeholders is not, and
+// otherwise the drivers in sight decide.
+func (c *checker) aborts(tx *txn.Tx, first stmtCall) bool {
 	for _, t := range handleTypes(tx) {
 		if strings.HasPrefix(pkgPath(t), "github.com/jackc/pgx/") {
 			return true
 		}
 	}
-	return c.drivers.AbortsOnError()
+	return !first.Stmt.QuestionParams && c.drivers.AbortsOnError()
 }
 
 // handleTypes returns the types tx may be handed out as: the results of
