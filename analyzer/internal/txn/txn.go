@@ -7,9 +7,10 @@
 //     is pgx.Tx or *sql.Tx (Begin on a pgx.Tx is a savepoint: a Tx with Parent);
 //   - parameters typed pgx.Tx, *pgxpool.Tx or *sql.Tx (the caller's open transaction);
 //   - the body of a callback run inside one: pgx.BeginFunc, pgx.BeginTxFunc,
-//     and wrappers that pass their func argument on (see [BeginFact]);
+//     and wrappers that pass their func argument on or call it from such a
+//     callback (pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { ...; return
+//     fn(tx) })) (see [BeginFact]);
 //   - returned by helpers, with or without a commit function (see [BeginFact]);
-//   - in wrappers whose callback is a closure capturing the func parameter;
 //   - begun by functions named with the -txvet.beginfuncs flag (exposed here as
 //     the analyzer's "beginfuncs" flag): a function with a func parameter runs
 //     its last func parameter inside a transaction; otherwise its first result
