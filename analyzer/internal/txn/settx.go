@@ -19,7 +19,7 @@ var setTransaction = regexp.MustCompile(`(?is)^\s*SET\s+TRANSACTION\s+ISOLATION\
 func (r *Result) setLevels() {
 	for _, fn := range r.SrcFuncs {
 		for _, tx := range r.byFunc[fn] {
-			if tx.Kind == Param || tx.Parent != nil || tx.Isolation != IsolationDefault || tx.Fn == nil {
+			if tx.Kind == Param || tx.Parent != nil || tx.Isolation != IsolationDefault || tx.Fn == nil || len(tx.Fn.Blocks) == 0 {
 				continue
 			}
 			if iso, ok := r.firstStatementLevel(tx); ok {
