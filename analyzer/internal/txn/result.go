@@ -234,8 +234,10 @@ func (r *Result) scan(fn *ssa.Function) {
 			}
 			r.enclosing[cf] = tx
 			r.byFunc[cf] = append(r.byFunc[cf], tx)
+			// The callback's transaction parameter, or the sqlc Queries
+			// the runner bound to it (sqlc's execTx: fn(New(tx))).
 			for _, p := range cf.Params {
-				if isTxType(p.Type()) {
+				if isTxType(p.Type()) || isQueries(p.Type()) {
 					if old := r.params[p]; old != nil {
 						r.byFunc[cf] = removeTx(r.byFunc[cf], old)
 					}
@@ -350,10 +352,12 @@ func (r *Result) of(v ssa.Value) *Tx {
 
 // returnsQueries reports whether a call returns a sqlc *Queries.
 func returnsQueries(sig *types.Signature) bool {
-	if sig.Results().Len() != 1 {
-		return false
-	}
-	n := namedOf(sig.Results().At(0).Type())
+	return sig.Results().Len() == 1 && isQueries(sig.Results().At(0).Type())
+}
+
+// isQueries reports whether t is a sqlc Queries (or a pointer to one).
+func isQueries(t types.Type) bool {
+	n := namedOf(t)
 	return n != nil && n.Obj().Name() == "Queries"
 }
 

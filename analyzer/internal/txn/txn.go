@@ -17,7 +17,8 @@
 //     is the transaction and a result of type func() error commits it.
 //
 // Handles follow the value: interface conversions, phis, captured variables,
-// sqlc's q.WithTx(tx) and db.New(tx).
+// sqlc's q.WithTx(tx) and db.New(tx), and the *Queries parameter of a
+// callback run in a transaction (sqlc's execTx pattern: fn(db.New(tx))).
 //
 // API (from analysis.Pass.ResultOf[txn.Analyzer].(*txn.Result)):
 //

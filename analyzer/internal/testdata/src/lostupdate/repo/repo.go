@@ -4,11 +4,13 @@ package repo
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sqlcpgx"
+	"sqlcstd"
 )
 
 // Repo wraps a pool.
@@ -62,4 +64,31 @@ func (r *Repo) WithTaskLocked(ctx context.Context, id int64, fn func(pgx.Tx) err
 		}
 		return fn(tx)
 	})
+}
+
+// InSerializableQueries runs fn with queries bound to a SERIALIZABLE
+// transaction, as sqlc's execTx pattern does.
+func (r *Repo) InSerializableQueries(ctx context.Context, db *sql.DB, fn func(*sqlcstd.Queries) error) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		return err
+	}
+	if err := fn(sqlcstd.New(tx)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// InQueries does the same at the default level.
+func (r *Repo) InQueries(ctx context.Context, db *sql.DB, fn func(*sqlcstd.Queries) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(sqlcstd.New(tx)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
