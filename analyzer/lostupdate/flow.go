@@ -512,9 +512,8 @@ func keptEdge(phi *ssa.Phi) int {
 		return -1
 	}
 	for k, x := range phi.Edges {
-		for _, ref := range catalog.Referrers(x) {
-			if iff, empty := zeroTest(ref); iff != nil &&
-				fromBranch(phi.Block(), k, iff.Block(), 1-empty) && fromBranch(phi.Block(), 1-k, iff.Block(), empty) {
+		for _, t := range emptyTests(x, true) {
+			if fromBranch(phi.Block(), k, t.iff.Block(), 1-t.empty) && fromBranch(phi.Block(), 1-k, t.iff.Block(), t.empty) {
 				return k
 			}
 		}
@@ -531,38 +530,85 @@ func fillsEmpty(b *ssa.BasicBlock, a *ssa.Alloc, field string) bool {
 		if !ok || fieldName(a.Type(), fa.Field) != field {
 			continue
 		}
-		for _, fr := range catalog.Referrers(fa) {
-			load, ok := fr.(*ssa.UnOp)
-			if !ok || load.Op.String() != "*" {
-				continue
-			}
-			for _, lr := range catalog.Referrers(load) {
-				if iff, empty := zeroTest(lr); iff != nil && dominatedBy(b, iff.Block(), empty) {
+		for _, load := range fieldLoads(a, fa.Field) {
+			for _, t := range emptyTests(load, false) {
+				if dominatedBy(b, t.iff.Block(), t.empty) {
 					return true
 				}
 			}
 		}
+		return false
 	}
 	return false
 }
 
-// zeroTest returns the If that branches on instr when instr compares a
-// value with its zero value ("", 0, nil), and the successor taken when
-// the value is zero; or nil.
-func zeroTest(instr ssa.Instruction) (*ssa.If, int) {
-	bin, ok := instr.(*ssa.BinOp)
-	if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(isZero(bin.X) || isZero(bin.Y)) {
-		return nil, 0
-	}
-	for _, ref := range catalog.Referrers(bin) {
-		if iff, ok := ref.(*ssa.If); ok {
-			if bin.Op == token.EQL {
-				return iff, 0
+// fieldLoads returns the loads of field i of the struct variable base.
+func fieldLoads(base ssa.Value, i int) []ssa.Value {
+	var out []ssa.Value
+	for _, ref := range catalog.Referrers(base) {
+		if fa, ok := ref.(*ssa.FieldAddr); ok && fa.Field == i {
+			for _, fref := range catalog.Referrers(fa) {
+				if load, ok := fref.(*ssa.UnOp); ok && load.Op == token.MUL {
+					out = append(out, load)
+				}
 			}
-			return iff, 1
 		}
 	}
-	return nil, 0
+	return out
+}
+
+// emptyTest is a branch on whether a value is empty: empty is the
+// successor of iff taken when it is.
+type emptyTest struct {
+	iff   *ssa.If
+	empty int
+}
+
+// emptyTests returns the branches on v compared with its zero value ("",
+// 0, nil), directly or through len(v); with alike, also on the other reads
+// of the same field of the same struct value (r.F tested, r.F kept).
+func emptyTests(v ssa.Value, alike bool) []emptyTest {
+	var out []emptyTest
+	if alike {
+		switch v := v.(type) {
+		case *ssa.Field: // r.F of a struct value
+			for _, ref := range catalog.Referrers(v.X) {
+				if g, ok := ref.(*ssa.Field); ok && g.Field == v.Field {
+					out = append(out, emptyTests(g, false)...)
+				}
+			}
+			return out
+		case *ssa.UnOp: // *(&r.F) of a struct variable
+			if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+				for _, load := range fieldLoads(fa.X, fa.Field) {
+					out = append(out, emptyTests(load, false)...)
+				}
+				return out
+			}
+		}
+	}
+	for _, ref := range catalog.Referrers(v) {
+		if call, ok := ref.(*ssa.Call); ok {
+			if b, ok := call.Common().Value.(*ssa.Builtin); ok && b.Name() == "len" {
+				out = append(out, emptyTests(call, false)...)
+			}
+			continue
+		}
+		bin, ok := ref.(*ssa.BinOp)
+		if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(isZero(bin.X) || isZero(bin.Y)) {
+			continue
+		}
+		for _, bref := range catalog.Referrers(bin) {
+			if iff, ok := bref.(*ssa.If); ok {
+				t := emptyTest{iff, 0}
+				if bin.Op == token.NEQ {
+					t.empty = 1
+				}
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 func isZero(v ssa.Value) bool {

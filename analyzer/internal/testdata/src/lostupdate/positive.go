@@ -374,3 +374,18 @@ func setTransactionLate(ctx context.Context, pool *pgxpool.Pool, id int64) error
 	}
 	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}) // want `Counter read by RecordGet at line 368 is written back by RecordSetCounter`
 }
+
+// A value kept when non-empty by an else branch.
+func fillEmptyElse(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	var name string
+	if len(r.Name) != 0 {
+		name = r.Name
+	} else {
+		name = newCode()
+	}
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 380 is replaced by a fresh value when empty and written by RecordRename`
+}
