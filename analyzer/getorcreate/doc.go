@@ -68,6 +68,30 @@
 // ROLLBACK TO SAVEPOINT) and roll back to it, or return the error and retry
 // the whole transaction.
 //
+// Not reported there: a one-row read (a sqlc :one query, QueryRow) whose
+// error is taken as "not found" (err != nil, errors.Is(err, ErrNotFound)):
+// ErrNoRows is made up by the client and leaves the transaction usable, so
+// only a branch that has told it apart from a server error (errors.As,
+// !errors.Is(err, pgx.ErrNoRows)) counts as after a failure (the
+// check-then-insert rule above still applies to the miss); the branch of a
+// switch or an if taken only when the error is nil (default: after case
+// err != nil, case err == nil); statements after Rollback, Commit, or a
+// helper that ends the transaction; and statements after the call that
+// begins the transaction again, as in a loop that begins a fresh
+// transaction per tick or per item.
+//
+// The rule is PostgreSQL's: SQLite and MySQL undo only the failed statement
+// and the transaction goes on. A pgx transaction is PostgreSQL's; for
+// database/sql, SQL written with ? placeholders is not PostgreSQL's (its
+// drivers take $n), and otherwise the driver decides, as seen from the
+// package: the driver packages it and its dependencies import (lib/pq and
+// pgx's stdlib; mattn/go-sqlite3, modernc.org/sqlite,
+// ncruces/go-sqlite3/driver, go-sql-driver/mysql) and the driver names it
+// passes to sql.Open. When only SQLite or MySQL drivers are in sight the
+// rule is not applied. When none is (the driver is often imported by main,
+// which a library package cannot see) or both kinds are, PostgreSQL is
+// assumed, as everywhere else in txvet.
+//
 // A finding is silenced with //txvet:ignore getorcreate <reason> on its line
 // or the line above.
 package getorcreate

@@ -5,12 +5,14 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/dbdriver"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
@@ -44,15 +46,16 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "getorcreate",
 	Doc:      doc,
 	URL:      URL,
-	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
+	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, dbdriver.Analyzer},
 	Run:      run,
 }
 
 type checker struct {
-	pass *analysis.Pass
-	cat  *catalog.Catalog
-	txr  *txn.Result
-	rep  *ignore.Reporter
+	pass    *analysis.Pass
+	cat     *catalog.Catalog
+	txr     *txn.Result
+	drivers *dbdriver.Result
+	rep     *ignore.Reporter
 }
 
 type stmtCall struct {
@@ -65,7 +68,13 @@ func run(pass *analysis.Pass) (any, error) {
 	if !cat.Relevant {
 		return nil, nil
 	}
-	c := &checker{pass: pass, cat: cat, txr: pass.ResultOf[txn.Analyzer].(*txn.Result), rep: ignore.New(pass)}
+	c := &checker{
+		pass:    pass,
+		cat:     cat,
+		txr:     pass.ResultOf[txn.Analyzer].(*txn.Result),
+		drivers: pass.ResultOf[dbdriver.Analyzer].(*dbdriver.Result),
+		rep:     ignore.New(pass),
+	}
 	defer c.rep.Finish()
 	for _, fn := range c.txr.SrcFuncs {
 		calls := c.calls(fn)
@@ -227,17 +236,10 @@ func mirror(op token.Token) token.Token {
 // begun inside a loop of this function: a retry around a fresh transaction.
 func (c *checker) retried(fn *ssa.Function, r, ins stmtCall) bool {
 	tx := c.txOf(ins)
-	if tx == nil || tx.Fn != fn || tx.Kind != txn.Begun {
+	if tx == nil || tx.Fn != fn || tx.Kind != txn.Begun || tx.BeginCall() == nil {
 		return false
 	}
-	for _, b := range fn.Blocks {
-		for _, instr := range b.Instrs {
-			if ci, ok := instr.(ssa.CallInstruction); ok && ci.Pos() == tx.Pos {
-				return inLoop(b)
-			}
-		}
-	}
-	return false
+	return inLoop(tx.BeginCall().Block())
 }
 
 // rereadAfter reports whether a read of the inserted table, other than
@@ -296,7 +298,7 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	for _, first := range calls {
 		tx := c.txOf(first)
 		errV := errorOf(first)
-		if tx == nil || errV == nil {
+		if tx == nil || errV == nil || !c.aborts(tx, first) {
 			continue
 		}
 		for _, b := range fn.Blocks {
@@ -304,11 +306,15 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 			if !ok {
 				continue
 			}
-			succ := failEdge(iff, errV)
+			succ, server := failEdge(iff, errV)
 			if succ < 0 {
 				continue
 			}
-			next := c.afterFailure(fn, b.Succs[succ], first, tx, errV, calls)
+			// A one-row read that finds nothing returns ErrNoRows, made up
+			// by the client: its error is a failed statement only once the
+			// code has told the two apart.
+			failed := server || !missIsNoRows(first)
+			next := c.afterFailure(failure{b.Succs[succ], failed}, first, tx, errV, calls)
 			if next == nil || reported[next.instr] {
 				continue
 			}
@@ -328,49 +334,130 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	}
 }
 
-// failEdge returns the successor of iff taken when errV is a real failure
-// (err != nil, errors.As), or -1.
-func failEdge(iff *ssa.If, errV ssa.Value) int {
-	switch cond := iff.Cond.(type) {
-	case *ssa.BinOp:
-		x, y := cond.X, cond.Y
-		if isNilConst(x) {
-			x, y = y, x
+// aborts reports whether the failure of first aborts tx, as in PostgreSQL;
+// SQLite and MySQL undo only the statement. A pgx transaction is
+// PostgreSQL's; for database/sql, SQL with ? placeholders is not, and
+// otherwise the drivers in sight decide.
+func (c *checker) aborts(tx *txn.Tx, first stmtCall) bool {
+	for _, t := range handleTypes(tx) {
+		if strings.HasPrefix(pkgPath(t), "github.com/jackc/pgx/") {
+			return true
 		}
-		if same(x, errV) && isNilConst(y) {
-			return eqEdge(cond.Op) ^ 1
+	}
+	return !first.Stmt.QuestionParams && c.drivers.AbortsOnError()
+}
+
+// handleTypes returns the types tx may be handed out as: the results of
+// the call that begins it, the parameter it is received as, or the
+// parameters of the callback it encloses.
+func handleTypes(tx *txn.Tx) []types.Type {
+	var out []types.Type
+	switch {
+	case tx.BeginCall() != nil:
+		res := tx.BeginCall().(ssa.CallInstruction).Common().Signature().Results()
+		for i := 0; i < res.Len(); i++ {
+			out = append(out, res.At(i).Type())
 		}
-	case *ssa.Call:
+	case tx.Fn != nil:
+		for _, p := range tx.Fn.Params {
+			if tx.Kind == txn.Callback || p.Pos() == tx.Pos {
+				out = append(out, p.Type())
+			}
+		}
+	}
+	return out
+}
+
+// pkgPath returns the path of the package defining t (or *t), or "".
+func pkgPath(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	return ""
+}
+
+// missIsNoRows reports whether s is a one-row read (a sqlc :one query,
+// QueryRow), whose error is ErrNoRows when no row matches.
+func missIsNoRows(s stmtCall) bool {
+	if s.Stmt.Kind != catalog.Read {
+		return false
+	}
+	if s.Literal {
+		return s.Name == "QueryRow" || s.Name == "QueryRowContext"
+	}
+	return s.Stmt.Cmd == ":one"
+}
+
+// failEdge returns the successor of iff taken when errV is an error
+// (err != nil, errors.As, errors.Is other than ErrNoRows), or -1, and
+// whether that branch knows the error came from the server (errors.As).
+func failEdge(iff *ssa.If, errV ssa.Value) (succ int, server bool) {
+	if succ := nonNilEdge(iff, errV); succ >= 0 {
+		return succ, false
+	}
+	if cond, ok := iff.Cond.(*ssa.Call); ok {
 		common := cond.Common()
 		if isFunc(common, "errors", "As") && same(common.Args[0], errV) {
-			return 0
+			return 0, true
 		}
 		if isErrorsIs(common) && same(common.Args[0], errV) && !isNoRows(common.Args[1]) {
-			return 0
+			return 0, false
+		}
+	}
+	return -1, false
+}
+
+// nonNilEdge returns the successor of iff taken when errV is not nil, if
+// iff compares errV with nil, or -1.
+func nonNilEdge(iff *ssa.If, errV ssa.Value) int {
+	cond, ok := iff.Cond.(*ssa.BinOp)
+	if !ok {
+		return -1
+	}
+	x, y := cond.X, cond.Y
+	if isNilConst(x) {
+		x, y = y, x
+	}
+	if same(x, errV) && isNilConst(y) {
+		if e := eqEdge(cond.Op); e >= 0 {
+			return e ^ 1
 		}
 	}
 	return -1
 }
 
-// afterFailure searches the blocks reachable from start (entered because
-// first failed) for a statement in first's transaction, stopping at a
-// rollback and skipping the branch where the failure is only "no rows".
-func (c *checker) afterFailure(fn *ssa.Function, start *ssa.BasicBlock, first stmtCall, tx *txn.Tx, errV ssa.Value, calls []stmtCall) *stmtCall {
+// failure is a block entered after a statement returned an error; failed
+// is set once the error is known not to be "no rows".
+type failure struct {
+	b      *ssa.BasicBlock
+	failed bool
+}
+
+// afterFailure searches the blocks reachable from start for a statement in
+// first's transaction run while its error is known to be a failure. It
+// stops at a rollback or an end of the transaction and at the call that
+// begins it again (a loop with a fresh transaction per iteration), and
+// leaves out the branches where the error is nil or "no rows".
+func (c *checker) afterFailure(start failure, first stmtCall, tx *txn.Tx, errV ssa.Value, calls []stmtCall) *stmtCall {
 	byInstr := make(map[ssa.Instruction]*stmtCall)
 	for i := range calls {
 		byInstr[calls[i].instr] = &calls[i]
 	}
-	seen := make(map[*ssa.BasicBlock]bool)
-	work := []*ssa.BasicBlock{start}
+	begin := tx.Root().BeginCall()
+	seen := make(map[failure]bool)
+	work := []failure{start}
 	for len(work) > 0 {
-		b := work[len(work)-1]
+		at := work[len(work)-1]
 		work = work[:len(work)-1]
-		if seen[b] {
+		if seen[at] {
 			continue
 		}
-		seen[b] = true
+		seen[at] = true
 		stop := false
-		for _, instr := range b.Instrs {
+		for _, instr := range at.b.Instrs {
 			ci, ok := instr.(ssa.CallInstruction)
 			if !ok {
 				continue
@@ -378,11 +465,11 @@ func (c *checker) afterFailure(fn *ssa.Function, start *ssa.BasicBlock, first st
 			if _, isDefer := instr.(*ssa.Defer); isDefer {
 				continue
 			}
-			if c.rollsBack(ci, tx) {
+			if instr == begin || c.rollsBack(ci, tx) {
 				stop = true
 				break
 			}
-			if s := byInstr[instr]; s != nil {
+			if s := byInstr[instr]; s != nil && at.failed {
 				if t := c.txOf(*s); t != nil && t.Root() == tx.Root() {
 					return s
 				}
@@ -391,14 +478,27 @@ func (c *checker) afterFailure(fn *ssa.Function, start *ssa.BasicBlock, first st
 		if stop {
 			continue
 		}
-		if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
-			if succ, _ := c.missEdge(first, iff); succ >= 0 && isNoRowsTest(iff, errV) {
-				// The failure was "no rows": the transaction is fine there.
-				work = append(work, b.Succs[1-succ])
+		succs := at.b.Succs
+		if iff, ok := at.b.Instrs[len(at.b.Instrs)-1].(*ssa.If); ok {
+			switch noRows, _ := c.missEdge(first, iff); {
+			case nonNilEdge(iff, errV) >= 0:
+				// Known not nil here: the success branch is not taken.
+				succs = []*ssa.BasicBlock{at.b.Succs[nonNilEdge(iff, errV)]}
+			case noRows >= 0 && isNoRowsTest(iff, errV):
+				// The failure was "no rows" on one branch: the transaction is
+				// fine there, and failed on the other.
+				work = append(work, failure{at.b.Succs[1-noRows], true})
 				continue
+			default:
+				if _, server := failEdge(iff, errV); server {
+					work = append(work, failure{at.b.Succs[0], true}, failure{at.b.Succs[1], at.failed})
+					continue
+				}
 			}
 		}
-		work = append(work, b.Succs...)
+		for _, s := range succs {
+			work = append(work, failure{s, at.failed})
+		}
 	}
 	return nil
 }
@@ -416,7 +516,8 @@ func isNoRowsTest(iff *ssa.If, errV ssa.Value) bool {
 }
 
 // rollsBack reports whether ci ends the failed part of tx: Rollback of tx or
-// of a savepoint in it, or ROLLBACK [TO SAVEPOINT] as literal SQL.
+// of a savepoint in it, ROLLBACK [TO SAVEPOINT] as literal SQL, or another
+// end of tx or of the transactions around it.
 func (c *checker) rollsBack(ci ssa.CallInstruction, tx *txn.Tx) bool {
 	common := ci.Common()
 	name := ""
@@ -427,6 +528,11 @@ func (c *checker) rollsBack(ci ssa.CallInstruction, tx *txn.Tx) bool {
 	}
 	if name == "Rollback" {
 		return true
+	}
+	for t := tx; t != nil; t = t.Parent {
+		if slices.Contains(t.Ends(), ssa.Instruction(ci)) {
+			return true // Commit, a commit function, a helper that ends it
+		}
 	}
 	for _, a := range common.Args {
 		if k, ok := a.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.String {

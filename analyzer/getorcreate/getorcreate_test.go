@@ -14,7 +14,7 @@ func TestGetOrCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	analysistest.Run(t, dir, getorcreate.Analyzer, "getorcreate")
+	analysistest.Run(t, dir, getorcreate.Analyzer, "getorcreate", "getorcreate/sqlite", "getorcreate/mysql", "getorcreate/sqliteopen", "getorcreate/pq")
 }
 
 // TestRealModule runs the analyzer on a module built against the real

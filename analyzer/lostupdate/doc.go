@@ -27,9 +27,23 @@
 // or read the row FOR UPDATE (FOR NO KEY UPDATE) in the writing transaction,
 // run the transaction at REPEATABLE READ or SERIALIZABLE and retry it, or
 // make the write a compare-and-set on a version read with the value
-// (UPDATE ... WHERE id = $1 AND version = $2). A lock taken through the
-// pool, or in another or already committed transaction, protects nothing,
-// and neither does a lock taken after the value was read.
+// (UPDATE ... WHERE id = $1 AND version = $2). The level counts whether it
+// is given as transaction options or by SET TRANSACTION ISOLATION LEVEL as
+// the transaction's first statement (PostgreSQL refuses it later), and the
+// level and the lock count when they are taken inside the project's own
+// wrapper (repo.InSerializableTx(ctx, func(tx pgx.Tx) error {...}), or one
+// that locks the row FOR UPDATE before calling the callback), followed
+// across packages through facts. A lock taken through the pool, or in
+// another or already committed transaction, protects nothing, and neither
+// does a lock taken after the value was read, nor one on another table.
+//
+// A value found empty and replaced by a fresh one (a new random code) is not
+// written back: where it was not empty the row gets what it had. It is
+// reported as what it is: two callers can both find it empty, and the
+// later write replaces the value the first one set (and maybe handed out).
+// Not reported when the UPDATE fills it in only where it is still empty
+// (its WHERE compares the column with the empty value), nor under the
+// protections above.
 //
 // A finding is silenced with //txvet:ignore lostupdate <reason> on its line
 // or the line above.

@@ -1,6 +1,8 @@
 package lostupdate
 
 import (
+	"go/constant"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
@@ -25,6 +27,9 @@ type source struct {
 	read   ssa.CallInstruction // the read, when the value is read
 	column string              // result field or SQL column name; "" for a scalar result
 	leaf   any                 // otherwise: an ssa.Value, or a constant's text
+	// kept is set when the read value flows only where it was found
+	// non-empty, and a fresh value replaces it where it was empty.
+	kept bool
 }
 
 // tracer follows SSA values backwards to their sources.
@@ -116,6 +121,14 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 	}
 	seen[k] = true
 	next := func(v ssa.Value, field string) { t.trace(v, field, seen, out, depth+1) }
+	keep := func(v ssa.Value, field string) {
+		var kept sourceSet
+		t.trace(v, field, seen, &kept, depth+1)
+		for _, s := range kept.list {
+			s.kept = s.read != nil
+			out.add(s)
+		}
+	}
 	switch v := v.(type) {
 	case *ssa.Const:
 		if v.Value != nil {
@@ -130,7 +143,7 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 		next(v.Y, "")
 	case *ssa.UnOp:
 		if v.Op.String() == "*" {
-			t.load(v.X, field, v, next, out)
+			t.load(v.X, field, v, next, keep, out)
 			return
 		}
 		next(v.X, "")
@@ -145,8 +158,13 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 	case *ssa.TypeAssert:
 		next(v.X, field)
 	case *ssa.Phi:
-		for _, e := range v.Edges {
-			next(e, field)
+		kept := keptEdge(v)
+		for i, e := range v.Edges {
+			if i == kept {
+				keep(e, field)
+			} else {
+				next(e, field)
+			}
 		}
 	case *ssa.Field:
 		if field == "" {
@@ -236,8 +254,9 @@ func (t *tracer) returnSources(fn *ssa.Function, i int, field string) []source {
 	return out.list
 }
 
-// load traces *addr, loaded by the instruction at.
-func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next func(ssa.Value, string), out *sourceSet) {
+// load traces *addr, loaded by the instruction at; keep traces a value
+// kept only where it was found non-empty.
+func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, keep func(ssa.Value, string), out *sourceSet) {
 	switch a := addr.(type) {
 	case *ssa.FieldAddr:
 		if field != "" {
@@ -245,13 +264,13 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next fun
 		}
 		name := fieldName(a.X.Type(), a.Field)
 		if base, ok := a.X.(*ssa.Alloc); ok {
-			t.allocField(base, name, at, next, out)
+			t.allocField(base, name, at, next, keep, out)
 			return
 		}
 		t.stores(a, next, out)
 		next(a.X, name)
 	case *ssa.Alloc:
-		t.allocField(a, field, at, next, out)
+		t.allocField(a, field, at, next, keep, out)
 	case *ssa.IndexAddr:
 		next(a.X, field)
 	case *ssa.FreeVar, *ssa.Global, *ssa.Parameter:
@@ -264,8 +283,10 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next fun
 // allocField traces field of the local variable a ("" for all of it) as
 // loaded by at: the values stored into the field and into the whole
 // variable, and Scans into either, leaving out stores that a later store to
-// the field, made before at on every path, overwrites.
-func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next func(ssa.Value, string), out *sourceSet) {
+// the field, made before at on every path, overwrites. When the field is
+// replaced only where it was found empty (if r.F == "" { r.F = fresh() }),
+// the other stores are kept values.
+func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next, keep func(ssa.Value, string), out *sourceSet) {
 	type write struct {
 		instr ssa.Instruction
 		val   ssa.Value
@@ -301,11 +322,23 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 			}
 		}
 	}
+	fills := make(map[ssa.Instruction]bool)
+	if field != "" {
+		for _, w := range writes {
+			if w.field == "" && fillsEmpty(w.instr.Block(), a, field) {
+				fills[w.instr] = true
+			}
+		}
+	}
 	for _, w := range writes {
 		if killer != nil && w.instr != killer && before(w.instr, killer) {
 			continue
 		}
-		next(w.val, w.field)
+		if len(fills) > 0 && !fills[w.instr] {
+			keep(w.val, w.field)
+		} else {
+			next(w.val, w.field)
+		}
 	}
 	if killer == nil {
 		t.scanned(a, out)
@@ -469,4 +502,148 @@ func fieldName(t types.Type, i int) string {
 		return s.Field(i).Name()
 	}
 	return ""
+}
+
+// keptEdge returns the edge of a two-edge phi that keeps a value where it
+// was found non-empty while the other replaces it where it was empty
+// (v := r.F; if v == "" { v = fresh() }), or -1.
+func keptEdge(phi *ssa.Phi) int {
+	if len(phi.Edges) != 2 {
+		return -1
+	}
+	for k, x := range phi.Edges {
+		for _, t := range emptyTests(x, true) {
+			if fromBranch(phi.Block(), k, t.iff.Block(), 1-t.empty) && fromBranch(phi.Block(), 1-k, t.iff.Block(), t.empty) {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+// fillsEmpty reports whether b runs only where field of the local variable
+// a was found empty: b is dominated by the empty branch of a test of a
+// load of that field.
+func fillsEmpty(b *ssa.BasicBlock, a *ssa.Alloc, field string) bool {
+	for _, ref := range catalog.Referrers(a) {
+		fa, ok := ref.(*ssa.FieldAddr)
+		if !ok || fieldName(a.Type(), fa.Field) != field {
+			continue
+		}
+		for _, load := range fieldLoads(a, fa.Field) {
+			for _, t := range emptyTests(load, false) {
+				if dominatedBy(b, t.iff.Block(), t.empty) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// fieldLoads returns the loads of field i of the struct variable base.
+func fieldLoads(base ssa.Value, i int) []ssa.Value {
+	var out []ssa.Value
+	for _, ref := range catalog.Referrers(base) {
+		if fa, ok := ref.(*ssa.FieldAddr); ok && fa.Field == i {
+			for _, fref := range catalog.Referrers(fa) {
+				if load, ok := fref.(*ssa.UnOp); ok && load.Op == token.MUL {
+					out = append(out, load)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// emptyTest is a branch on whether a value is empty: empty is the
+// successor of iff taken when it is.
+type emptyTest struct {
+	iff   *ssa.If
+	empty int
+}
+
+// emptyTests returns the branches on v compared with its zero value ("",
+// 0, nil), directly or through len(v); with alike, also on the other reads
+// of the same field of the same struct value (r.F tested, r.F kept).
+func emptyTests(v ssa.Value, alike bool) []emptyTest {
+	var out []emptyTest
+	if alike {
+		switch v := v.(type) {
+		case *ssa.Field: // r.F of a struct value
+			for _, ref := range catalog.Referrers(v.X) {
+				if g, ok := ref.(*ssa.Field); ok && g.Field == v.Field {
+					out = append(out, emptyTests(g, false)...)
+				}
+			}
+			return out
+		case *ssa.UnOp: // *(&r.F) of a struct variable
+			if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+				for _, load := range fieldLoads(fa.X, fa.Field) {
+					out = append(out, emptyTests(load, false)...)
+				}
+				return out
+			}
+		}
+	}
+	for _, ref := range catalog.Referrers(v) {
+		if call, ok := ref.(*ssa.Call); ok {
+			if b, ok := call.Common().Value.(*ssa.Builtin); ok && b.Name() == "len" {
+				out = append(out, emptyTests(call, false)...)
+			}
+			continue
+		}
+		bin, ok := ref.(*ssa.BinOp)
+		if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(isZero(bin.X) || isZero(bin.Y)) {
+			continue
+		}
+		for _, bref := range catalog.Referrers(bin) {
+			if iff, ok := bref.(*ssa.If); ok {
+				t := emptyTest{iff, 0}
+				if bin.Op == token.NEQ {
+					t.empty = 1
+				}
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func isZero(v ssa.Value) bool {
+	k, ok := v.(*ssa.Const)
+	if !ok {
+		return false
+	}
+	if k.Value == nil {
+		return k.IsNil()
+	}
+	switch k.Value.Kind() {
+	case constant.String:
+		return constant.StringVal(k.Value) == ""
+	case constant.Int, constant.Float:
+		return constant.Sign(k.Value) == 0
+	}
+	return false
+}
+
+// fromBranch reports whether edge k of block b comes from successor succ
+// of the branch block br: directly, or through blocks only that branch
+// reaches.
+func fromBranch(b *ssa.BasicBlock, k int, br *ssa.BasicBlock, succ int) bool {
+	if k >= len(b.Preds) {
+		return false
+	}
+	pred := b.Preds[k]
+	if pred == br {
+		return br.Succs[succ] == b
+	}
+	return dominatedBy(pred, br, succ)
+}
+
+// dominatedBy reports whether b runs only after br took successor succ.
+func dominatedBy(b, br *ssa.BasicBlock, succ int) bool {
+	s := br.Succs[succ]
+	return len(s.Preds) == 1 && s.Dominates(b)
 }

@@ -39,7 +39,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       doc,
 	URL:       URL,
 	Requires:  []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
-	FactTypes: []analysis.Fact{new(flowFact)},
+	FactTypes: []analysis.Fact{new(flowFact), new(lockFact)},
 	Run:       run,
 }
 
@@ -49,6 +49,8 @@ type checker struct {
 	txr  *txn.Result
 	t    *tracer
 	rep  *ignore.Reporter
+	// locks are the lock facts of this package's wrappers.
+	locks map[*types.Func]*lockFact
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -65,6 +67,10 @@ func run(pass *analysis.Pass) (any, error) {
 		rep:  ignore.New(pass),
 	}
 	defer c.rep.Finish()
+	safely(func() { c.locks = c.lockFacts() })
+	for obj, f := range c.locks {
+		pass.ExportObjectFact(obj, f)
+	}
 	// The SSA form is txn's, so transaction handles compare equal.
 	for _, fn := range txr.SrcFuncs {
 		safely(func() { c.check(fn) })
@@ -113,6 +119,9 @@ type stale struct {
 	read    stmtCall
 	fields  []string // fields or columns of the read written back
 	columns []string // columns of the write they end up in
+	// fresh is set when every value from the read is written only where
+	// it was found non-empty, a fresh one replacing it where it was empty.
+	fresh bool
 }
 
 func (c *checker) check(fn *ssa.Function) {
@@ -146,10 +155,11 @@ func (c *checker) check(fn *ssa.Function) {
 				}
 				e := byRead[s.read]
 				if e == nil {
-					e = &stale{read: r}
+					e = &stale{read: r, fresh: true}
 					byRead[s.read] = e
 					order = append(order, s.read)
 				}
+				e.fresh = e.fresh && s.kept
 				if name == "" {
 					name = "value"
 				}
@@ -161,6 +171,9 @@ func (c *checker) check(fn *ssa.Function) {
 			e := byRead[ri]
 			if c.protected(fn, calls, e.read, w) || !c.sameRow(e.read, w) {
 				continue
+			}
+			if e.fresh && w.Stmt.CAS {
+				continue // the write fills in only where the WHERE finds it still empty
 			}
 			c.report(calls, e, w)
 		}
@@ -210,6 +223,9 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 			return true
 		}
 		if l := c.lockBefore(calls, r, w, txW); l != nil {
+			return true
+		}
+		if c.lockedByRunner(txW, w.Stmt.Table) {
 			return true
 		}
 	}
@@ -349,6 +365,10 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 	}
 	msg := fmt.Sprintf("%s read by %s at line %d %s written back by %s (lost update: %s)",
 		strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name, hint)
+	if e.fresh {
+		msg = fmt.Sprintf("%s read by %s at line %d %s replaced by a fresh value when empty and written by %s (lost update: two callers can both find it empty, and the later write replaces the value the first one set; set it only where it is still empty, in the UPDATE's WHERE)",
+			strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name)
+	}
 	c.rep.Report(analysis.Diagnostic{
 		Pos:      w.instr.Pos(),
 		Category: "lostupdate",

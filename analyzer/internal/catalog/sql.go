@@ -113,6 +113,10 @@ type Statement struct {
 	Written []string
 	// Keys are the columns compared for equality with a parameter in WHERE.
 	Keys []string
+	// QuestionParams is set for SQL that PostgreSQL cannot parse and that
+	// takes ? placeholders, as MySQL and SQLite do (PostgreSQL's drivers
+	// take $n): SQL written for another database.
+	QuestionParams bool
 }
 
 // IsWrite reports whether the statement inserts, updates or deletes rows.
@@ -197,7 +201,11 @@ func classify(sql string) (st *Statement) {
 		}
 	}()
 	tree, err := pg.Parse(sql)
-	if err != nil || len(tree.GetStmts()) != 1 {
+	if err != nil {
+		st.QuestionParams = strings.Contains(sql, "?")
+		return st
+	}
+	if len(tree.GetStmts()) != 1 {
 		return st
 	}
 	c := classifier{st: st}

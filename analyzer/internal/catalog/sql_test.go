@@ -51,6 +51,16 @@ func TestClassify(t *testing.T) {
 			t.Errorf("Classify(%q) uses = %q, want %q", tt.sql, got, tt.uses)
 		}
 	}
+	for sql, want := range map[string]bool{
+		"-- name: GetAuthor :one\nSELECT id, name FROM authors WHERE id = ? LIMIT 1": true,
+		"SELECT * FROM t WHERE id = $1":                                              false,
+		"SELECT * FROM docs WHERE data ? 'key'":                                      false, // jsonb's ? operator
+		"not sql at all":                                                             false,
+	} {
+		if got := Classify(sql).QuestionParams; got != want {
+			t.Errorf("Classify(%q).QuestionParams = %v, want %v", sql, got, want)
+		}
+	}
 	if s := Classify("-- name: GetRecord :one\nSELECT 1"); s.Name != "GetRecord" || s.Cmd != ":one" {
 		t.Errorf("sqlc header = %q %q", s.Name, s.Cmd)
 	}

@@ -187,6 +187,7 @@ func (r *Result) build() {
 			}
 		})
 	}
+	r.setLevels()
 }
 
 // scan records the transactions that start in fn and the callbacks it runs
@@ -233,8 +234,10 @@ func (r *Result) scan(fn *ssa.Function) {
 			}
 			r.enclosing[cf] = tx
 			r.byFunc[cf] = append(r.byFunc[cf], tx)
+			// The callback's transaction parameter, or the sqlc Queries
+			// the runner bound to it (sqlc's execTx: fn(New(tx))).
 			for _, p := range cf.Params {
-				if isTxType(p.Type()) {
+				if isTxType(p.Type()) || isQueries(p.Type()) {
 					if old := r.params[p]; old != nil {
 						r.byFunc[cf] = removeTx(r.byFunc[cf], old)
 					}
@@ -349,10 +352,12 @@ func (r *Result) of(v ssa.Value) *Tx {
 
 // returnsQueries reports whether a call returns a sqlc *Queries.
 func returnsQueries(sig *types.Signature) bool {
-	if sig.Results().Len() != 1 {
-		return false
-	}
-	n := namedOf(sig.Results().At(0).Type())
+	return sig.Results().Len() == 1 && isQueries(sig.Results().At(0).Type())
+}
+
+// isQueries reports whether t is a sqlc Queries (or a pointer to one).
+func isQueries(t types.Type) bool {
+	n := namedOf(t)
 	return n != nil && n.Obj().Name() == "Queries"
 }
 
@@ -756,18 +761,7 @@ func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 // transaction is open, or handed to a callback runner, and the isolation
 // level of that transaction.
 func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
-	uses := []ssa.Value{p}
-	// Closures of fn that capture p see it as a free variable.
-	for _, anon := range fn.AnonFuncs {
-		for i, fv := range anon.FreeVars {
-			for _, mc := range r.closures[anon] {
-				if i < len(mc.Bindings) && mc.Bindings[i] == p {
-					uses = append(uses, fv)
-				}
-			}
-		}
-	}
-	for _, u := range uses {
+	for _, u := range ValuesOf(fn, p) {
 		for _, ref := range *u.Referrers() {
 			call, ok := ref.(ssa.CallInstruction)
 			if !ok {

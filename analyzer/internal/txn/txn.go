@@ -7,7 +7,9 @@
 //     is pgx.Tx or *sql.Tx (Begin on a pgx.Tx is a savepoint: a Tx with Parent);
 //   - parameters typed pgx.Tx, *pgxpool.Tx or *sql.Tx (the caller's open transaction);
 //   - the body of a callback run inside one: pgx.BeginFunc, pgx.BeginTxFunc,
-//     and wrappers that pass their func argument on (see [BeginFact]);
+//     and wrappers that pass their func argument on or call it from such a
+//     callback (pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { ...; return
+//     fn(tx) })) (see [BeginFact]);
 //   - returned by helpers, with or without a commit function (see [BeginFact]);
 //   - begun by functions named with the -txvet.beginfuncs flag (exposed here as
 //     the analyzer's "beginfuncs" flag): a function with a func parameter runs
@@ -15,7 +17,8 @@
 //     is the transaction and a result of type func() error commits it.
 //
 // Handles follow the value: interface conversions, phis, captured variables,
-// sqlc's q.WithTx(tx) and db.New(tx).
+// sqlc's q.WithTx(tx) and db.New(tx), and the *Queries parameter of a
+// callback run in a transaction (sqlc's execTx pattern: fn(db.New(tx))).
 //
 // API (from analysis.Pass.ResultOf[txn.Analyzer].(*txn.Result)):
 //
@@ -26,11 +29,14 @@
 //	r.OpenAt(tx, instr)  whether tx may still be open when instr runs (not ended on some path)
 //	r.EndedAt(tx, instr) whether tx is committed or rolled back on every path to instr
 //	r.Open(instr)        every outermost transaction that may be open at instr
-//	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, else IsolationUnknown
+//	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, or a first statement
+//	                     SET TRANSACTION ISOLATION LEVEL ..., else IsolationUnknown
+//	tx.BeginCall()       the call that begins a Begun transaction
 //
 //	txn.BuildSSA(pass)   SSA for a package txn skipped (Relevant is false)
 //	txn.OnSuccess(b, err) b's successors minus the branch taken when err != nil
 //	txn.ErrorResult(call) the error a call returns, or nil
+//	txn.ValuesOf(fn, p)  the values carrying parameter p in fn and its closures
 //	r.Relevant           false when the package cannot touch a database (nothing else is set)
 //	r.SrcFuncs           the package's SSA functions, anonymous ones included, in source order
 //
@@ -152,6 +158,9 @@ func (t *Tx) Root() *Tx {
 // Ends returns the calls that end the transaction: Commit, Rollback, a
 // returned commit function, or a helper that ends its transaction argument.
 func (t *Tx) Ends() []ssa.Instruction { return t.ends }
+
+// BeginCall returns the call that begins a Begun transaction, or nil.
+func (t *Tx) BeginCall() ssa.Instruction { return t.begin }
 
 // BeginFact marks a function that begins a transaction for its caller.
 // Indexes count the receiver of a method as argument 0, as in SSA.

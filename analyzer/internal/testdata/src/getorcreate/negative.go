@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -204,4 +205,149 @@ func ignoredRace(ctx context.Context, pool *pgxpool.Pool, token string) error {
 		return err
 	}
 	return nil
+}
+
+func readMissInTx(ctx context.Context, tx pgx.Tx, token string) error {
+	if _, err := q.SessionGet(ctx, tx, token); err != nil {
+		// ok: a one-row read fails with ErrNoRows, decided by the client; the transaction is fine
+		return q.AuditInsert(ctx, tx, token)
+	}
+	return nil
+}
+
+func literalReadMissInTx(ctx context.Context, db *sql.DB, token string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var id int64
+	if err := tx.QueryRowContext(ctx, "SELECT id FROM sessions WHERE token = $1", token).Scan(&id); err != nil {
+		// ok: no row is sql.ErrNoRows, not a failed statement
+		if _, err := tx.ExecContext(ctx, "INSERT INTO audits (token) VALUES ($1)", token); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+var errDuplicate = errors.New("duplicate")
+
+func switchDefaultSucceeded(ctx context.Context, tx pgx.Tx, token string) error {
+	_, err := q.SessionCreate(ctx, tx, sqlcpgx.SessionCreateParams{Token: token})
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return errDuplicate
+	case err != nil:
+		return err
+	default:
+		// ok: default is reached only when SessionCreate succeeded
+		return q.AuditInsert(ctx, tx, token)
+	}
+}
+
+func switchCaseNilSucceeded(ctx context.Context, tx pgx.Tx, token string) error {
+	_, err := q.SessionCreate(ctx, tx, sqlcpgx.SessionCreateParams{Token: token})
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return errDuplicate
+	case err == nil:
+		// ok: case err == nil is the success branch
+		return q.AuditInsert(ctx, tx, token)
+	default:
+		return err
+	}
+}
+
+func beginTick(ctx context.Context, pool *pgxpool.Pool) (pgx.Tx, error) { return pool.Begin(ctx) }
+
+func abort(ctx context.Context, tx pgx.Tx) { _ = tx.Rollback(ctx) }
+
+func tickLoop(ctx context.Context, pool *pgxpool.Pool, tick <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			tx, err := beginTick(ctx, pool)
+			if err != nil {
+				continue
+			}
+			if err := q.AuditInsert(ctx, tx, "tick"); err != nil {
+				log.Printf("tick: %v", err)
+				abort(ctx, tx)
+				continue
+			}
+			// ok: the failure branch rolled back through a helper; the next tick begins a fresh transaction
+			if err := q.AuditInsert(ctx, tx, "tock"); err != nil {
+				abort(ctx, tx)
+				continue
+			}
+			_ = tx.Commit(ctx)
+		}
+	}
+}
+
+func freshTxPerItem(ctx context.Context, pool *pgxpool.Pool, tokens []string) {
+	for _, t := range tokens {
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			return
+		}
+		// ok: each item runs in its own transaction, begun again after a failure
+		if err := q.AuditInsert(ctx, tx, t); err != nil {
+			log.Printf("skip %s: %v", t, err)
+			continue
+		}
+		_ = tx.Commit(ctx)
+	}
+}
+
+var errNotFound = errors.New("not found")
+
+// sessionByToken maps "no row" to the store's own error.
+func sessionByToken(ctx context.Context, tx pgx.Tx, token string) (sqlcpgx.Session, error) {
+	s, err := q.SessionGet(ctx, tx, token)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, errNotFound
+	}
+	return s, err
+}
+
+func isNotFound(err error) bool { return errors.Is(err, errNotFound) }
+
+func storeNotFoundInTx(ctx context.Context, tx pgx.Tx, token string) error {
+	_, err := sessionByToken(ctx, tx, token)
+	if errors.Is(err, errNotFound) {
+		// ok: the wrapper's "not found" is a one-row read's miss
+		return q.AuditInsert(ctx, tx, token)
+	}
+	return err
+}
+
+func notFoundHelperInTx(ctx context.Context, tx pgx.Tx, token string) error {
+	if _, err := sessionByToken(ctx, tx, token); err != nil {
+		if !isNotFound(err) {
+			return err
+		}
+		// ok: a helper tells the miss apart
+		return q.AuditInsert(ctx, tx, token)
+	}
+	return nil
+}
+
+func questionPlaceholders(ctx context.Context, db *sql.DB, token string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "INSERT INTO sessions (token) VALUES (?)", token); err != nil {
+		// ok: ? placeholders are MySQL's or SQLite's, which keep the transaction going
+		_, err = tx.ExecContext(ctx, "INSERT INTO audits (token) VALUES (?)", token)
+		return err
+	}
+	return tx.Commit()
 }

@@ -220,3 +220,51 @@ func withTxAfterFailure(ctx context.Context, db *sql.DB, queries *sqlcstd.Querie
 	}
 	return tx.Commit()
 }
+
+// A one-row read that failed for another reason than "no row".
+func readFailedInTx(ctx context.Context, tx pgx.Tx, token string) error {
+	_, err := q.SessionGet(ctx, tx, token)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		log.Printf("get: %v", err)
+		return q.AuditInsert(ctx, tx, token) // want `AuditInsert runs in the transaction after SessionGet at line 226 failed`
+	}
+	return nil
+}
+
+// Check-then-insert in a transaction: the miss leaves the transaction usable,
+// and the race is the one reported.
+func readMissInsertInTx(ctx context.Context, tx pgx.Tx, token string) error {
+	if _, err := q.SessionGet(ctx, tx, token); err != nil {
+		_, err = q.SessionCreate(ctx, tx, sqlcpgx.SessionCreateParams{Token: token}) // want `SessionCreate inserts into sessions after SessionGet at line 237 found no row`
+		return err
+	}
+	return nil
+}
+
+// A switch whose success branch follows a failure that is not caught.
+func switchFallsThrough(ctx context.Context, tx pgx.Tx, token string) error {
+	_, err := q.SessionCreate(ctx, tx, sqlcpgx.SessionCreateParams{Token: token})
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		log.Printf("duplicate %s", token)
+	case err != nil:
+		return err
+	}
+	return q.AuditInsert(ctx, tx, token) // want `AuditInsert runs in the transaction after SessionCreate at line 246 failed`
+}
+
+// A loop over one transaction begun before it.
+func oneTxForAll(ctx context.Context, pool *pgxpool.Pool, tokens []string) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		if err := q.AuditInsert(ctx, tx, t); err != nil { // want `AuditInsert runs in the transaction after AuditInsert at line 264 failed`
+			log.Printf("skip %s: %v", t, err)
+			continue
+		}
+	}
+	return tx.Commit(ctx)
+}

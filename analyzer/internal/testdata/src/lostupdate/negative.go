@@ -244,3 +244,84 @@ func writesReturnedRow(ctx context.Context, tx pgx.Tx, id int64) error {
 	// ok: the row came back from an UPDATE, which locked it in this transaction
 	return q.TaskSave(ctx, tx, sqlcpgx.TaskSaveParams{ID: t.ID, JobID: t.JobID, Status: "DONE", Attempts: t.Attempts, Result: t.Result})
 }
+
+func fillEmptyGuarded(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if name == "" {
+		name = newCode()
+	}
+	// ok: the UPDATE sets the name only where it is still empty
+	_, err = q.RecordSetNameIfEmpty(ctx, pool, sqlcpgx.RecordSetNameIfEmptyParams{ID: id, Name: name})
+	return err
+}
+
+func fillEmptyLocked(ctx context.Context, tx pgx.Tx, id int64) error {
+	r, err := q.RecordGetForUpdate(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if r.Name == "" {
+		r.Name = newCode()
+	}
+	// ok: the row is locked; no other caller sees it empty meanwhile
+	return q.RecordRename(ctx, tx, sqlcpgx.RecordRenameParams{ID: r.ID, Name: r.Name})
+}
+
+func setTransactionFirst(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return err
+	}
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	// ok: the transaction's first statement set it to REPEATABLE READ
+	if err := q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func setTransactionSQL(ctx context.Context, db *sql.DB, queries *sqlcstd.Queries, id int32) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"); err != nil {
+		return err
+	}
+	qtx := queries.WithTx(tx)
+	r, err := qtx.GetRecord(ctx, id)
+	if err != nil {
+		return err
+	}
+	// ok: SET TRANSACTION through database/sql
+	if err := qtx.UpdateRecord(ctx, sqlcstd.UpdateRecordParams{ID: r.ID, Counter: r.Counter + 1}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func fillEmptyByLen(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if len(name) != 0 {
+		return nil
+	}
+	name = newCode()
+	// ok: only the fresh value is written; the read one returned early
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name})
+}

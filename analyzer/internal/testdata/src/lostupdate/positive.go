@@ -296,3 +296,96 @@ func saveThroughHelper(ctx context.Context, pool *pgxpool.Pool, id int64) error 
 	t.Status = "DONE"
 	return q.TaskSave(ctx, pool, taskParams(t)) // want `Attempts, Result read by TaskGet at line 292 are written back by TaskSave`
 }
+
+func newCode() string { return "c0de" }
+
+// A name found empty is replaced by a fresh one and written: not written
+// back, but two callers can both find it empty and the later one's code
+// replaces the first one's.
+func fillEmptyName(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return "", err
+	}
+	name := r.Name
+	if name == "" {
+		name = newCode()
+	}
+	err = q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 306 is replaced by a fresh value when empty and written by RecordRename \(lost update: two callers can both find it empty, and the later write replaces the value the first one set; set it only where it is still empty, in the UPDATE's WHERE\)`
+	return name, err
+}
+
+// The same through the row struct.
+func fillEmptyField(ctx context.Context, tx pgx.Tx, id int64) (sqlcpgx.Record, error) {
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Name == "" {
+		r.Name = newCode()
+	}
+	return r, q.RecordRename(ctx, tx, sqlcpgx.RecordRenameParams{ID: r.ID, Name: r.Name}) // want `Name read by RecordGet at line 320 is replaced by a fresh value when empty and written by RecordRename`
+}
+
+// Written back whether empty or not: the read value is also written when
+// another field decides.
+func fillOnOtherTest(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if r.Counter == 0 {
+		name = newCode()
+	}
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 333 is written back by RecordRename`
+}
+
+// SET TRANSACTION to the default level protects nothing.
+func setReadCommitted(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
+		return err
+	}
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}) // want `Counter read by RecordGet at line 354 is written back by RecordSetCounter`
+}
+
+// SET TRANSACTION after a query fails in PostgreSQL: the level stays the default.
+func setTransactionLate(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	r, err := q.RecordGet(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"); err != nil {
+		return err
+	}
+	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter + 1}) // want `Counter read by RecordGet at line 368 is written back by RecordSetCounter`
+}
+
+// A value kept when non-empty by an else branch.
+func fillEmptyElse(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	var name string
+	if len(r.Name) != 0 {
+		name = r.Name
+	} else {
+		name = newCode()
+	}
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 380 is replaced by a fresh value when empty and written by RecordRename`
+}

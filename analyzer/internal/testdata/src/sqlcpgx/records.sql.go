@@ -175,6 +175,23 @@ func (q *Queries) RecordRename(ctx context.Context, db DBTX, arg RecordRenamePar
 	return err
 }
 
+const recordSetNameIfEmpty = `-- name: RecordSetNameIfEmpty :execrows
+UPDATE records SET name = $2 WHERE id = $1 AND name = ''
+`
+
+type RecordSetNameIfEmptyParams struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func (q *Queries) RecordSetNameIfEmpty(ctx context.Context, db DBTX, arg RecordSetNameIfEmptyParams) (int64, error) {
+	result, err := db.Exec(ctx, recordSetNameIfEmpty, arg.ID, arg.Name)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const recordSetCounter = `-- name: RecordSetCounter :exec
 UPDATE records SET counter = $2 WHERE id = $1
 `

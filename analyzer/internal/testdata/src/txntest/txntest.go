@@ -175,3 +175,19 @@ func levels(ctx context.Context, s *helpers.Store, iso pgx.TxIsoLevel) {
 	probe() // want `open: transaction begun by AtLevel at line 174 \(unknown\)`
 	tx.Commit(ctx)
 }
+
+func setTransaction(ctx context.Context, s *helpers.Store, conn *pgx.Conn) {
+	s.Serializable(ctx, func(tx pgx.Tx) error {
+		probe() // want `open: transaction of the Serializable callback at line 180 \(serializable\)`
+		return nil
+	})
+	tx, _ := conn.Begin(ctx)
+	tx.Exec(ctx, "set transaction isolation level\n\trepeatable read")
+	probe() // want `open: transaction begun by Begin at line 184 \(repeatable read\)`
+	tx.Commit(ctx)
+	tx, _ = conn.Begin(ctx)
+	tx.Exec(ctx, "SELECT 1")
+	tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+	probe() // want `open: transaction begun by Begin at line 188 \(default\)`
+	tx.Commit(ctx)
+}

@@ -78,3 +78,14 @@ func (s *Store) Retry(ctx context.Context, opts Options, fn func(pgx.Tx) error) 
 func (s *Store) AtLevel(ctx context.Context, iso pgx.TxIsoLevel) (pgx.Tx, error) {
 	return s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: iso})
 }
+
+// Serializable runs fn inside a pgx.BeginFunc callback of its own, whose
+// first statement sets the transaction to SERIALIZABLE.
+func (s *Store) Serializable(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
