@@ -14,7 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/lockstep-dev/lockstep/api"
+	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/db"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/internal/testdb"
 	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/jobs"
@@ -23,7 +25,10 @@ import (
 
 const twoSteps = `{"steps": [{"handler": "uppercase"}, {"handler": "sleep", "params": {"ms": 5}}], "input": {"text": "hi"}}`
 
-func knownHandler(name string) bool { return name == "uppercase" || name == "sleep" }
+// checkStep is the executor's own check of the demo handlers.
+func checkStep(name string, params json.RawMessage) error {
+	return consumers.ValidateStep(consumers.DemoHandlers(outbound.Policy{}), name, params)
+}
 
 // serverTokens holds each test server's token, which call sends.
 var serverTokens sync.Map
@@ -35,7 +40,7 @@ func newServer(t *testing.T, brokerHealth func(context.Context) error) (*httptes
 	srv := httptest.NewServer(api.New(api.Config{
 		Pool:         pool,
 		Topology:     message.NewTopology("api-test"),
-		KnownHandler: knownHandler,
+		CheckStep:    checkStep,
 		BrokerHealth: brokerHealth,
 	}))
 	t.Cleanup(srv.Close)
@@ -185,6 +190,14 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 		{"two objects", "POST", "/jobs", nil, twoSteps + twoSteps, 400, "single JSON object"},
 		{"no steps", "POST", "/jobs", jsonType, `{"steps": []}`, 400, "at least one step"},
 		{"unknown handler", "POST", "/jobs", nil, `{"steps": [{"handler": "rm-rf"}]}`, 400, `unknown handler "rm-rf"`},
+		{"sleep ms as a string", "POST", "/jobs", nil, `{"steps": [{"handler": "sleep", "params": {"ms": "10"}}]}`, 400, "step 1: invalid job: invalid params"},
+		{"negative sleep", "POST", "/jobs", nil, `{"steps": [{"handler": "sleep", "params": {"ms": -5}}]}`, 400, "ms must be 0 to 10000"},
+		{"fail probability NaN", "POST", "/jobs", nil, `{"steps": [{"handler": "fail", "params": {"probability": "NaN"}}]}`, 400, "invalid params"},
+		{"fail probability 2", "POST", "/jobs", nil, `{"steps": [{"handler": "fail", "params": {"probability": 2}}]}`, 400, "probability must be 0 to 1"},
+		{"http to metadata", "POST", "/jobs", nil, `{"steps": [{"handler": "http", "params": {"url": "http://169.254.169.254/"}}]}`, 400, "link-local"},
+		{"http method", "POST", "/jobs", nil, `{"steps": [{"handler": "http", "params": {"url": "https://example.com/", "method": "DELETE"}}]}`, 400, "want GET or POST"},
+		{"NUL in input", "POST", "/jobs", nil, `{"steps": [{"handler": "uppercase"}], "input": {"a": "\u0000"}}`, 400, "input: \\u0000"},
+		{"lone surrogate in params", "POST", "/jobs", nil, `{"steps": [{"handler": "sleep", "params": {"ms": 1, "x": "\udfff"}}]}`, 400, "params: lone UTF-16 surrogate"},
 		{"too big", "POST", "/jobs", nil, `{"input": "` + strings.Repeat("x", api.MaxBodyBytes) + `"}`, 413, "larger than"},
 		{"not json", "POST", "/jobs", http.Header{"Content-Type": {"text/plain"}}, twoSteps, 415, "application/json"},
 		{"long key", "POST", "/jobs", http.Header{api.IdempotencyKeyHeader: {strings.Repeat("k", 201)}}, twoSteps, 400, "idempotency key"},

@@ -26,7 +26,7 @@ func (s *server) submitJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	spec := jobs.Spec{Steps: req.Steps, Input: req.Input, IdempotencyKey: r.Header.Get(IdempotencyKeyHeader)}
-	if err := spec.Validate(s.KnownHandler); err != nil {
+	if err := spec.Validate(s.CheckStep); err != nil {
 		return err
 	}
 	job, created, err := jobs.Submit(r.Context(), s.Pool, s.Topology, spec)

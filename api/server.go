@@ -26,9 +26,9 @@ const MaxBodyBytes = 1 << 20
 type Config struct {
 	Pool     *pgxpool.Pool
 	Topology message.Topology
-	// KnownHandler rejects steps naming a handler the executor does not
-	// serve; nil accepts any name.
-	KnownHandler jobs.KnownHandler
+	// CheckStep rejects steps the executor cannot run (an unknown handler,
+	// bad params); nil accepts any.
+	CheckStep jobs.CheckStep
 	// Outbound checks webhook URLs at subscription: one whose host is a
 	// literal inward address is refused (the deliverer's dialer checks
 	// host names after resolution).

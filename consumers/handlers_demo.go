@@ -25,16 +25,46 @@ import (
 //
 // The http handler's client passes policy: a job cannot make it call
 // into this host or its network.
+//
+// Each validates its params at submission ([ParamsValidator]), so a job
+// with bad params is refused rather than failed.
 func DemoHandlers(policy outbound.Policy) Handlers {
 	client := policy.Client(10 * time.Second)
 	return Handlers{
 		"uppercase": HandlerFunc(uppercase),
-		"sleep":     HandlerFunc(sleep),
-		"fail":      HandlerFunc(fail),
-		"http": HandlerFunc(func(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
-			return httpCall(ctx, client, params, input)
-		}),
+		"sleep":     validating{HandlerFunc(sleep), func(p json.RawMessage) error { _, err := sleepParams(p); return err }},
+		"fail":      validating{HandlerFunc(fail), func(p json.RawMessage) error { _, err := failParams(p); return err }},
+		"http": validating{HandlerFunc(func(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
+			return httpCall(ctx, client, policy, params, input)
+		}), func(p json.RawMessage) error { _, err := httpParams(p, policy); return err }},
 	}
+}
+
+// ParamsValidator is a Handler that can tell, before a job is accepted,
+// whether its step's params will ever do.
+type ParamsValidator interface {
+	ValidateParams(params json.RawMessage) error
+}
+
+// validating adds a params check to a handler.
+type validating struct {
+	Handler
+	check func(json.RawMessage) error
+}
+
+func (v validating) ValidateParams(params json.RawMessage) error { return v.check(params) }
+
+// ValidateStep checks a step against handlers: its handler must be served
+// and its params valid for it.
+func ValidateStep(handlers Handlers, name string, params json.RawMessage) error {
+	h, ok := handlers[name]
+	if !ok {
+		return fmt.Errorf("unknown handler %q", name)
+	}
+	if v, ok := h.(ParamsValidator); ok {
+		return v.ValidateParams(params)
+	}
+	return nil
 }
 
 func decodeParams(params json.RawMessage, into any) error {
@@ -71,26 +101,55 @@ func upper(v any) any {
 	return v
 }
 
-func sleep(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
-	var p struct {
-		MS int `json:"ms"`
-	}
+// maxSleepMS bounds the sleep handler.
+const maxSleepMS = 10_000
+
+type sleepParamsT struct {
+	MS int `json:"ms"`
+}
+
+func sleepParams(params json.RawMessage) (sleepParamsT, error) {
+	var p sleepParamsT
 	if err := decodeParams(params, &p); err != nil {
+		return p, err
+	}
+	if p.MS < 0 || p.MS > maxSleepMS {
+		return p, Permanent(fmt.Errorf("invalid params: ms must be 0 to %d, got %d", maxSleepMS, p.MS))
+	}
+	return p, nil
+}
+
+func sleep(ctx context.Context, params, input json.RawMessage) (json.RawMessage, error) {
+	p, err := sleepParams(params)
+	if err != nil {
 		return nil, err
 	}
 	select {
-	case <-time.After(min(time.Duration(p.MS)*time.Millisecond, 10*time.Second)):
+	case <-time.After(time.Duration(p.MS) * time.Millisecond):
 		return input, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-func fail(_ context.Context, params, input json.RawMessage) (json.RawMessage, error) {
-	p := struct {
-		Probability float64 `json:"probability"`
-	}{Probability: 1}
+type failParamsT struct {
+	Probability float64 `json:"probability"`
+}
+
+func failParams(params json.RawMessage) (failParamsT, error) {
+	p := failParamsT{Probability: 1}
 	if err := decodeParams(params, &p); err != nil {
+		return p, err
+	}
+	if !(p.Probability >= 0 && p.Probability <= 1) {
+		return p, Permanent(fmt.Errorf("invalid params: probability must be 0 to 1, got %v", p.Probability))
+	}
+	return p, nil
+}
+
+func fail(_ context.Context, params, input json.RawMessage) (json.RawMessage, error) {
+	p, err := failParams(params)
+	if err != nil {
 		return nil, err
 	}
 	if rand.Float64() < p.Probability {
@@ -99,21 +158,36 @@ func fail(_ context.Context, params, input json.RawMessage) (json.RawMessage, er
 	return input, nil
 }
 
-func httpCall(ctx context.Context, client *http.Client, params, input json.RawMessage) (json.RawMessage, error) {
-	p := struct {
-		URL    string `json:"url"`
-		Method string `json:"method"`
-	}{Method: http.MethodGet}
+type httpParamsT struct {
+	URL    string `json:"url"`
+	Method string `json:"method"`
+}
+
+// httpParams decodes and checks the http handler's params; a URL whose
+// host is a literal inward address is refused here already (names are
+// checked by the client's dialer).
+func httpParams(params json.RawMessage, policy outbound.Policy) (httpParamsT, error) {
+	p := httpParamsT{Method: http.MethodGet}
 	if err := decodeParams(params, &p); err != nil {
+		return p, err
+	}
+	if p.Method = strings.ToUpper(p.Method); p.Method != http.MethodGet && p.Method != http.MethodPost {
+		return p, Permanent(fmt.Errorf("invalid params: method %q: want GET or POST", p.Method))
+	}
+	if err := policy.ValidateURL(p.URL); err != nil {
+		return p, Permanent(fmt.Errorf("invalid params: url: %w", err))
+	}
+	return p, nil
+}
+
+func httpCall(ctx context.Context, client *http.Client, policy outbound.Policy, params, input json.RawMessage) (json.RawMessage, error) {
+	p, err := httpParams(params, policy)
+	if err != nil {
 		return nil, err
 	}
 	var body io.Reader
-	switch p.Method = strings.ToUpper(p.Method); p.Method {
-	case http.MethodGet:
-	case http.MethodPost:
+	if p.Method == http.MethodPost {
 		body = bytes.NewReader(input)
-	default:
-		return nil, Permanent(fmt.Errorf("method %q: want GET or POST", p.Method))
 	}
 	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, body)
 	if err != nil {

@@ -197,6 +197,10 @@ func TestSubmitRejectsInvalidSpecsWritingNothing(t *testing.T) {
 		{"big input", jobs.Spec{Steps: []jobs.Step{step}, Input: bigJSON(jobs.MaxInputBytes)}, "input is"},
 		{"negative timeout", jobs.Spec{Steps: []jobs.Step{{Handler: "x", TimeoutMS: -1}}}, "timeout_ms must be 0"},
 		{"long timeout", jobs.Spec{Steps: []jobs.Step{{Handler: "x", TimeoutMS: jobs.MaxTimeoutMS + 1}}}, "timeout_ms must be 0"},
+		{"NUL in input", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`{"a": "x\u0000y"}`)}, "input: \\u0000 (NUL) cannot be stored"},
+		{"invalid UTF-8 in input", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage("{\"a\": \"\xff\"}")}, "input: invalid UTF-8"},
+		{"lone surrogate in params", jobs.Spec{Steps: []jobs.Step{{Handler: "x", Params: json.RawMessage(`{"a": "\ud800x"}`)}}}, "step 1: invalid job: params: lone UTF-16 surrogate \\ud800"},
+		{"lone low surrogate", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`"\udc00"`)}, "lone UTF-16 surrogate"},
 		{"long key", jobs.Spec{Steps: []jobs.Step{step}, IdempotencyKey: strings.Repeat("k", jobs.MaxIdempotencyKey+1)}, "idempotency key"},
 	}
 	for _, tt := range tests {
@@ -212,7 +216,12 @@ func TestSubmitRejectsInvalidSpecsWritingNothing(t *testing.T) {
 
 func TestValidateChecksHandlerNames(t *testing.T) {
 	t.Parallel()
-	known := func(name string) bool { return name == "uppercase" }
+	known := func(name string, _ json.RawMessage) error {
+		if name != "uppercase" {
+			return fmt.Errorf("unknown handler %q", name)
+		}
+		return nil
+	}
 	spec := jobs.Spec{Steps: []jobs.Step{{Handler: "uppercase"}, {Handler: "upper-case"}}}
 	err := spec.Validate(known)
 	if !errors.Is(err, jobs.ErrInvalid) || !strings.Contains(err.Error(), `step 2: invalid job: unknown handler "upper-case"`) {
@@ -259,5 +268,22 @@ func TestSubmitRejectsAKeyReusedForAnotherJob(t *testing.T) {
 	}
 	if n := count(t, pool, "jobs"); n != 1 {
 		t.Errorf("%d jobs, want 1", n)
+	}
+}
+
+// What jsonb can store passes: a surrogate pair, an escaped backslash
+// before a u, other escapes and non-ASCII text.
+func TestValidateAcceptsStorableText(t *testing.T) {
+	t.Parallel()
+	for _, input := range []string{
+		`{"emoji": "\ud83d\ude00"}`,
+		`{"path": "C:\\u0000"}`,
+		`{"s": "tab\tand \"quotes\" and \u00e9"}`,
+		`{"s": "déjà vu"}`,
+	} {
+		spec := jobs.Spec{Steps: []jobs.Step{{Handler: "x", Params: json.RawMessage(input)}}, Input: json.RawMessage(input)}
+		if err := spec.Validate(nil); err != nil {
+			t.Errorf("%s: %v", input, err)
+		}
 	}
 }

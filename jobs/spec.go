@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Limits on a job specification, so a single request cannot fill the
@@ -46,12 +47,13 @@ type Spec struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
-// KnownHandler reports whether a handler name is served by the executor.
-type KnownHandler func(name string) bool
+// CheckStep tells whether the executor serves handler and accepts params
+// for it; a non-nil error says why not.
+type CheckStep func(handler string, params json.RawMessage) error
 
-// Validate reports the first problem with s, wrapping ErrInvalid. known,
-// when not nil, rejects handler names the executor does not serve.
-func (s Spec) Validate(known KnownHandler) error {
+// Validate reports the first problem with s, wrapping ErrInvalid. check,
+// when not nil, rejects steps the executor cannot run.
+func (s Spec) Validate(check CheckStep) error {
 	if len(s.Steps) == 0 {
 		return invalid("a job needs at least one step")
 	}
@@ -59,7 +61,7 @@ func (s Spec) Validate(known KnownHandler) error {
 		return invalid("a job has at most %d steps, got %d", MaxSteps, len(s.Steps))
 	}
 	for i, step := range s.Steps {
-		if err := step.validate(known); err != nil {
+		if err := step.validate(check); err != nil {
 			return fmt.Errorf("step %d: %w", i+1, err)
 		}
 	}
@@ -69,20 +71,21 @@ func (s Spec) Validate(known KnownHandler) error {
 	if len(s.Input) > 0 && !json.Valid(s.Input) {
 		return invalid("input is not valid JSON")
 	}
+	if err := storableText(s.Input); err != nil {
+		return invalid("input: %v", err)
+	}
 	if len(s.IdempotencyKey) > MaxIdempotencyKey {
 		return invalid("idempotency key is longer than %d bytes", MaxIdempotencyKey)
 	}
 	return nil
 }
 
-func (s Step) validate(known KnownHandler) error {
+func (s Step) validate(check CheckStep) error {
 	switch {
 	case s.Handler == "":
 		return invalid("handler is missing")
 	case len(s.Handler) > MaxHandlerLen:
 		return invalid("handler name is longer than %d bytes", MaxHandlerLen)
-	case known != nil && !known(s.Handler):
-		return invalid("unknown handler %q", s.Handler)
 	case len(s.Params) > MaxParamsBytes:
 		return invalid("params are %d bytes, the limit is %d", len(s.Params), MaxParamsBytes)
 	case len(s.Params) > 0 && !json.Valid(s.Params):
@@ -90,7 +93,74 @@ func (s Step) validate(known KnownHandler) error {
 	case s.TimeoutMS < 0 || s.TimeoutMS > MaxTimeoutMS:
 		return invalid("timeout_ms must be 0 (the default) to %d, got %d", MaxTimeoutMS, s.TimeoutMS)
 	}
+	if err := storableText(s.Params); err != nil {
+		return invalid("params: %v", err)
+	}
+	if check != nil {
+		if err := check(s.Handler, s.Params); err != nil {
+			return invalid("%v", err)
+		}
+	}
 	return nil
+}
+
+// storableText refuses what valid JSON may hold but PostgreSQL's jsonb
+// cannot store, or stores altered: invalid UTF-8 (Go's decoder would
+// replace it), a \u0000 escape, and a lone UTF-16 surrogate escape.
+func storableText(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errors.New("invalid UTF-8")
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escaped character, possibly a backslash
+			continue
+		}
+		r, ok := hex4(raw[i+2:])
+		switch {
+		case !ok:
+			return errors.New("malformed \\u escape")
+		case r == 0:
+			return errors.New("\\u0000 (NUL) cannot be stored")
+		case r >= 0xD800 && r <= 0xDBFF:
+			low, ok := hex4(raw[min(i+8, len(raw)):])
+			if i+7 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' || !ok || low < 0xDC00 || low > 0xDFFF {
+				return fmt.Errorf("lone UTF-16 surrogate \\u%04x", r)
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return fmt.Errorf("lone UTF-16 surrogate \\u%04x", r)
+		default:
+			i += 5
+		}
+	}
+	return nil
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
 }
 
 func invalid(format string, args ...any) error {

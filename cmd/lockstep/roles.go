@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/lockstep-dev/lockstep/api"
 	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/internal/outbound"
+	"github.com/lockstep-dev/lockstep/jobs"
 )
 
 // runner is a running part of the pipeline: Run blocks until ctx ends and
@@ -55,13 +57,16 @@ var roles = []role{
 	}},
 }
 
-// knownHandler reports whether the executor serves name (its default
-// handlers, consumers.DemoHandlers); the API and submit reject jobs naming
-// any other.
-func knownHandler(name string) bool {
-	_, ok := consumers.DemoHandlers(outbound.Policy{})[name]
-	return ok
+// stepChecker checks a step against the executor's handlers
+// (consumers.DemoHandlers) with the outbound policy: the API and submit
+// reject jobs the executor could never run.
+func stepChecker(policy outbound.Policy) jobs.CheckStep {
+	handlers := consumers.DemoHandlers(policy)
+	return func(name string, params json.RawMessage) error { return consumers.ValidateStep(handlers, name, params) }
 }
+
+// knownHandler reports whether the executor serves name.
+func knownHandler(name string) bool { return stepChecker(outbound.Policy{})(name, nil) == nil }
 
 // apiRunner serves the HTTP API until its context ends, then shuts the
 // server down gracefully: no new connections, in-flight requests finish.
@@ -80,7 +85,7 @@ func newAPIRunner(d roleDeps) (runner, error) {
 	handler := api.New(api.Config{
 		Pool:         d.pool,
 		Topology:     d.consumers.Topology,
-		KnownHandler: knownHandler,
+		CheckStep:    stepChecker(d.consumers.Outbound),
 		Outbound:     d.consumers.Outbound,
 		BrokerHealth: d.brokerHealth,
 		Registry:     d.registry,

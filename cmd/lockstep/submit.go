@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-dev/lockstep/api"
+	"github.com/lockstep-dev/lockstep/internal/outbound"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
 )
@@ -42,7 +43,12 @@ func runSubmit(ctx context.Context, args []string) error {
 	if *key != "" {
 		spec.IdempotencyKey = *key
 	}
-	if err := spec.Validate(knownHandler); err != nil {
+	// Checked as serve checks it, with the same outbound allow list.
+	policy, err := outbound.ParseAllow(envOr("LOCKSTEP_OUTBOUND_ALLOW", ""))
+	if err != nil {
+		return err
+	}
+	if err := spec.Validate(stepChecker(policy)); err != nil {
 		return err
 	}
 	var job jobs.Job
