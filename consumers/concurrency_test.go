@@ -84,3 +84,47 @@ func TestConcurrentResultsFinishJobOnce(t *testing.T) {
 		t.Errorf("%d output messages, want 1", n)
 	}
 }
+
+// A result sent again under a new message id (the inbox cannot know it)
+// while its job runs on changes nothing: the step after it has moved on,
+// so the step is not counted twice nor its next step queued again.
+func TestResultSentAgainIsAppliedOnce(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	release := make(chan struct{})
+	running := make(chan struct{}, 1)
+	handlers := testHandlers()
+	handlers["hold"] = HandlerFunc(func(ctx context.Context, _, input json.RawMessage) (json.RawMessage, error) {
+		running <- struct{}{}
+		select {
+		case <-release:
+			return input, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.executorWith(ExecutorOptions{Handlers: handlers}))
+	h := p.results()
+	var settled atomic.Int64
+	h.crashBeforeSettle = func(batch []*inbound) bool { settled.Add(int64(len(batch))); return false }
+	start(t, h)
+	jobID := p.submit(`"x"`, appendStep("a"), step("hold", `{}`))
+	<-running // step 1 applied, step 2 running
+	waitFor(t, "step 1's result settled", func() (bool, error) { return settled.Load() == 1, nil })
+	first := p.tasks(jobID)[0]
+	before := settled.Load()
+	body, _ := json.Marshal(message.Result{TaskID: first.ID, JobID: jobID})
+	for range 3 {
+		p.b.publishConcurrently(p.cfg.Topology.Results, amqp.Publishing{MessageId: uuid.NewString(), Body: body})
+	}
+	waitFor(t, "the copies settled", func() (bool, error) { return settled.Load() == before+3, nil })
+	if job := p.job(jobID); job.StepsDone != 1 {
+		t.Errorf("%d steps done after the copies, want 1", job.StepsDone)
+	}
+	if got := p.eventCounts(jobID); got["job.step_done"] != 1 {
+		t.Errorf("events %v, want one step_done", got)
+	}
+	close(release)
+	p.assertCompleted(jobID, `"xa"`)
+}

@@ -127,11 +127,17 @@ func (h *resultHandler) decide(plan *resultPlan, job *jobState, row db.ResultBat
 			Payload: map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "error": errText}})
 		plan.output(h.cfg.Topology, message.Output{JobID: task.JobID, Status: string(db.JobStatusFailed)})
 	case db.TaskStatusDone:
+		if row.NextStatus != "" && row.NextStatus != string(db.TaskStatusPending) {
+			// Applied before (a result sent again, or one whose inbox row
+			// was pruned): the next step has moved on already.
+			h.cfg.Logger.Debug("result already applied", "task_id", task.ID, "next_status", row.NextStatus)
+			return ""
+		}
 		job.stepsDone++
 		plan.count(task.JobID)
 		plan.events = append(plan.events, outbox.Event{JobID: task.JobID, Type: message.EventStepDone,
 			Payload: map[string]any{"task_id": task.ID, "execution_order": task.ExecutionOrder, "steps_done": job.stepsDone}})
-		if !row.LastStep {
+		if row.NextStatus != "" {
 			plan.next.JobIds = append(plan.next.JobIds, task.JobID)
 			plan.next.AfterOrders = append(plan.next.AfterOrders, task.ExecutionOrder)
 			plan.next.Inputs = append(plan.next.Inputs, task.Result)

@@ -13,10 +13,12 @@ import (
 
 const resultBatchLoad = `-- name: ResultBatchLoad :many
 SELECT tasks.id, tasks.job_id, tasks.execution_order, tasks.handler, tasks.params, tasks.status, tasks.attempts, tasks.input, tasks.result, tasks.error, tasks.queued_at, tasks.started_at, tasks.finished_at, tasks.timeout_ms, tasks.lease_until, jobs.status AS job_status, jobs.steps_done AS job_steps_done,
-       NOT EXISTS (
-           SELECT 1 FROM tasks AS later
+       coalesce((
+           SELECT later.status::text FROM tasks AS later
            WHERE later.job_id = tasks.job_id AND later.execution_order > tasks.execution_order
-       ) AS last_step
+           ORDER BY later.execution_order
+           LIMIT 1
+       ), '')::text AS next_status
 FROM tasks
 JOIN (SELECT unnest($1::uuid[]) AS task_id, unnest($2::uuid[]) AS job_id) AS r
   ON tasks.id = r.task_id AND tasks.job_id = r.job_id
@@ -34,14 +36,15 @@ type ResultBatchLoadRow struct {
 	Task         Task      `json:"task"`
 	JobStatus    JobStatus `json:"job_status"`
 	JobStepsDone int32     `json:"job_steps_done"`
-	LastStep     bool      `json:"last_step"`
+	NextStatus   string    `json:"next_status"`
 }
 
 // The finished tasks a batch of results names, each with its job's state
-// and whether it is the job's last step; locks the jobs, in id order so
-// concurrent batches never deadlock, while the decisions about them (next
-// step, finish) are taken. A (task, job) pair that does not match a task of
-// that job is left out.
+// and the status of the step after it (” for the last step: a step whose
+// next one is no longer pending was applied before); locks the jobs, in id
+// order so concurrent batches never deadlock, while the decisions about
+// them (next step, finish) are taken. A (task, job) pair that does not
+// match a task of that job is left out.
 func (q *Queries) ResultBatchLoad(ctx context.Context, db DBTX, arg ResultBatchLoadParams) ([]ResultBatchLoadRow, error) {
 	rows, err := db.Query(ctx, resultBatchLoad, arg.TaskIds, arg.JobIds)
 	if err != nil {
@@ -69,7 +72,7 @@ func (q *Queries) ResultBatchLoad(ctx context.Context, db DBTX, arg ResultBatchL
 			&i.Task.LeaseUntil,
 			&i.JobStatus,
 			&i.JobStepsDone,
-			&i.LastStep,
+			&i.NextStatus,
 		); err != nil {
 			return nil, err
 		}

@@ -123,15 +123,18 @@ RETURNING *;
 
 -- name: ResultBatchLoad :many
 -- The finished tasks a batch of results names, each with its job's state
--- and whether it is the job's last step; locks the jobs, in id order so
--- concurrent batches never deadlock, while the decisions about them (next
--- step, finish) are taken. A (task, job) pair that does not match a task of
--- that job is left out.
+-- and the status of the step after it ('' for the last step: a step whose
+-- next one is no longer pending was applied before); locks the jobs, in id
+-- order so concurrent batches never deadlock, while the decisions about
+-- them (next step, finish) are taken. A (task, job) pair that does not
+-- match a task of that job is left out.
 SELECT sqlc.embed(tasks), jobs.status AS job_status, jobs.steps_done AS job_steps_done,
-       NOT EXISTS (
-           SELECT 1 FROM tasks AS later
+       coalesce((
+           SELECT later.status::text FROM tasks AS later
            WHERE later.job_id = tasks.job_id AND later.execution_order > tasks.execution_order
-       ) AS last_step
+           ORDER BY later.execution_order
+           LIMIT 1
+       ), '')::text AS next_status
 FROM tasks
 JOIN (SELECT unnest(@task_ids::uuid[]) AS task_id, unnest(@job_ids::uuid[]) AS job_id) AS r
   ON tasks.id = r.task_id AND tasks.job_id = r.job_id
