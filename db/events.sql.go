@@ -60,6 +60,30 @@ func (q *Queries) EventListByJob(ctx context.Context, db DBTX, jobID uuid.UUID) 
 	return items, nil
 }
 
+const eventPruneFinished = `-- name: EventPruneFinished :execrows
+DELETE FROM events
+WHERE id IN (
+    SELECT e.id FROM events AS e JOIN jobs ON jobs.id = e.job_id
+    WHERE jobs.finished_at < statement_timestamp() - make_interval(secs => $1::float8)
+    LIMIT $2
+)
+`
+
+type EventPruneFinishedParams struct {
+	RetentionSeconds float64 `json:"retention_seconds"`
+	BatchSize        int32   `json:"batch_size"`
+}
+
+// Deletes at most @batch_size events (and, by cascade, their webhook
+// deliveries) of jobs that finished more than @retention_seconds ago.
+func (q *Queries) EventPruneFinished(ctx context.Context, db DBTX, arg EventPruneFinishedParams) (int64, error) {
+	result, err := db.Exec(ctx, eventPruneFinished, arg.RetentionSeconds, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const eventReannounceUndelivered = `-- name: EventReannounceUndelivered :many
 UPDATE events SET announced_at = clock_timestamp()
 WHERE events.id IN (

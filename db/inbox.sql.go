@@ -68,3 +68,29 @@ func (q *Queries) InboxInsertBatch(ctx context.Context, db DBTX, arg InboxInsert
 	}
 	return items, nil
 }
+
+const inboxPrune = `-- name: InboxPrune :execrows
+DELETE FROM inbox
+WHERE (consumer, message_id) IN (
+    SELECT old.consumer, old.message_id FROM inbox AS old
+    WHERE old.processed_at < statement_timestamp() - make_interval(secs => $1::float8)
+    ORDER BY old.processed_at
+    LIMIT $2
+)
+`
+
+type InboxPruneParams struct {
+	RetentionSeconds float64 `json:"retention_seconds"`
+	BatchSize        int32   `json:"batch_size"`
+}
+
+// Deletes at most @batch_size inbox rows older than @retention_seconds,
+// oldest first: past that window a redelivery is applied again, which the
+// compare-and-set transitions make harmless.
+func (q *Queries) InboxPrune(ctx context.Context, db DBTX, arg InboxPruneParams) (int64, error) {
+	result, err := db.Exec(ctx, inboxPrune, arg.RetentionSeconds, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

@@ -177,3 +177,28 @@ func (q *Queries) OutboxMarkPublished(ctx context.Context, db DBTX, ids []int64)
 	}
 	return result.RowsAffected(), nil
 }
+
+const outboxPrune = `-- name: OutboxPrune :execrows
+DELETE FROM outbox
+WHERE id IN (
+    SELECT old.id FROM outbox AS old
+    WHERE old.published_at < statement_timestamp() - make_interval(secs => $1::float8)
+    ORDER BY old.published_at
+    LIMIT $2
+)
+`
+
+type OutboxPruneParams struct {
+	RetentionSeconds float64 `json:"retention_seconds"`
+	BatchSize        int32   `json:"batch_size"`
+}
+
+// Deletes at most @batch_size messages published more than
+// @retention_seconds ago, oldest first. Unpublished rows are never pruned.
+func (q *Queries) OutboxPrune(ctx context.Context, db DBTX, arg OutboxPruneParams) (int64, error) {
+	result, err := db.Exec(ctx, outboxPrune, arg.RetentionSeconds, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

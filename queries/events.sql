@@ -55,3 +55,13 @@ WHERE events.id IN (
     FOR UPDATE OF e SKIP LOCKED
   )
 RETURNING events.id, events.job_id, events.type;
+
+-- name: EventPruneFinished :execrows
+-- Deletes at most @batch_size events (and, by cascade, their webhook
+-- deliveries) of jobs that finished more than @retention_seconds ago.
+DELETE FROM events
+WHERE id IN (
+    SELECT e.id FROM events AS e JOIN jobs ON jobs.id = e.job_id
+    WHERE jobs.finished_at < statement_timestamp() - make_interval(secs => @retention_seconds::float8)
+    LIMIT @batch_size
+);

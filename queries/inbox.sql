@@ -15,3 +15,15 @@ FROM unnest(@message_ids::uuid[]) WITH ORDINALITY AS m(id, n)
 ORDER BY m.n
 ON CONFLICT DO NOTHING
 RETURNING message_id;
+
+-- name: InboxPrune :execrows
+-- Deletes at most @batch_size inbox rows older than @retention_seconds,
+-- oldest first: past that window a redelivery is applied again, which the
+-- compare-and-set transitions make harmless.
+DELETE FROM inbox
+WHERE (consumer, message_id) IN (
+    SELECT old.consumer, old.message_id FROM inbox AS old
+    WHERE old.processed_at < statement_timestamp() - make_interval(secs => @retention_seconds::float8)
+    ORDER BY old.processed_at
+    LIMIT @batch_size
+);

@@ -40,3 +40,14 @@ FROM outbox WHERE published_at IS NULL;
 INSERT INTO outbox (exchange, routing_key, body, available_at)
 SELECT @exchange::text, unnest(@routing_keys::text[]), unnest(@bodies::bytea[]),
        statement_timestamp() + make_interval(secs => unnest(@delays_seconds::float8[]));
+
+-- name: OutboxPrune :execrows
+-- Deletes at most @batch_size messages published more than
+-- @retention_seconds ago, oldest first. Unpublished rows are never pruned.
+DELETE FROM outbox
+WHERE id IN (
+    SELECT old.id FROM outbox AS old
+    WHERE old.published_at < statement_timestamp() - make_interval(secs => @retention_seconds::float8)
+    ORDER BY old.published_at
+    LIMIT @batch_size
+);

@@ -28,11 +28,12 @@ type runner interface {
 
 // roleDeps is what the roles are built from.
 type roleDeps struct {
-	pool       *pgxpool.Pool
-	consumers  consumers.Config
-	executor   consumers.ExecutorOptions
-	registry   *prometheus.Registry
-	listenAddr string
+	pool        *pgxpool.Pool
+	consumers   consumers.Config
+	executor    consumers.ExecutorOptions
+	maintenance consumers.MaintenanceOptions
+	registry    *prometheus.Registry
+	listenAddr  string
 	// brokerHealth is nil when no role of this process uses the broker.
 	brokerHealth func(context.Context) error
 }
@@ -55,6 +56,7 @@ var roles = []role{
 	{"webhooks", true, func(d roleDeps) (runner, error) {
 		return consumers.NewWebhookDeliverer(d.consumers, consumers.WebhookOptions{})
 	}},
+	{"maintenance", false, func(d roleDeps) (runner, error) { return consumers.NewMaintenance(d.consumers, d.maintenance) }},
 }
 
 // stepChecker checks a step against the executor's handlers

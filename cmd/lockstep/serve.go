@@ -46,6 +46,10 @@ func runServe(ctx context.Context, args []string) error {
 		"how long every role takes at most to stop: in-flight HTTP requests and running handlers get this long, then are cut off (their tasks go to the lease rescue)")
 	outboundAllow := fs.String("outbound-allow", envOr("LOCKSTEP_OUTBOUND_ALLOW", ""),
 		"comma-separated CIDR prefixes that webhooks and the http handler may reach although loopback, private or link-local (env LOCKSTEP_OUTBOUND_ALLOW)")
+	var maintenance consumers.MaintenanceOptions
+	fs.DurationVar(&maintenance.OutboxRetention, "outbox-retention", consumers.DefaultOutboxRetention, "maintenance: how long published outbox rows are kept")
+	fs.DurationVar(&maintenance.InboxRetention, "inbox-retention", consumers.DefaultInboxRetention, "maintenance: the inbox's deduplication window")
+	fs.DurationVar(&maintenance.EventRetention, "event-retention", 0, "maintenance: prune the events and webhook deliveries of jobs finished longer ago (0 keeps them)")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections of this process (pool_max_conns in the URL wins)")
 	var executor consumers.ExecutorOptions
 	fs.IntVar(&executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once in this process")
@@ -104,9 +108,10 @@ func runServe(ctx context.Context, args []string) error {
 			ShutdownTimeout: *shutdownTimeout,
 			Outbound:        outboundPolicy,
 		},
-		executor:   executor,
-		registry:   registry,
-		listenAddr: *listen,
+		executor:    executor,
+		maintenance: maintenance,
+		registry:    registry,
+		listenAddr:  *listen,
 	}
 	if usesBroker {
 		deps.brokerHealth = brokerHealth(ctx, *amqpURL)
