@@ -24,6 +24,7 @@ func (c *consumer) publishDeadLetter(ctx context.Context, ch *amqp.Channel, in *
 	}
 	headers[message.ReasonHeader] = in.deadLetter
 	headers[QueueHeader] = c.queue
+	headers[DeadAtHeader] = time.Now().UTC().Truncate(time.Second)
 	// The copy must reach the broker even during shutdown: the original is
 	// acked right after.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -29,6 +29,7 @@ var commands = []command{
 	{"submit", "submit a job and print its id", runSubmit},
 	{"status", "show a job's state, tasks and timings", runStatus},
 	{"stop", "stop a job", runStop},
+	{"dlq", "list, replay or purge dead letters", runDLQ},
 	{"token", "create, list and revoke the HTTP API's tokens", runToken},
 	{"demo", "run a batch of jobs through the pipeline and check them", runDemo},
 	{"race", "race each scenario's naive and safe ports on the real services", runRace},
