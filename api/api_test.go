@@ -21,6 +21,7 @@ import (
 	"github.com/lockstep-dev/lockstep/internal/tokens"
 	"github.com/lockstep-dev/lockstep/jobs"
 	"github.com/lockstep-dev/lockstep/message"
+	"github.com/lockstep-dev/lockstep/webhook"
 )
 
 const twoSteps = `{"steps": [{"handler": "uppercase"}, {"handler": "sleep", "params": {"ms": 5}}], "input": {"text": "hi"}}`
@@ -207,14 +208,14 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 		{"stop unknown job", "POST", "/jobs/6f1c1a3e-8a43-4a8e-9d35-2f0a6c7f4b10/stop", nil, "", 404, "job not found"},
 		{"no route", "GET", "/nope", nil, "", 404, "Not Found"},
 		{"wrong method", "DELETE", "/jobs", nil, "", 405, "Method Not Allowed"},
-		{"webhook url", "POST", "/webhooks", nil, `{"url": "ftp://x", "secret": "0123456789abcdef"}`, 400, "http or https"},
-		{"webhook secret", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "short"}`, 400, "secret must be"},
-		{"webhook to loopback", "POST", "/webhooks", nil, `{"url": "http://127.0.0.1:5432/", "secret": "0123456789abcdef"}`, 400, "127.0.0.1 is a loopback address"},
-		{"webhook to metadata", "POST", "/webhooks", nil, `{"url": "http://169.254.169.254/latest", "secret": "0123456789abcdef"}`, 400, "link-local"},
-		{"webhook to mapped loopback", "POST", "/webhooks", nil, `{"url": "http://[::ffff:127.0.0.1]/", "secret": "0123456789abcdef"}`, 400, "loopback"},
-		{"webhook to localhost", "POST", "/webhooks", nil, `{"url": "http://localhost:8080/", "secret": "0123456789abcdef"}`, 400, "loopback"},
-		{"webhook to private", "POST", "/webhooks", nil, `{"url": "https://10.0.0.7/hook", "secret": "0123456789abcdef"}`, 400, "private"},
-		{"webhook event", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "0123456789abcdef", "event_types": ["job.exploded"]}`, 400, `unknown event type "job.exploded"`},
+		{"webhook url", "POST", "/webhooks", nil, `{"url": "ftp://x"}`, 400, "http or https"},
+		{"webhook secret", "POST", "/webhooks", nil, `{"url": "http://x", "secret": "short"}`, 400, `secret: a webhook secret starts with "whsec_"`},
+		{"webhook to loopback", "POST", "/webhooks", nil, `{"url": "http://127.0.0.1:5432/"}`, 400, "127.0.0.1 is a loopback address"},
+		{"webhook to metadata", "POST", "/webhooks", nil, `{"url": "http://169.254.169.254/latest"}`, 400, "link-local"},
+		{"webhook to mapped loopback", "POST", "/webhooks", nil, `{"url": "http://[::ffff:127.0.0.1]/"}`, 400, "loopback"},
+		{"webhook to localhost", "POST", "/webhooks", nil, `{"url": "http://localhost:8080/"}`, 400, "loopback"},
+		{"webhook to private", "POST", "/webhooks", nil, `{"url": "https://10.0.0.7/hook"}`, 400, "private"},
+		{"webhook event", "POST", "/webhooks", nil, `{"url": "http://x", "event_types": ["job.exploded"]}`, 400, `unknown event type "job.exploded"`},
 	}
 	for _, tt := range tests {
 		var e struct{ Error string }
@@ -230,25 +231,64 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 	}
 }
 
-func TestSubscribeWebhook(t *testing.T) {
+// A subscription belongs to the token that made it: its secret is shown
+// once, only its owner lists, changes, rotates or deletes it, and another
+// token cannot take its URL.
+func TestWebhooksBelongToTheirToken(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, nil)
-	body := `{"url": "https://example.com/hook", "secret": "0123456789abcdef", "event_types": ["job.done"]}`
-	var sub struct {
-		ID         string   `json:"id"`
-		EventTypes []string `json:"event_types"`
-		Secret     string   `json:"secret"`
+	srv, pool := newServer(t, nil)
+	other, _, err := tokens.Create(context.Background(), pool, "other")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code := call(t, srv, "POST", "/webhooks", nil, body, &sub); code != http.StatusCreated || sub.ID == "" {
-		t.Fatalf("subscribe = %d %+v, want 201 with an id", code, sub)
+	asOther := http.Header{"Authorization": {"Bearer " + other}}
+	body := `{"url": "https://example.com/hook", "event_types": ["job.done"]}`
+	type sub struct {
+		ID                  string   `json:"id"`
+		EventTypes          []string `json:"event_types"`
+		Secret              string   `json:"secret"`
+		PreviousSecretUntil string   `json:"previous_secret_until"`
 	}
-	if sub.Secret != "" {
-		t.Errorf("the response echoes the secret")
+	var created sub
+	if code := call(t, srv, "POST", "/webhooks", nil, body, &created); code != http.StatusCreated || created.ID == "" || webhook.ValidSecret(created.Secret) != nil {
+		t.Fatalf("subscribe = %d %+v, want 201 with an id and a whsec_ secret", code, created)
 	}
-	first := sub.ID
-	body = strings.Replace(body, `["job.done"]`, `["job.done", "job.failed"]`, 1)
-	if code := call(t, srv, "POST", "/webhooks", nil, body, &sub); code != http.StatusOK || sub.ID != first || len(sub.EventTypes) != 2 {
-		t.Errorf("resubscribe = %d %+v, want 200 with the same id and both event types", code, sub)
+	var again sub
+	both := strings.Replace(body, `["job.done"]`, `["job.done", "job.failed"]`, 1)
+	if code := call(t, srv, "POST", "/webhooks", nil, both, &again); code != http.StatusOK || again.ID != created.ID || len(again.EventTypes) != 2 || again.Secret != "" {
+		t.Errorf("resubscribe = %d %+v, want 200, the same id, both event types, no secret", code, again)
+	}
+	var refused map[string]string
+	if code := call(t, srv, "POST", "/webhooks", asOther, body, &refused); code != http.StatusConflict {
+		t.Errorf("another token's subscribe of the URL = %d %v, want 409", code, refused)
+	}
+	var list struct{ Webhooks []sub }
+	if code := call(t, srv, "GET", "/webhooks", nil, "", &list); code != http.StatusOK || len(list.Webhooks) != 1 || len(list.Webhooks[0].EventTypes) != 2 || list.Webhooks[0].Secret != "" {
+		t.Errorf("owner's list = %d %+v, want the one subscription with both types and no secret", code, list)
+	}
+	list.Webhooks = nil
+	if code := call(t, srv, "GET", "/webhooks", asOther, "", &list); code != http.StatusOK || len(list.Webhooks) != 0 {
+		t.Errorf("other's list = %d %+v, want none", code, list)
+	}
+	var answer map[string]any
+	for _, route := range []struct{ method, path string }{
+		{"DELETE", "/webhooks/" + created.ID},
+		{"POST", "/webhooks/" + created.ID + "/rotate"},
+	} {
+		if code := call(t, srv, route.method, route.path, asOther, "", &answer); code != http.StatusNotFound {
+			t.Errorf("%s %s by another token = %d %v, want 404", route.method, route.path, code, answer)
+		}
+	}
+	var rotated sub
+	if code := call(t, srv, "POST", "/webhooks/"+created.ID+"/rotate", nil, "", &rotated); code != http.StatusOK ||
+		webhook.ValidSecret(rotated.Secret) != nil || rotated.Secret == created.Secret || rotated.PreviousSecretUntil == "" {
+		t.Errorf("rotate = %d %+v, want a new secret and the old one's end", code, rotated)
+	}
+	if code := call(t, srv, "DELETE", "/webhooks/"+created.ID, nil, "", &answer); code != http.StatusOK {
+		t.Errorf("delete = %d %v", code, answer)
+	}
+	if n := countRows(t, pool, "webhook_subscriptions"); n != 0 {
+		t.Errorf("%d subscriptions after delete", n)
 	}
 }
 
@@ -305,7 +345,7 @@ func TestEveryRouteButHealthNeedsAToken(t *testing.T) {
 		{"POST", "/jobs", twoSteps},
 		{"GET", "/jobs/6f1c0f38-0d84-4c54-9d2b-8a3d1c5a0a11", ""},
 		{"POST", "/jobs/6f1c0f38-0d84-4c54-9d2b-8a3d1c5a0a11/stop", ""},
-		{"POST", "/webhooks", `{"url": "https://hooks.example.com/x", "secret": "0123456789abcdef"}`},
+		{"POST", "/webhooks", `{"url": "https://hooks.example.com/x"}`},
 		{"GET", "/metrics", ""},
 	}
 	for _, auth := range []string{"", "Bearer", "Basic dXNlcjpwYXNz", "Bearer lst_unknown", "Bearer " + revoked} {

@@ -3,9 +3,6 @@ package consumers
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,12 +19,7 @@ import (
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
 	"github.com/lockstep-dev/lockstep/transact"
-)
-
-// Webhook request headers.
-const (
-	SignatureHeader = "X-Lockstep-Signature"
-	EventIDHeader   = "X-Lockstep-Event-Id"
+	"github.com/lockstep-dev/lockstep/webhook"
 )
 
 // WebhookOptions tune webhook delivery; zero fields take the defaults.
@@ -70,7 +62,7 @@ const (
 // worker is busy meanwhile, so Workers bounds the parallel retries. The HTTP
 // calls happen outside any transaction. Delivery is at-least-once: a crash
 // after a receiver's 2xx and before its row is written sends it again, so
-// receivers deduplicate by the event id header. A sweeper announces again
+// receivers deduplicate by the webhook-id header (the event id). A sweeper announces again
 // events whose announcement was lost.
 type WebhookDeliverer struct {
 	lifecycle
@@ -163,14 +155,6 @@ func (w *webhookDeliverer) sweep(ctx context.Context) {
 	}
 }
 
-// Sign returns the signature header value for body: "sha256=" and the hex
-// HMAC-SHA256 of body keyed with secret.
-func Sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
-
 // webhookBody is what a subscriber receives.
 type webhookBody struct {
 	ID        uuid.UUID       `json:"id"`
@@ -260,15 +244,27 @@ func (w *webhookDeliverer) deliverTo(ctx context.Context, sub db.WebhookSubscrip
 	}
 }
 
-// post makes one attempt; a non-2xx status is an error.
+// liveSecrets are the secrets a delivery to sub is signed with: its own,
+// and during a rotation the one before.
+func liveSecrets(sub db.WebhookSubscription) []string {
+	secrets := []string{sub.Secret}
+	if sub.PreviousSecret != nil && sub.PreviousUntil != nil && time.Now().Before(*sub.PreviousUntil) {
+		secrets = append(secrets, *sub.PreviousSecret)
+	}
+	return secrets
+}
+
+// post makes one attempt, signed as Standard Webhooks do (package
+// webhook); a non-2xx status is an error.
 func (w *webhookDeliverer) post(ctx context.Context, sub db.WebhookSubscription, eventID uuid.UUID, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Url, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, Sign(sub.Secret, body))
-	req.Header.Set(EventIDHeader, eventID.String())
+	if err := webhook.SetHeaders(req.Header, eventID.String(), time.Now(), body, liveSecrets(sub)...); err != nil {
+		return 0, fmt.Errorf("sign: %w", err)
+	}
 	resp, err := w.opts.Client.Do(req)
 	if err != nil {
 		return 0, err

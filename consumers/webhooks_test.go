@@ -2,7 +2,6 @@ package consumers
 
 import (
 	"context"
-	"crypto/hmac"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,9 +18,10 @@ import (
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
 	"github.com/lockstep-dev/lockstep/transact"
+	"github.com/lockstep-dev/lockstep/webhook"
 )
 
-const testSecret = "s3cret"
+var testSecret = webhook.NewSecret()
 
 // webhookReceiver is a subscriber that answers the first failures requests
 // for each event with 500 and checks every request's signature.
@@ -38,10 +38,10 @@ func newWebhookReceiver(t testing.TB, failures int64) *webhookReceiver {
 	r := &webhookReceiver{eventIDs: make(chan string, 1000), perEvent: map[string]int64{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		if !hmac.Equal([]byte(req.Header.Get(SignatureHeader)), []byte(Sign(testSecret, body))) {
+		eventID, err := webhook.Verify(testSecret, req.Header, body, time.Minute)
+		if err != nil {
 			r.badSigs.Add(1)
 		}
-		eventID := req.Header.Get(EventIDHeader)
 		r.eventIDs <- eventID
 		r.requests.Add(1)
 		r.mu.Lock()
@@ -204,5 +204,31 @@ func TestWebhookSweeperAnnouncesLostEvents(t *testing.T) {
 	again, err := queries.EventReannounceUndelivered(ctx, p.cfg.Pool, db.EventReannounceUndeliveredParams{HorizonSeconds: 3600, StaleSeconds: 30, BatchSize: 10})
 	if err != nil || len(again) != 0 {
 		t.Fatalf("announced again %v, %v; want nothing", again, err)
+	}
+}
+
+// During a rotation a delivery is signed with the new secret and the one
+// before, until the overlap ends.
+func TestLiveSecrets(t *testing.T) {
+	t.Parallel()
+	old := webhook.NewSecret()
+	later, earlier := time.Now().Add(time.Hour), time.Now().Add(-time.Second)
+	for _, tc := range []struct {
+		until *time.Time
+		want  int
+	}{{nil, 1}, {&later, 2}, {&earlier, 1}} {
+		sub := db.WebhookSubscription{Secret: testSecret, PreviousSecret: &old, PreviousUntil: tc.until}
+		secrets := liveSecrets(sub)
+		if len(secrets) != tc.want || secrets[0] != testSecret {
+			t.Errorf("until %v: %d secrets, want %d, the new one first", tc.until, len(secrets), tc.want)
+		}
+		h := http.Header{}
+		if err := webhook.SetHeaders(h, "e", time.Now(), []byte("{}"), secrets...); err != nil {
+			t.Fatal(err)
+		}
+		_, err := webhook.Verify(old, h, []byte("{}"), time.Minute)
+		if (err == nil) != (tc.want == 2) {
+			t.Errorf("until %v: verify with the old secret: %v", tc.until, err)
+		}
 	}
 }

@@ -264,9 +264,12 @@ type WebhookDelivery struct {
 }
 
 type WebhookSubscription struct {
-	ID         uuid.UUID `json:"id"`
-	Url        string    `json:"url"`
-	Secret     string    `json:"secret"`
-	EventTypes []string  `json:"event_types"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID             uuid.UUID     `json:"id"`
+	Url            string        `json:"url"`
+	Secret         string        `json:"secret"`
+	EventTypes     []string      `json:"event_types"`
+	CreatedAt      time.Time     `json:"created_at"`
+	TokenID        uuid.NullUUID `json:"token_id"`
+	PreviousSecret *string       `json:"previous_secret"`
+	PreviousUntil  *time.Time    `json:"previous_until"`
 }

@@ -12,6 +12,24 @@ import (
 	"github.com/google/uuid"
 )
 
+const webhookDelete = `-- name: WebhookDelete :execrows
+DELETE FROM webhook_subscriptions WHERE id = $1 AND token_id = $2
+`
+
+type WebhookDeleteParams struct {
+	ID      uuid.UUID     `json:"id"`
+	TokenID uuid.NullUUID `json:"token_id"`
+}
+
+// Deletes a token's subscription; 0 when the token owns none with this id.
+func (q *Queries) WebhookDelete(ctx context.Context, db DBTX, arg WebhookDeleteParams) (int64, error) {
+	result, err := db.Exec(ctx, webhookDelete, arg.ID, arg.TokenID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const webhookDelivered = `-- name: WebhookDelivered :one
 SELECT EXISTS (
     SELECT 1 FROM webhook_deliveries
@@ -106,31 +124,113 @@ func (q *Queries) WebhookDeliveryRecord(ctx context.Context, db DBTX, arg Webhoo
 	return i, err
 }
 
+const webhookListByToken = `-- name: WebhookListByToken :many
+SELECT id, url, secret, event_types, created_at, token_id, previous_secret, previous_until FROM webhook_subscriptions WHERE token_id = $1 ORDER BY created_at, id
+`
+
+func (q *Queries) WebhookListByToken(ctx context.Context, db DBTX, tokenID uuid.NullUUID) ([]WebhookSubscription, error) {
+	rows, err := db.Query(ctx, webhookListByToken, tokenID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookSubscription
+	for rows.Next() {
+		var i WebhookSubscription
+		if err := rows.Scan(
+			&i.ID,
+			&i.Url,
+			&i.Secret,
+			&i.EventTypes,
+			&i.CreatedAt,
+			&i.TokenID,
+			&i.PreviousSecret,
+			&i.PreviousUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const webhookRotateSecret = `-- name: WebhookRotateSecret :one
+UPDATE webhook_subscriptions
+SET previous_secret = secret, secret = $1,
+    previous_until = statement_timestamp() + make_interval(secs => $2::float8)
+WHERE id = $3 AND token_id = $4
+RETURNING id, url, secret, event_types, created_at, token_id, previous_secret, previous_until
+`
+
+type WebhookRotateSecretParams struct {
+	Secret         string        `json:"secret"`
+	OverlapSeconds float64       `json:"overlap_seconds"`
+	ID             uuid.UUID     `json:"id"`
+	TokenID        uuid.NullUUID `json:"token_id"`
+}
+
+// Replaces a token's subscription's secret; the old one keeps signing
+// beside it for @overlap_seconds. No row when the token owns none.
+func (q *Queries) WebhookRotateSecret(ctx context.Context, db DBTX, arg WebhookRotateSecretParams) (WebhookSubscription, error) {
+	row := db.QueryRow(ctx, webhookRotateSecret,
+		arg.Secret,
+		arg.OverlapSeconds,
+		arg.ID,
+		arg.TokenID,
+	)
+	var i WebhookSubscription
+	err := row.Scan(
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.CreatedAt,
+		&i.TokenID,
+		&i.PreviousSecret,
+		&i.PreviousUntil,
+	)
+	return i, err
+}
+
 const webhookSubscribe = `-- name: WebhookSubscribe :one
-INSERT INTO webhook_subscriptions (url, secret, event_types)
-VALUES ($1, $2, $3)
+INSERT INTO webhook_subscriptions (url, secret, event_types, token_id)
+VALUES ($1, $2, $3, $4)
 ON CONFLICT (url) DO UPDATE SET event_types = EXCLUDED.event_types
-RETURNING webhook_subscriptions.id, webhook_subscriptions.url, webhook_subscriptions.secret, webhook_subscriptions.event_types, webhook_subscriptions.created_at, (xmax = 0)::boolean AS created
+WHERE webhook_subscriptions.token_id IS NOT DISTINCT FROM EXCLUDED.token_id
+RETURNING webhook_subscriptions.id, webhook_subscriptions.url, webhook_subscriptions.secret, webhook_subscriptions.event_types, webhook_subscriptions.created_at, webhook_subscriptions.token_id, webhook_subscriptions.previous_secret, webhook_subscriptions.previous_until, (xmax = 0)::boolean AS created
 `
 
 type WebhookSubscribeParams struct {
-	Url        string   `json:"url"`
-	Secret     string   `json:"secret"`
-	EventTypes []string `json:"event_types"`
+	Url        string        `json:"url"`
+	Secret     string        `json:"secret"`
+	EventTypes []string      `json:"event_types"`
+	TokenID    uuid.NullUUID `json:"token_id"`
 }
 
 type WebhookSubscribeRow struct {
-	ID         uuid.UUID `json:"id"`
-	Url        string    `json:"url"`
-	Secret     string    `json:"secret"`
-	EventTypes []string  `json:"event_types"`
-	CreatedAt  time.Time `json:"created_at"`
-	Created    bool      `json:"created"`
+	ID             uuid.UUID     `json:"id"`
+	Url            string        `json:"url"`
+	Secret         string        `json:"secret"`
+	EventTypes     []string      `json:"event_types"`
+	CreatedAt      time.Time     `json:"created_at"`
+	TokenID        uuid.NullUUID `json:"token_id"`
+	PreviousSecret *string       `json:"previous_secret"`
+	PreviousUntil  *time.Time    `json:"previous_until"`
+	Created        bool          `json:"created"`
 }
 
-// Subscribes a URL, or updates the event types of an existing subscription.
+// Subscribes a URL for a token, or updates the event types of the token's
+// existing subscription of it. No row when another token owns the URL.
 func (q *Queries) WebhookSubscribe(ctx context.Context, db DBTX, arg WebhookSubscribeParams) (WebhookSubscribeRow, error) {
-	row := db.QueryRow(ctx, webhookSubscribe, arg.Url, arg.Secret, arg.EventTypes)
+	row := db.QueryRow(ctx, webhookSubscribe,
+		arg.Url,
+		arg.Secret,
+		arg.EventTypes,
+		arg.TokenID,
+	)
 	var i WebhookSubscribeRow
 	err := row.Scan(
 		&i.ID,
@@ -138,13 +238,16 @@ func (q *Queries) WebhookSubscribe(ctx context.Context, db DBTX, arg WebhookSubs
 		&i.Secret,
 		&i.EventTypes,
 		&i.CreatedAt,
+		&i.TokenID,
+		&i.PreviousSecret,
+		&i.PreviousUntil,
 		&i.Created,
 	)
 	return i, err
 }
 
 const webhookSubscriptionsForEvent = `-- name: WebhookSubscriptionsForEvent :many
-SELECT id, url, secret, event_types, created_at FROM webhook_subscriptions
+SELECT id, url, secret, event_types, created_at, token_id, previous_secret, previous_until FROM webhook_subscriptions
 WHERE cardinality(event_types) = 0 OR $1::text = ANY(event_types)
 ORDER BY created_at
 `
@@ -164,6 +267,9 @@ func (q *Queries) WebhookSubscriptionsForEvent(ctx context.Context, db DBTX, eve
 			&i.Secret,
 			&i.EventTypes,
 			&i.CreatedAt,
+			&i.TokenID,
+			&i.PreviousSecret,
+			&i.PreviousUntil,
 		); err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
+	"github.com/lockstep-dev/lockstep/webhook"
 )
 
 // consumerWorkers is the number of consumers a message scenario runs, each
@@ -87,7 +88,7 @@ func (t *trial) runWebhooks(ctx context.Context, b *broker) (int, error) {
 	}))
 	defer subscriber.Close()
 	url := subscriber.URL + "/" + t.key
-	_, err := queries.WebhookSubscribe(ctx, t.env.Pool, db.WebhookSubscribeParams{Url: url, Secret: t.key, EventTypes: []string{}})
+	_, err := queries.WebhookSubscribe(ctx, t.env.Pool, db.WebhookSubscribeParams{Url: url, Secret: webhook.NewSecret(), EventTypes: []string{}})
 	if err != nil {
 		return 0, fmt.Errorf("subscribe: %w", err)
 	}

@@ -219,9 +219,12 @@ type WebhookDelivery struct {
 }
 
 type WebhookSubscription struct {
-	ID         uuid.UUID
-	Url        string
-	Secret     string
-	EventTypes []string
-	CreatedAt  time.Time
+	ID             uuid.UUID
+	Url            string
+	Secret         string
+	EventTypes     []string
+	CreatedAt      time.Time
+	TokenID        pgtype.UUID
+	PreviousSecret pgtype.Text
+	PreviousUntil  *time.Time
 }
