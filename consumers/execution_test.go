@@ -28,19 +28,13 @@ func TestHandlersRunConcurrentlyOutsideTransactions(t *testing.T) {
 	const n = 24
 	b := newBroker(t)
 	p := &pipeline{t: t, b: b, cfg: testConfig(t, smallPool(t, 4), b.topo)}
-	var inFlight, peak atomic.Int32
+	var gauge concurrency
 	all := make(chan struct{})
 	var once sync.Once
 	handlers := testHandlers()
 	handlers["barrier"] = HandlerFunc(func(ctx context.Context, _, input json.RawMessage) (json.RawMessage, error) {
-		now := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			old := peak.Load()
-			if now <= old || peak.CompareAndSwap(old, now) {
-				break
-			}
-		}
+		now := gauge.enter()
+		defer gauge.leave()
 		if now == n {
 			once.Do(func() { close(all) })
 		}
@@ -64,7 +58,7 @@ func TestHandlersRunConcurrentlyOutsideTransactions(t *testing.T) {
 			t.Errorf("job %d: %d attempts, want 1", i, task.Attempts)
 		}
 	}
-	if got := peak.Load(); got != n {
+	if got := gauge.peak.Load(); got != n {
 		t.Errorf("at most %d handlers ran at once, want %d", got, n)
 	}
 }
@@ -74,17 +68,11 @@ func TestHandlerSlotsBoundConcurrency(t *testing.T) {
 	t.Parallel()
 	const slots, jobCount = 3, 15
 	p := newPipeline(t)
-	var inFlight, peak atomic.Int32
+	var gauge concurrency
 	handlers := testHandlers()
 	handlers["count"] = HandlerFunc(func(ctx context.Context, _, input json.RawMessage) (json.RawMessage, error) {
-		now := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for {
-			old := peak.Load()
-			if now <= old || peak.CompareAndSwap(old, now) {
-				break
-			}
-		}
+		gauge.enter()
+		defer gauge.leave()
 		time.Sleep(20 * time.Millisecond) // long enough for others to pile up
 		return input, nil
 	})
@@ -98,7 +86,7 @@ func TestHandlerSlotsBoundConcurrency(t *testing.T) {
 	for _, id := range ids {
 		p.assertCompleted(id, `"x"`)
 	}
-	if got := peak.Load(); got > slots || got < 2 {
+	if got := gauge.peak.Load(); got > slots || got < 2 {
 		t.Errorf("peak of %d handlers at once, want 2 to %d", got, slots)
 	}
 }
@@ -331,3 +319,21 @@ func TestHTTPHandlerRefusesInwardAddresses(t *testing.T) {
 		t.Errorf("task after %d attempts with error %v, want one refused attempt", task.Attempts, task.Error)
 	}
 }
+
+// concurrency counts handlers running at once and the most seen.
+type concurrency struct {
+	now, peak atomic.Int32
+}
+
+// enter counts one more running handler and returns how many run now.
+func (c *concurrency) enter() int32 {
+	now := c.now.Add(1)
+	for {
+		old := c.peak.Load()
+		if now <= old || c.peak.CompareAndSwap(old, now) {
+			return now
+		}
+	}
+}
+
+func (c *concurrency) leave() { c.now.Add(-1) }
