@@ -45,6 +45,17 @@ vet: ## go vet, plus txvet standalone over the whole project (fails on any findi
 test: ## run every test against the local PostgreSQL and RabbitMQ
 	go test -count=1 -race $$(go list ./... | grep -v -e /analyzer -e /cmd/txvet)
 	go test -count=1 $(PARSER_PKGS)
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# Each fuzz target, as "package:target".
+FUZZ_TARGETS := ./jobs:FuzzValidatedTextIsStorable ./consumers:FuzzDecodeMessages ./webhook:FuzzVerify
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (default 1m); make test runs them for 3s
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(or $(FUZZTIME),1m)"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(or $(FUZZTIME),1m) "$${t%%:*}" || exit 1; \
+	done
 
 .PHONY: demo
 demo: ## run a few hundred multi-step jobs through the whole pipeline and check them (JOBS=300 STEPS=3)

@@ -201,6 +201,8 @@ func TestSubmitRejectsInvalidSpecsWritingNothing(t *testing.T) {
 		{"invalid UTF-8 in input", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage("{\"a\": \"\xff\"}")}, "input: invalid UTF-8"},
 		{"lone surrogate in params", jobs.Spec{Steps: []jobs.Step{{Handler: "x", Params: json.RawMessage(`{"a": "\ud800x"}`)}}}, "step 1: invalid job: params: lone UTF-16 surrogate \\ud800"},
 		{"lone low surrogate", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`"\udc00"`)}, "lone UTF-16 surrogate"},
+		{"number beyond numeric", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`{"n": 1e131072}`)}, "input: number 1e131072 is beyond"},
+		{"too many decimals", jobs.Spec{Steps: []jobs.Step{step}, Input: json.RawMessage(`[1.5e-16383]`)}, "is beyond what PostgreSQL stores"},
 		{"long key", jobs.Spec{Steps: []jobs.Step{step}, IdempotencyKey: strings.Repeat("k", jobs.MaxIdempotencyKey+1)}, "idempotency key"},
 	}
 	for _, tt := range tests {
@@ -280,6 +282,7 @@ func TestValidateAcceptsStorableText(t *testing.T) {
 		`{"path": "C:\\u0000"}`,
 		`{"s": "tab\tand \"quotes\" and \u00e9"}`,
 		`{"s": "déjà vu"}`,
+		`[1e131071, 1e-16383, 0e999999, -12.5]`,
 	} {
 		spec := jobs.Spec{Steps: []jobs.Step{{Handler: "x", Params: json.RawMessage(input)}}, Input: json.RawMessage(input)}
 		if err := spec.Validate(nil); err != nil {

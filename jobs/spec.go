@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -106,10 +108,14 @@ func (s Step) validate(check CheckStep) error {
 
 // storableText refuses what valid JSON may hold but PostgreSQL's jsonb
 // cannot store, or stores altered: invalid UTF-8 (Go's decoder would
-// replace it), a \u0000 escape, and a lone UTF-16 surrogate escape.
+// replace it), a \u0000 escape, a lone UTF-16 surrogate escape, and a
+// number beyond PostgreSQL's numeric.
 func storableText(raw []byte) error {
 	if !utf8.Valid(raw) {
 		return errors.New("invalid UTF-8")
+	}
+	if err := storableNumbers(raw); err != nil {
+		return err
 	}
 	for i := 0; i < len(raw); i++ {
 		if raw[i] != '\\' || i+1 >= len(raw) {
@@ -138,6 +144,49 @@ func storableText(raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// PostgreSQL's numeric holds at most this many digits before the decimal
+// point and after it.
+const (
+	maxNumericWeight = 131072
+	maxNumericScale  = 16383
+)
+
+// storableNumbers refuses a JSON number numeric cannot hold.
+func storableNumbers(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or invalid JSON, which json.Valid reports
+		}
+		if n, ok := tok.(json.Number); ok && !numericFits(string(n)) {
+			return fmt.Errorf("number %.40s is beyond what PostgreSQL stores", n)
+		}
+	}
+}
+
+// numericFits reports whether a JSON number's digits, once its exponent is
+// applied, fit numeric's weight and scale.
+func numericFits(n string) bool {
+	mantissa, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(n, "-")), "e")
+	e := 0
+	if exp != "" {
+		v, err := strconv.Atoi(exp)
+		if err != nil {
+			return false // an exponent of more digits than an int holds
+		}
+		e = v
+	}
+	intPart, frac, _ := strings.Cut(mantissa, ".")
+	if len(frac)-e > maxNumericScale {
+		return false
+	}
+	digits := intPart + frac
+	first := strings.IndexFunc(digits, func(r rune) bool { return r != '0' })
+	return first < 0 || len(intPart)-first+e <= maxNumericWeight
 }
 
 // hex4 reads four hex digits.
