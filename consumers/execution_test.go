@@ -166,10 +166,11 @@ func TestLeaseIsRenewedWhileHandlerRuns(t *testing.T) {
 	p := newPipeline(t)
 	start(t, p.relay(RelayOptions{}))
 	start(t, p.executorWith(ExecutorOptions{
-		StepTimeout: time.Minute, Lease: 200 * time.Millisecond, WatchInterval: 20 * time.Millisecond, SweepInterval: 20 * time.Millisecond,
+		StepTimeout: time.Minute, Lease: 1500 * time.Millisecond, WatchInterval: 50 * time.Millisecond, SweepInterval: 50 * time.Millisecond,
 	}))
 	start(t, p.results())
-	id := p.submit(`"x"`, step("sleep", `{"ms":1000}`))
+	// Over three leases long: without renewals the sweeper would take it back.
+	id := p.submit(`"x"`, step("sleep", `{"ms":5000}`))
 	p.assertCompleted(id, `"x"`) // after one attempt: never rescued
 }
 

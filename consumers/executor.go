@@ -188,7 +188,9 @@ func (e *Executor) Run(ctx context.Context) error {
 	}()
 	var background sync.WaitGroup
 	background.Go(func() { repeat(ctx, x.opts.SweepInterval, x.sweep) })
-	background.Go(func() { repeat(ctx, x.opts.WatchInterval, x.watch) })
+	// The watch goes on through the shutdown grace: running handlers keep
+	// their leases, and a stopped job still cancels its handler.
+	background.Go(func() { repeat(base, x.opts.WatchInterval, x.watch) })
 
 	err = e.consumer.consume(ctx)
 
@@ -212,6 +214,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		abandon(errShutdown)
 		<-flushed
 	}
+	abandon(errShutdown) // ends the watch
 	background.Wait()
 	return err
 }
