@@ -151,6 +151,9 @@ func storableText(raw []byte) error {
 const (
 	maxNumericWeight = 131072
 	maxNumericScale  = 16383
+	// maxNumericExponent is the bound numeric's input puts on an
+	// exponent (INT_MAX / 2).
+	maxNumericExponent = 1<<30 - 1
 )
 
 // storableNumbers refuses a JSON number numeric cannot hold.
@@ -175,8 +178,8 @@ func numericFits(n string) bool {
 	e := 0
 	if exp != "" {
 		v, err := strconv.Atoi(exp)
-		if err != nil {
-			return false // an exponent of more digits than an int holds
+		if err != nil || v >= maxNumericExponent || v <= -maxNumericExponent {
+			return false // PostgreSQL refuses such exponents even on 0
 		}
 		e = v
 	}
