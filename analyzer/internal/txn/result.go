@@ -12,26 +12,34 @@ import (
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 )
 
-// Result is the transaction structure of one package.
+// Result is the transaction structure of one package. It is complete when
+// txn's Run returns and read-only afterwards: the analyzers that require txn
+// run in parallel and share it.
 type Result struct {
 	// Relevant is false when the package cannot touch a database.
 	Relevant bool
 	// SrcFuncs are the package's SSA functions, anonymous ones included.
 	SrcFuncs []*ssa.Function
 
-	pass  *analysis.Pass
-	local map[*types.Func]*BeginFact
-
+	fset      *token.FileSet
 	begun     map[ssa.CallInstruction]*Tx // begin calls
 	params    map[*ssa.Parameter]*Tx
 	enclosing map[*ssa.Function]*Tx
 	byFunc    map[*ssa.Function][]*Tx // transactions that start in a function
-	commits   map[ssa.Value]*Tx       // commit functions returned by helpers
-	memo      map[ssa.Value]*Tx
-	visiting  map[ssa.Value]bool
+	handles   map[ssa.Value]*Tx       // every value of SrcFuncs that refers to a transaction
 	closures  map[*ssa.Function][]*ssa.MakeClosure
 	sites     map[*ssa.Function][]ssa.CallInstruction // direct calls of anonymous functions
 	callbacks map[ssa.CallInstruction]callback
+}
+
+// builder derives a Result during txn's Run: it resolves handles with a
+// memo and reads BeginFacts through the pass, neither of which outlives Run.
+type builder struct {
+	*Result
+	pass     *analysis.Pass
+	local    map[*types.Func]*BeginFact
+	memo     map[ssa.Value]*Tx
+	visiting map[ssa.Value]bool
 }
 
 // callback is a function value a call runs inside a transaction.
@@ -40,28 +48,56 @@ type callback struct {
 	tx  *Tx
 }
 
-func newResult(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact) *Result {
-	return &Result{
-		Relevant:  true,
-		SrcFuncs:  funcs,
-		pass:      pass,
-		local:     local,
-		begun:     make(map[ssa.CallInstruction]*Tx),
-		params:    make(map[*ssa.Parameter]*Tx),
-		enclosing: make(map[*ssa.Function]*Tx),
-		byFunc:    make(map[*ssa.Function][]*Tx),
-		commits:   make(map[ssa.Value]*Tx),
-		memo:      make(map[ssa.Value]*Tx),
-		visiting:  make(map[ssa.Value]bool),
-		closures:  make(map[*ssa.Function][]*ssa.MakeClosure),
-		sites:     make(map[*ssa.Function][]ssa.CallInstruction),
-		callbacks: make(map[ssa.CallInstruction]callback),
+func newBuilder(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact) *builder {
+	return &builder{
+		Result: &Result{
+			Relevant:  true,
+			SrcFuncs:  funcs,
+			fset:      pass.Fset,
+			begun:     make(map[ssa.CallInstruction]*Tx),
+			params:    make(map[*ssa.Parameter]*Tx),
+			enclosing: make(map[*ssa.Function]*Tx),
+			byFunc:    make(map[*ssa.Function][]*Tx),
+			handles:   make(map[ssa.Value]*Tx),
+			closures:  make(map[*ssa.Function][]*ssa.MakeClosure),
+			sites:     make(map[*ssa.Function][]ssa.CallInstruction),
+			callbacks: make(map[ssa.CallInstruction]callback),
+		},
+		pass:     pass,
+		local:    local,
+		memo:     make(map[ssa.Value]*Tx),
+		visiting: make(map[ssa.Value]bool),
+	}
+}
+
+// freeze resolves every value of the package's functions, so that Of needs
+// neither the memo nor the pass, and returns the finished Result.
+func (r *builder) freeze() *Result {
+	for _, fn := range r.SrcFuncs {
+		for _, p := range fn.Params {
+			r.resolve(p)
+		}
+		for _, fv := range fn.FreeVars {
+			r.resolve(fv)
+		}
+		forEachInstr(fn, func(instr ssa.Instruction) {
+			if v, ok := instr.(ssa.Value); ok {
+				r.resolve(v)
+			}
+		})
+	}
+	return r.Result
+}
+
+func (r *builder) resolve(v ssa.Value) {
+	if tx := r.Of(v); tx != nil {
+		r.handles[v] = tx
 	}
 }
 
 // fact returns the BeginFact of f, from this package's own derivation or
 // imported from another package.
-func (r *Result) fact(f *types.Func) *BeginFact {
+func (r *builder) fact(f *types.Func) *BeginFact {
 	if f == nil {
 		return nil
 	}
@@ -91,7 +127,7 @@ type beginKind struct {
 	via          string
 }
 
-func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
+func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 	f := catalog.Callee(c)
 	if f == nil {
 		return nil
@@ -149,7 +185,7 @@ func (r *Result) classifyBegin(c *ssa.CallCommon) *beginKind {
 }
 
 // build finds every begin, transaction parameter and callback body.
-func (r *Result) build() {
+func (r *builder) build() {
 	for _, fn := range r.SrcFuncs {
 		r.scan(fn)
 	}
@@ -192,7 +228,7 @@ func (r *Result) build() {
 
 // scan records the transactions that start in fn and the callbacks it runs
 // inside transactions.
-func (r *Result) scan(fn *ssa.Function) {
+func (r *builder) scan(fn *ssa.Function) {
 	for _, p := range fn.Params {
 		if isTxType(p.Type()) {
 			// A callback's tx parameter is the enclosing transaction; that
@@ -275,7 +311,13 @@ func isErrorType(t types.Type) bool {
 // Of returns the transaction the database handle v refers to, or nil when v
 // is not known to be one (the pool, a connection in autocommit, unknown).
 func (r *Result) Of(v ssa.Value) *Tx {
-	if v == nil || r.memo == nil {
+	return r.handles[v]
+}
+
+// Of resolves v, memoised; a value met again while being resolved (a loop
+// of phis or stores) counts as no transaction.
+func (r *builder) Of(v ssa.Value) *Tx {
+	if v == nil {
 		return nil
 	}
 	if tx, ok := r.memo[v]; ok {
@@ -291,7 +333,7 @@ func (r *Result) Of(v ssa.Value) *Tx {
 	return tx
 }
 
-func (r *Result) of(v ssa.Value) *Tx {
+func (r *builder) of(v ssa.Value) *Tx {
 	switch v := v.(type) {
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
@@ -362,7 +404,7 @@ func isQueries(t types.Type) bool {
 }
 
 // ofFreeVar follows a closure's free variable to the value its parent bound.
-func (r *Result) ofFreeVar(v *ssa.FreeVar) *Tx {
+func (r *builder) ofFreeVar(v *ssa.FreeVar) *Tx {
 	fn := v.Parent()
 	idx := -1
 	for i, fv := range fn.FreeVars {
@@ -389,7 +431,7 @@ func (r *Result) ofFreeVar(v *ssa.FreeVar) *Tx {
 
 // ofCell resolves a load from a local variable's cell (an Alloc captured by
 // a closure, or a free variable pointing at one): every store must agree.
-func (r *Result) ofCell(addr ssa.Value) *Tx {
+func (r *builder) ofCell(addr ssa.Value) *Tx {
 	if fv, ok := addr.(*ssa.FreeVar); ok {
 		return r.Of(fv)
 	}
@@ -421,7 +463,7 @@ func (r *Result) ofCell(addr ssa.Value) *Tx {
 }
 
 // commitOf returns the transaction a commit function value ends.
-func (r *Result) commitOf(v ssa.Value) *Tx {
+func (r *builder) commitOf(v ssa.Value) *Tx {
 	switch v := v.(type) {
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
@@ -452,11 +494,16 @@ func (r *Result) commitOf(v ssa.Value) *Tx {
 // emit_methods_with_db_argument shape and helpers, the first argument that
 // is a transaction. Nil means autocommit or unknown.
 func (r *Result) OfCall(c *ssa.CallCommon) *Tx {
-	if tx := r.Of(receiverOf(c)); tx != nil {
+	return ofCall(r.Of, c)
+}
+
+// ofCall is OfCall with the given resolver of handles.
+func ofCall(of func(ssa.Value) *Tx, c *ssa.CallCommon) *Tx {
+	if tx := of(receiverOf(c)); tx != nil {
 		return tx
 	}
 	for _, a := range c.Args {
-		if tx := r.Of(a); tx != nil {
+		if tx := of(a); tx != nil {
 			return tx
 		}
 	}
@@ -690,7 +737,7 @@ func ErrorResult(call ssa.CallInstruction) ssa.Value {
 }
 
 // deriveFact summarises what fn does with transactions for its callers.
-func (r *Result) deriveFact(fn *ssa.Function) *BeginFact {
+func (r *builder) deriveFact(fn *ssa.Function) *BeginFact {
 	if fn.Blocks == nil {
 		return nil
 	}
@@ -739,7 +786,7 @@ func (r *Result) deriveFact(fn *ssa.Function) *BeginFact {
 
 // commitsParentTx returns the transaction begun in fn that the closure mc
 // commits or rolls back.
-func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
+func (r *builder) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 	cf, ok := mc.Fn.(*ssa.Function)
 	if !ok {
 		return nil
@@ -760,7 +807,7 @@ func (r *Result) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 // runsInTx reports whether the func parameter p of fn is called while a
 // transaction is open, or handed to a callback runner, and the isolation
 // level of that transaction.
-func (r *Result) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
+func (r *builder) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
 	for _, u := range ValuesOf(fn, p) {
 		for _, ref := range *u.Referrers() {
 			call, ok := ref.(ssa.CallInstruction)
@@ -817,7 +864,7 @@ func forEachCall(fn *ssa.Function, visit func(ssa.CallInstruction)) {
 // Describe returns a short description of where tx starts, for messages:
 // "transaction begun by BeginTx at line 31".
 func (r *Result) Describe(tx *Tx) string {
-	line := r.pass.Fset.Position(tx.Pos).Line
+	line := r.fset.Position(tx.Pos).Line
 	switch tx.Kind {
 	case Param:
 		return "transaction received as " + tx.Via + " at line " + strconv.Itoa(line)

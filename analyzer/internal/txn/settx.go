@@ -16,7 +16,7 @@ var setTransaction = regexp.MustCompile(`(?is)^\s*SET\s+TRANSACTION\s+ISOLATION\
 // level its first statement sets with SET TRANSACTION ISOLATION LEVEL
 // (PostgreSQL refuses it after any other statement), and its savepoints the
 // same level.
-func (r *Result) setLevels() {
+func (r *builder) setLevels() {
 	for _, fn := range r.SrcFuncs {
 		for _, tx := range r.byFunc[fn] {
 			if tx.Kind == Param || tx.Parent != nil || tx.Isolation != IsolationDefault || tx.Fn == nil || len(tx.Fn.Blocks) == 0 {
@@ -37,7 +37,7 @@ func (r *Result) setLevels() {
 // firstStatementLevel follows the one path from where tx starts (leaving
 // out the branch where Begin failed) to the first call that uses tx, and
 // returns the level it sets if it is SET TRANSACTION ISOLATION LEVEL.
-func (r *Result) firstStatementLevel(tx *Tx) (Isolation, bool) {
+func (r *builder) firstStatementLevel(tx *Tx) (Isolation, bool) {
 	b, i := tx.Fn.Blocks[0], 0
 	if tx.begin != nil {
 		b = tx.begin.Block()
@@ -49,7 +49,7 @@ func (r *Result) firstStatementLevel(tx *Tx) (Isolation, bool) {
 	for steps := 0; steps < len(tx.Fn.Blocks); steps++ {
 		for ; i < len(b.Instrs); i++ {
 			call, ok := b.Instrs[i].(ssa.CallInstruction)
-			if _, deferred := b.Instrs[i].(*ssa.Defer); !ok || deferred || r.OfCall(call.Common()) != tx {
+			if _, deferred := b.Instrs[i].(*ssa.Defer); !ok || deferred || ofCall(r.Of, call.Common()) != tx {
 				continue
 			}
 			for _, a := range call.Common().Args {

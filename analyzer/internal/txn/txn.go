@@ -201,11 +201,11 @@ func run(pass *analysis.Pass) (any, error) {
 	pass.ExportPackageFact(new(usesDB))
 	funcs := BuildSSA(pass)
 	local := make(map[*types.Func]*BeginFact)
-	var r *Result
+	var r *builder
 	// Facts of this package's own wrappers feed each other: iterate until
 	// they settle (a wrapper of a wrapper needs a second round).
 	for round := 0; round < 4; round++ {
-		r = newResult(pass, funcs, local)
+		r = newBuilder(pass, funcs, local)
 		r.build()
 		changed := false
 		for _, fn := range funcs {
@@ -234,7 +234,7 @@ func run(pass *analysis.Pass) (any, error) {
 	for obj, f := range local {
 		pass.ExportObjectFact(obj, f)
 	}
-	return r, nil
+	return r.freeze(), nil
 }
 
 // usesDB marks packages that import a database package, directly or not.
