@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -69,14 +70,23 @@ type usesSQL struct{}
 func (*usesSQL) AFact()         {}
 func (*usesSQL) String() string { return "uses SQL" }
 
-// Catalog answers "what statement does this call run" for one package.
+// Catalog answers "what statement does this call run" for one package. It
+// is complete when the catalog's Run returns and read-only afterwards: the
+// analyzers that require it run in parallel and share it.
 type Catalog struct {
-	pass *analysis.Pass
 	// Relevant is false when the package runs no SQL and imports nothing
 	// that does; analyzers can return at once.
 	Relevant bool
 
-	all []analysis.ObjectFact // query facts of this package and its dependencies
+	info    *types.Info
+	facts   map[*types.Func]*QueryFact // of this package and its dependencies
+	queries map[string][]query         // sqlc queries by defining package, by name
+}
+
+// query is one sqlc query method.
+type query struct {
+	name string
+	stmt *Statement
 }
 
 // Sibling returns the name of a query of the same sqlc package as the
@@ -85,20 +95,12 @@ func (c *Catalog) Sibling(call *Call, match func(*Statement) bool) string {
 	if call.pkg == "" {
 		return ""
 	}
-	if c.all == nil {
-		c.all = c.pass.AllObjectFacts()
-	}
-	best := ""
-	for _, of := range c.all {
-		f, ok := of.Fact.(*QueryFact)
-		if !ok || f.Query != of.Object.Name() || f.Pkg != call.pkg || !match(f.Stmt) {
-			continue
-		}
-		if best == "" || of.Object.Name() < best {
-			best = of.Object.Name()
+	for _, q := range c.queries[call.pkg] {
+		if match(q.stmt) {
+			return q.name
 		}
 	}
-	return best
+	return ""
 }
 
 // AtomicUpdate returns the name of a query of the same sqlc package as the
@@ -251,7 +253,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 // as Of, for analyzers that do not build SSA. It returns nil when the call
 // runs no known statement.
 func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
-	fn, ok := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
+	fn, ok := typeutil.Callee(c.info, call).(*types.Func)
 	if !ok {
 		return nil
 	}
@@ -259,7 +261,7 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 		return f.Stmt
 	}
 	if i, ok := sqlArg(fn); ok && i < len(call.Args) {
-		if tv, ok := c.pass.TypesInfo.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+		if tv, ok := c.info.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
 			return Classify(constant.StringVal(tv.Value))
 		}
 	}
@@ -267,11 +269,7 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 }
 
 func (c *Catalog) fact(fn *types.Func) *QueryFact {
-	f := new(QueryFact)
-	if c.pass.ImportObjectFact(fn.Origin(), f) {
-		return f
-	}
-	return nil
+	return c.facts[fn.Origin()]
 }
 
 // Callee returns the function or method a call runs, if known statically
@@ -435,7 +433,7 @@ func typeName(t types.Type) string {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	c := &Catalog{pass: pass}
+	c := &Catalog{info: pass.TypesInfo}
 	for _, imp := range pass.Pkg.Imports() {
 		switch imp.Path() {
 		case pgxPath, pgconnPath, sqlPath, "github.com/jackc/pgx/v5/pgxpool":
@@ -449,6 +447,14 @@ func run(pass *analysis.Pass) (any, error) {
 		return c, nil
 	}
 	pass.ExportPackageFact(new(usesSQL))
+	c.facts = make(map[*types.Func]*QueryFact)
+	for _, of := range pass.AllObjectFacts() {
+		if f, ok := of.Fact.(*QueryFact); ok {
+			if fn, ok := of.Object.(*types.Func); ok {
+				c.facts[fn] = f
+			}
+		}
+	}
 	var generated, others []*ast.FuncDecl
 	for _, f := range pass.Files {
 		gen := ast.IsGenerated(f)
@@ -465,8 +471,8 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	for _, fd := range generated {
-		if f := c.generatedQuery(fd); f != nil {
-			c.export(fd, f)
+		if f := c.generatedQuery(pass, fd); f != nil {
+			c.export(pass, fd, f)
 		}
 	}
 	// Wrappers of wrappers in the same package: repeat until nothing new.
@@ -482,7 +488,7 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			if f := c.wrapper(fd); f != nil {
-				c.export(fd, f)
+				c.export(pass, fd, f)
 				done[fd] = true
 				found = true
 			}
@@ -491,12 +497,22 @@ func run(pass *analysis.Pass) (any, error) {
 			break
 		}
 	}
+	c.queries = make(map[string][]query)
+	for fn, f := range c.facts {
+		if f.Query == fn.Name() {
+			c.queries[f.Pkg] = append(c.queries[f.Pkg], query{name: fn.Name(), stmt: f.Stmt})
+		}
+	}
+	for _, qs := range c.queries {
+		slices.SortFunc(qs, func(a, b query) int { return strings.Compare(a.name, b.name) })
+	}
 	return c, nil
 }
 
-func (c *Catalog) export(fd *ast.FuncDecl, f *QueryFact) {
-	if obj, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
-		c.pass.ExportObjectFact(obj, f)
+func (c *Catalog) export(pass *analysis.Pass, fd *ast.FuncDecl, f *QueryFact) {
+	if obj, ok := pass.TypesInfo.Defs[fd.Name].(*types.Func); ok {
+		pass.ExportObjectFact(obj, f)
+		c.facts[obj] = f
 	}
 }
 
@@ -523,8 +539,8 @@ func receiver(info *types.Info, fd *ast.FuncDecl) types.Object {
 
 // generatedQuery recognises a sqlc query method: it passes a package-level
 // constant starting with "-- name: " to a call, followed by the parameters.
-func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
-	info := c.pass.TypesInfo
+func (c *Catalog) generatedQuery(pass *analysis.Pass, fd *ast.FuncDecl) *QueryFact {
+	info := pass.TypesInfo
 	var run *ast.CallExpr
 	sqlAt := -1
 	var sql string
@@ -539,7 +555,7 @@ func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
 				continue
 			}
 			k, ok := info.Uses[id].(*types.Const)
-			if !ok || k.Parent() != c.pass.Pkg.Scope() || k.Val().Kind() != constant.String {
+			if !ok || k.Parent() != pass.Pkg.Scope() || k.Val().Kind() != constant.String {
 				continue
 			}
 			if s := constant.StringVal(k.Val()); strings.HasPrefix(strings.TrimSpace(s), "-- name:") {
@@ -553,10 +569,10 @@ func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
 		return nil
 	}
 	stmt := Classify(sql)
-	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2, Pkg: c.pass.Pkg.Path()}
+	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2, Pkg: pass.Pkg.Path()}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
-	f.Exec = c.execOf(run, ps, recv)
+	f.Exec = c.execOf(info, run, ps, recv)
 	for _, a := range run.Args[sqlAt+1:] {
 		f.Args = append(f.Args, argRef(info, a, ps))
 	}
@@ -569,7 +585,7 @@ func (c *Catalog) generatedQuery(fd *ast.FuncDecl) *QueryFact {
 // SQL: the receiver of the call (q.db.QueryRow, db.QueryRow) or, for sqlc's
 // prepared-statement helpers (q.queryRow(ctx, q.stmt, sql, ...)), the
 // receiver of the enclosing method.
-func (c *Catalog) execOf(run *ast.CallExpr, ps []types.Object, recv types.Object) int {
+func (c *Catalog) execOf(info *types.Info, run *ast.CallExpr, ps []types.Object, recv types.Object) int {
 	sel, ok := ast.Unparen(run.Fun).(*ast.SelectorExpr)
 	if !ok {
 		return -2
@@ -586,7 +602,7 @@ func (c *Catalog) execOf(run *ast.CallExpr, ps []types.Object, recv types.Object
 	if !ok {
 		return -2
 	}
-	obj := c.pass.TypesInfo.Uses[id]
+	obj := info.Uses[id]
 	if obj != nil && obj == recv {
 		return -1
 	}
@@ -678,7 +694,7 @@ func firstResultIsSlice(info *types.Info, fd *ast.FuncDecl) bool {
 // returns nothing but an error, so callers can be understood as calls of
 // that statement.
 func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
-	info := c.pass.TypesInfo
+	info := c.info
 	obj, ok := info.Defs[fd.Name].(*types.Func)
 	if !ok {
 		return nil
