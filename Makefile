@@ -2,8 +2,11 @@
 SHELL := bash
 
 # Packages that link the PostgreSQL parser (cgo) are tested without -race:
-# the race build would recompile its C sources for minutes.
+# the race build recompiles its C sources (about 2 minutes, then cached).
+# Only the test that runs the analyzers together, which exists to catch
+# races between them, is built with -race.
 PARSER_PKGS := ./analyzer/... ./cmd/txvet/...
+RACE_PARSER_TEST := -run TestTogether ./analyzer/suite
 # Every sqlc output directory, read from sqlc.yaml.
 SQLC_OUTS := $(shell awk '$$1 == "out:" {print $$2}' sqlc.yaml)
 
@@ -45,6 +48,7 @@ vet: ## go vet, plus txvet standalone over the whole project (fails on any findi
 test: ## run every test against the local PostgreSQL and RabbitMQ
 	go test -count=1 -race $$(go list ./... | grep -v -e /analyzer -e /cmd/txvet)
 	go test -count=1 $(PARSER_PKGS)
+	go test -count=1 -race $(RACE_PARSER_TEST)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # Each fuzz target, as "package:target".

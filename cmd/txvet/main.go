@@ -34,27 +34,12 @@ package main
 import (
 	"flag"
 
-	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/multichecker"
 
-	"github.com/lockstep-dev/lockstep/analyzer/getorcreate"
-	"github.com/lockstep-dev/lockstep/analyzer/lostupdate"
-	"github.com/lockstep-dev/lockstep/analyzer/publishintx"
+	"github.com/lockstep-dev/lockstep/analyzer/suite"
 )
 
 func main() {
-	analyzers := []*analysis.Analyzer{
-		getorcreate.Analyzer,
-		lostupdate.Analyzer,
-		publishintx.Analyzer,
-	}
-	// The transaction tracker is required by the analyzers, not run as one,
-	// so multichecker would not expose its flag: register it under the
-	// tool's name.
-	for _, req := range publishintx.Analyzer.Requires {
-		if f := req.Flags.Lookup("beginfuncs"); f != nil {
-			flag.Var(f.Value, "txvet.beginfuncs", f.Usage)
-		}
-	}
-	multichecker.Main(analyzers...)
+	suite.RegisterFlags(flag.CommandLine)
+	multichecker.Main(suite.Analyzers...)
 }
