@@ -1,11 +1,59 @@
 #!/usr/bin/env bash
 # Runs txvet over the Go standard library and over every module in the module
-# cache (each from its own directory, with its own go.mod), and counts
-# packages, load failures and crashes. A crash is a panic or an internal
-# error in txvet's output; findings and load errors are not.
+# cache (each from its own directory, with its own go.mod) the way go vet
+# runs it: one txvet process per package, each capped in time and memory.
+# Every package is analysed in full and its findings counted, also when go
+# vet runs it only for the facts its importers need. Prints one line per
+# module and the totals: modules, packages, fatal errors, panics, capped
+# packages, findings.
 #
 #   cmd/txvet/sweep.sh [txvet binary]   (builds one when none is given)
+#
+# SWEEP_TIME (seconds, default 300) and SWEEP_MEM (KiB of address space,
+# default 8000000) cap each package. The sweep uses a private GOCACHE, so no
+# earlier vet result is replayed.
 set -uo pipefail
+
+if [[ -n ${SWEEP_TXVET:-} ]]; then
+	# Called by go vet as its -vettool: run txvet on one package under the
+	# caps and append "package status findings seconds" to $SWEEP_RECORD.
+	cfg=${!#}
+	if [[ $cfg != *.cfg ]]; then
+		exec "$SWEEP_TXVET" "$@" # -V=full, -flags
+	fi
+	pkg=$(sed -n 's/^[[:space:]]*"ImportPath":[[:space:]]*"\([^"]*\)".*/\1/p' "$cfg")
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	sed 's/"VetxOnly": *true/"VetxOnly": false/' "$cfg" >"$tmp/vet.cfg"
+	start=$EPOCHREALTIME
+	(ulimit -v "$SWEEP_MEM" && exec timeout "$SWEEP_TIME" "$SWEEP_TXVET" -json "${@:1:$#-1}" "$tmp/vet.cfg") >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.1f", b - a}')
+	status=ok
+	if ((rc == 124)); then
+		status=capped-time
+	elif grep -qE 'out of memory|cannot allocate memory' "$tmp/err"; then
+		status=capped-memory
+	elif grep -q '^fatal error:' "$tmp/err"; then
+		status=fatal
+	elif grep -qE '^panic:|internal error' "$tmp/err"; then
+		status=panic
+	elif ((rc != 0)); then
+		status=error
+	fi
+	findings=$(grep -c '"posn":' "$tmp/out")
+	printf '%s %s %d %s\n' "$pkg" "$status" "$findings" "$secs" >>"$SWEEP_RECORD"
+	if [[ $status != ok ]]; then
+		mkdir -p "$SWEEP_LOGS"
+		cp "$tmp/err" "$SWEEP_LOGS/$(echo "$pkg" | tr '/' '_').$status"
+	fi
+	cat "$tmp/err" >&2
+	# Importers need the facts file even when the package was capped.
+	vetx=$(sed -n 's/^[[:space:]]*"VetxOutput":[[:space:]]*"\([^"]*\)".*/\1/p' "$cfg")
+	[[ -z $vetx || -e $vetx ]] || : >"$vetx"
+	exit 0
+fi
+
 root=$(cd "$(dirname "$0")/../.." && pwd)
 txvet=${1:-}
 if [[ -z $txvet ]]; then
@@ -13,25 +61,24 @@ if [[ -z $txvet ]]; then
 	(cd "$root" && go build -o "$txvet" ./cmd/txvet) || exit 1
 fi
 modcache=$(go env GOMODCACHE)
-logs=$(mktemp -d)
-export GOWORK=off GOFLAGS=-mod=readonly
+work=$(mktemp -d)
+export SWEEP_TXVET=$txvet SWEEP_TIME=${SWEEP_TIME:-300} SWEEP_MEM=${SWEEP_MEM:-8000000}
+export SWEEP_LOGS=$work/logs GOCACHE=$work/gocache GOWORK=off GOFLAGS=-mod=readonly GOPROXY=off
+self=$root/cmd/txvet/sweep.sh
 
-total_pkgs=0 total_crashes=0 modules=0 failed_loads=0
+modules=0 load_errors=0
 sweep() { # name dir pattern
-	local name=$1 dir=$2 pattern=$3 log pkgs crashed
-	log="$logs/$(echo "$name" | tr '/@' '__').log"
-	pkgs=$(cd "$dir" && go list -e "$pattern" 2>/dev/null | wc -l)
-	(cd "$dir" && ulimit -v 8000000 && timeout 900 "$txvet" "$pattern" >"$log" 2>&1)
+	local name=$1 dir=$2 pattern=$3
+	export SWEEP_RECORD=$work/$(echo "$name" | tr '/@' '__').record
+	: >"$SWEEP_RECORD"
+	(cd "$dir" && go vet -vettool="$self" "$pattern") >"$SWEEP_RECORD.vet" 2>&1
 	local rc=$?
-	crashed=0
-	if grep -qE '^panic:|internal error|fatal error:|out of memory' "$log" || ((rc > 3)); then
-		crashed=1
-	fi
-	((rc == 1)) && failed_loads=$((failed_loads + 1))
-	total_pkgs=$((total_pkgs + pkgs))
-	total_crashes=$((total_crashes + crashed))
+	((rc != 0)) && load_errors=$((load_errors + 1))
 	modules=$((modules + 1))
-	printf '%-70s pkgs=%-5d exit=%d crash=%d\n' "$name" "$pkgs" "$rc" "$crashed"
+	awk -v name="$name" -v rc="$rc" '
+		{ n++; if ($2 != "ok") bad[$2]++; f += $3 }
+		END { printf "%-70s pkgs=%-5d findings=%-4d vet-exit=%d", name, n, f, rc
+		      for (s in bad) printf " %s=%d", s, bad[s]; printf "\n" }' "$SWEEP_RECORD"
 }
 
 sweep std "$root" std
@@ -41,5 +88,13 @@ while read -r gomod; do
 done < <(find "$modcache" -path "$modcache/cache" -prune -o -name go.mod -print |
 	grep '@' | grep -v /testdata/ | sort)
 
-echo "modules (std counted as one): $modules, packages: $total_pkgs, runs with load errors: $failed_loads, crashes: $total_crashes"
-echo "logs: $logs"
+# A package shared by several modules (the standard library above all) is
+# counted once: its first run.
+cat "$work"/*.record | awk -v modules="$modules" -v load_errors="$load_errors" '
+	!seen[$1]++ { n++; s[$2]++; f += $3 }
+	END {
+		printf "modules (std counted as one): %d, with load errors: %d\n", modules, load_errors
+		printf "packages: %d, fatal errors: %d, panics: %d, capped: %d (time %d, memory %d), other errors: %d, findings: %d\n",
+			n, s["fatal"], s["panic"], s["capped-time"] + s["capped-memory"], s["capped-time"], s["capped-memory"], s["error"], f
+	}'
+echo "records and logs: $work"
