@@ -1,6 +1,7 @@
 package getorcreate
 
 import (
+	_ "embed"
 	"fmt"
 	"go/constant"
 	"go/token"
@@ -11,32 +12,15 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/dbdriver"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
 
-const doc = `report check-then-insert and statements run in an aborted transaction
-
-The getorcreate analyzer reports a read whose "no rows" result leads to a
-plain INSERT (no ON CONFLICT) into the same table: two callers can both
-miss and both insert, leaving duplicates or failing the loser with a unique
-violation. A FOR UPDATE read that finds nothing locks nothing, and no
-isolation level helps: the loser still fails. Use INSERT ... ON CONFLICT
-DO NOTHING / DO UPDATE ... RETURNING in one statement.
-
-In bulk: a many-row read of the table whose rows decide, by a membership
-test (a set of the rows, slices.Contains, a comparison, a filter), which
-values a plain INSERT into the table writes, or whether it runs.
-Concurrent batches read the same rows and insert the same new values;
-FOR UPDATE locks only rows that exist. Use INSERT ... SELECT unnest(...)
-ON CONFLICT DO NOTHING.
-
-It also reports a statement run in a transaction after an earlier statement
-of that transaction failed and execution went on: PostgreSQL aborts the
-whole transaction on any error, so every later statement fails until
-ROLLBACK or ROLLBACK TO SAVEPOINT.`
+//go:embed doc.go
+var doc string
 
 // URL is the README section of the check.
 const URL = "https://github.com/lockstep-dev/lockstep#getorcreate"
@@ -44,7 +28,7 @@ const URL = "https://github.com/lockstep-dev/lockstep#getorcreate"
 // Analyzer reports get-or-create races and statements after a failure.
 var Analyzer = &analysis.Analyzer{
 	Name:     "getorcreate",
-	Doc:      doc,
+	Doc:      analyzerdoc.Extract(doc, "getorcreate"),
 	URL:      URL,
 	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, dbdriver.Analyzer},
 	Run:      run,

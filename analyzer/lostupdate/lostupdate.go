@@ -1,6 +1,7 @@
 package lostupdate
 
 import (
+	_ "embed"
 	"fmt"
 	"go/types"
 	"strings"
@@ -9,26 +10,14 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
 
-const doc = `report values read without a lock and written back
-
-The lostupdate analyzer finds a value from a plain (non-locking) read that
-flows into the new values of a write of the same row: an UPDATE's SET list,
-an upsert's DO UPDATE SET col = EXCLUDED.col, or a full-row save. Between
-the read and the write another transaction can change the row, and the
-write silently undoes that change. Counters computed in Go (r.Counter + 1)
-are the classic case.
-
-It is not reported when the row was read FOR UPDATE or FOR NO KEY UPDATE
-in the writing transaction before the value was read, when that
-transaction is REPEATABLE READ or SERIALIZABLE, when the write is a
-compare-and-set on a value from the same read (WHERE version = $old), when
-only identity (ids) flows, or when the SQL computes the value itself
-(SET n = n + $1).`
+//go:embed doc.go
+var doc string
 
 // URL is the README section of the check.
 const URL = "https://github.com/lockstep-dev/lockstep#lostupdate"
@@ -36,7 +25,7 @@ const URL = "https://github.com/lockstep-dev/lockstep#lostupdate"
 // Analyzer reports lost updates.
 var Analyzer = &analysis.Analyzer{
 	Name:      "lostupdate",
-	Doc:       doc,
+	Doc:       analyzerdoc.Extract(doc, "lostupdate"),
 	URL:       URL,
 	Requires:  []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer},
 	FactTypes: []analysis.Fact{new(flowFact), new(lockFact)},

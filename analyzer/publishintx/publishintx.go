@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
@@ -31,7 +32,7 @@ const (
 // followed by a database write.
 var Analyzer = &analysis.Analyzer{
 	Name:      name,
-	Doc:       "report messages published inside an open transaction or before a database write\n\n" + summary(),
+	Doc:       analyzerdoc.Extract(doc, name),
 	URL:       url,
 	Requires:  []*analysis.Analyzer{txn.Analyzer, catalog.Analyzer, ctrlflow.Analyzer},
 	FactTypes: []analysis.Fact{(*PublishFact)(nil), (*usesBroker)(nil)},
@@ -46,22 +47,6 @@ func flags() flag.FlagSet {
 	fs := flag.NewFlagSet("publishintx", flag.ExitOnError)
 	fs.Var(Funcs, "funcs", "extra publish functions: comma-separated pkg.Func or (*pkg.T).Method")
 	return *fs
-}
-
-// summary returns the package doc's explanation (after its first paragraph).
-func summary() string {
-	text := doc
-	if i := strings.Index(text, "// A consumer can receive"); i >= 0 {
-		text = text[i:]
-	}
-	if i := strings.Index(text, "// WRONG:"); i >= 0 {
-		text = text[:i]
-	}
-	var lines []string
-	for _, l := range strings.Split(text, "\n") {
-		lines = append(lines, strings.TrimPrefix(strings.TrimPrefix(l, "//"), " "))
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // PublishFact marks a function that publishes a message (itself or through
