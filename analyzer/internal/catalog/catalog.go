@@ -28,12 +28,23 @@ var Analyzer = &analysis.Analyzer{
 
 // ArgRef says where the Go value of one SQL parameter comes from: the
 // function's parameter Param (receiver excluded), or the field Field of it
-// when it is a params struct. Param is -1 when the value does not come from
-// a parameter.
+// when it is a params struct. Param is NoParam when the value does not come
+// from a parameter.
 type ArgRef struct {
 	Param int
 	Field string
 }
+
+// NoParam is the ArgRef.Param of a value that comes from no parameter.
+const NoParam = -1
+
+// Where the connection of a QueryFact comes from when it is no parameter.
+const (
+	// ExecReceiver is the receiver or a field of it (q.db, a store's pool).
+	ExecReceiver = -1
+	// ExecUnknown is anything else.
+	ExecUnknown = -2
+)
 
 // QueryFact is attached to a function or method that runs one statement:
 // a sqlc-generated query method, or a wrapper that forwards to one query.
@@ -43,8 +54,7 @@ type QueryFact struct {
 	// of the statement, for messages; a wrapper's own name may differ.
 	Query string
 	// Exec is the index of the parameter that supplies the connection or
-	// transaction (the DBTX argument), -1 when it comes from the receiver
-	// (q.db, or a store's pool), -2 when unknown.
+	// transaction (the DBTX argument), or ExecReceiver or ExecUnknown.
 	Exec int
 	// Args maps $n (Args[n-1]) to the Go value passed for it.
 	Args []ArgRef
@@ -230,7 +240,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		switch {
 		case f.Exec >= 0 && f.Exec < len(args):
 			call.Exec = Underlying(args[f.Exec])
-		case f.Exec == -1:
+		case f.Exec == ExecReceiver:
 			call.Exec = Underlying(recv)
 		}
 		return call
@@ -569,49 +579,21 @@ func (c *Catalog) generatedQuery(pass *analysis.Pass, fd *ast.FuncDecl) *QueryFa
 		return nil
 	}
 	stmt := Classify(sql)
-	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: -2, Pkg: pass.Pkg.Path()}
+	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: ExecUnknown, Pkg: pass.Pkg.Path()}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
-	f.Exec = c.execOf(info, run, ps, recv)
+	// The connection is the receiver of the call (q.db.QueryRow,
+	// db.QueryRow) or, for sqlc's prepared-statement helpers
+	// (q.queryRow(ctx, q.stmt, sql, ...)), the enclosing method's receiver.
+	if sel, ok := ast.Unparen(run.Fun).(*ast.SelectorExpr); ok {
+		f.Exec = execParam(info, sel.X, ps, recv)
+	}
 	for _, a := range run.Args[sqlAt+1:] {
 		f.Args = append(f.Args, argRef(info, a, ps))
 	}
 	f.Result = scanFields(info, fd.Body)
 	f.Many = firstResultIsSlice(info, fd)
 	return f
-}
-
-// execOf finds which parameter supplies the connection of a call that runs
-// SQL: the receiver of the call (q.db.QueryRow, db.QueryRow) or, for sqlc's
-// prepared-statement helpers (q.queryRow(ctx, q.stmt, sql, ...)), the
-// receiver of the enclosing method.
-func (c *Catalog) execOf(info *types.Info, run *ast.CallExpr, ps []types.Object, recv types.Object) int {
-	sel, ok := ast.Unparen(run.Fun).(*ast.SelectorExpr)
-	if !ok {
-		return -2
-	}
-	root := sel.X
-	for {
-		s, ok := ast.Unparen(root).(*ast.SelectorExpr)
-		if !ok {
-			break
-		}
-		root = s.X
-	}
-	id, ok := ast.Unparen(root).(*ast.Ident)
-	if !ok {
-		return -2
-	}
-	obj := info.Uses[id]
-	if obj != nil && obj == recv {
-		return -1
-	}
-	for i, p := range ps {
-		if p != nil && p == obj {
-			return i
-		}
-	}
-	return -2
 }
 
 // argRef maps an argument expression to the parameter (or parameter field)
@@ -641,7 +623,7 @@ func argRef(info *types.Info, e ast.Expr, ps []types.Object) ArgRef {
 			}
 		}
 	}
-	return ArgRef{Param: -1}
+	return ArgRef{Param: NoParam}
 }
 
 // scanFields returns the destinations of the first Scan call: &i.Field
@@ -726,7 +708,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	innerFn := typeutil.Callee(info, inner).(*types.Func)
 	innerSig := innerFn.Type().(*types.Signature)
 	sig := obj.Type().(*types.Signature)
-	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: -2, Many: innerFact.Many, Pkg: innerFact.Pkg}
+	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: ExecUnknown, Many: innerFact.Many, Pkg: innerFact.Pkg}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
 	// The inner call's arguments, receiver excluded, as the inner fact
@@ -734,15 +716,15 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	innerArgs := inner.Args
 	switch {
 	case innerFact.Exec >= 0 && innerFact.Exec < len(innerArgs):
-		f.Exec = exprParam(info, innerArgs[innerFact.Exec], ps, recv)
-	case innerFact.Exec == -1:
+		f.Exec = execParam(info, innerArgs[innerFact.Exec], ps, recv)
+	case innerFact.Exec == ExecReceiver:
 		if sel, ok := ast.Unparen(inner.Fun).(*ast.SelectorExpr); ok {
-			f.Exec = exprParam(info, sel.X, ps, recv)
+			f.Exec = execParam(info, sel.X, ps, recv)
 		}
 	}
 	for _, r := range innerFact.Args {
 		if r.Param < 0 || r.Param >= len(innerArgs) {
-			f.Args = append(f.Args, ArgRef{Param: -1})
+			f.Args = append(f.Args, ArgRef{Param: NoParam})
 			continue
 		}
 		arg := innerArgs[r.Param]
@@ -755,7 +737,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 		a := argRef(info, arg, ps)
 		if a.Param >= 0 && r.Field != "" {
 			if a.Field != "" {
-				a = ArgRef{Param: -1}
+				a = ArgRef{Param: NoParam}
 			} else {
 				a.Field = r.Field
 			}
@@ -798,31 +780,32 @@ func fieldValue(e ast.Expr, field string) ast.Expr {
 	return nil
 }
 
-// exprParam reports which parameter an executor expression comes from: a
-// parameter (index), the receiver or a field of it (-1), else -2.
-func exprParam(info *types.Info, e ast.Expr, ps []types.Object, recv types.Object) int {
+// execParam reports where an executor expression (db, q.db, s.pool.db)
+// comes from: a parameter's index, ExecReceiver for the receiver or a field
+// of it, else ExecUnknown.
+func execParam(info *types.Info, e ast.Expr, ps []types.Object, recv types.Object) int {
 	e = ast.Unparen(e)
 	for {
-		if s, ok := e.(*ast.SelectorExpr); ok {
-			e = ast.Unparen(s.X)
-			continue
+		s, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			break
 		}
-		break
+		e = ast.Unparen(s.X)
 	}
 	id, ok := e.(*ast.Ident)
 	if !ok {
-		return -2
+		return ExecUnknown
 	}
 	obj := info.Uses[id]
 	if obj != nil && obj == recv {
-		return -1
+		return ExecReceiver
 	}
 	for i, p := range ps {
 		if p != nil && p == obj {
 			return i
 		}
 	}
-	return -2
+	return ExecUnknown
 }
 
 func isError(t types.Type) bool {
