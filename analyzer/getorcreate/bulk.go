@@ -335,25 +335,18 @@ func (f *rowFlow) returns(a *ssa.BasicBlock) bool {
 
 // reaches reports whether b may run after a (or is a).
 func (f *rowFlow) reaches(a, b *ssa.BasicBlock) bool {
+	if a == b {
+		return true
+	}
 	if f.reach == nil {
 		f.reach = make(map[*ssa.BasicBlock][]bool)
 	}
-	seen := f.reach[a]
-	if seen == nil {
-		seen = make([]bool, len(f.fn.Blocks))
-		work := []*ssa.BasicBlock{a}
-		for len(work) > 0 {
-			x := work[len(work)-1]
-			work = work[:len(work)-1]
-			if seen[x.Index] {
-				continue
-			}
-			seen[x.Index] = true
-			work = append(work, x.Succs...)
-		}
-		f.reach[a] = seen
+	after, ok := f.reach[a]
+	if !ok {
+		after = reachableFrom(a)
+		f.reach[a] = after
 	}
-	return seen[b.Index]
+	return after[b.Index]
 }
 
 // decidesValues reports whether a value the insert writes was decided by a

@@ -651,21 +651,7 @@ func loopHeader(b *ssa.BasicBlock) bool {
 
 // inLoop reports whether b lies on a cycle.
 func inLoop(b *ssa.BasicBlock) bool {
-	seen := make(map[*ssa.BasicBlock]bool)
-	work := append([]*ssa.BasicBlock(nil), b.Succs...)
-	for len(work) > 0 {
-		x := work[len(work)-1]
-		work = work[:len(work)-1]
-		if x == b {
-			return true
-		}
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
-		work = append(work, x.Succs...)
-	}
-	return false
+	return reachableFrom(b)[b.Index]
 }
 
 // reachable reports whether b may run after a.
@@ -683,21 +669,24 @@ func reachable(a, b ssa.Instruction) bool {
 			}
 		}
 	}
-	seen := make(map[*ssa.BasicBlock]bool)
-	work := append([]*ssa.BasicBlock(nil), a.Block().Succs...)
+	return reachableFrom(a.Block())[b.Block().Index]
+}
+
+// reachableFrom returns, by block index, the blocks of b's function that
+// can run after b: those reached over at least one edge, so b itself only
+// when it lies on a cycle.
+func reachableFrom(b *ssa.BasicBlock) []bool {
+	seen := make([]bool, len(b.Parent().Blocks))
+	work := append([]*ssa.BasicBlock(nil), b.Succs...)
 	for len(work) > 0 {
 		x := work[len(work)-1]
 		work = work[:len(work)-1]
-		if x == b.Block() {
-			return true
+		if !seen[x.Index] {
+			seen[x.Index] = true
+			work = append(work, x.Succs...)
 		}
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
-		work = append(work, x.Succs...)
 	}
-	return false
+	return seen
 }
 
 func isError(t types.Type) bool {
