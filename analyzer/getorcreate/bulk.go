@@ -9,6 +9,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
 // level is how a value depends on the rows of a many-row read.
@@ -97,8 +98,8 @@ type rowFlow struct {
 // rows, the first result of a read.
 func newRowFlow(fn *ssa.Function, rows ssa.Value) *rowFlow {
 	f := &rowFlow{fn: fn, levels: map[ssa.Value]level{rows: copied}}
-	for changed := true; changed; {
-		changed = false
+	fixpoint.Iterate(0, func() bool {
+		changed := false
 		f.tests = f.tests[:0]
 		for _, b := range fn.Blocks {
 			if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok && f.levels[iff.Cond] == decided {
@@ -112,7 +113,8 @@ func newRowFlow(fn *ssa.Function, rows ssa.Value) *rowFlow {
 				}
 			}
 		}
-	}
+		return changed
+	})
 	return f
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
@@ -150,8 +151,8 @@ func usesBrokerPkg(pass *analysis.Pass) bool {
 // not inside a transaction they can see. Iterates to a fixed point so that
 // callers of local publishers are publishers too.
 func (c *checker) summarise(funcs []*ssa.Function) {
-	for changed := true; changed; {
-		changed = false
+	fixpoint.Iterate(0, func() bool {
+		changed := false
 		for _, fn := range funcs {
 			if c.local[fn] != nil {
 				continue
@@ -167,7 +168,8 @@ func (c *checker) summarise(funcs []*ssa.Function) {
 				}
 			}
 		}
-	}
+		return changed
+	})
 }
 
 // events returns fn's publishing calls, in order. Deferred calls are left

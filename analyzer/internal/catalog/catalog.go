@@ -13,6 +13,8 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
 // Analyzer builds the query catalog of a package: it exports a QueryFact for
@@ -487,7 +489,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	// Wrappers of wrappers in the same package: repeat until nothing new.
 	done := map[*ast.FuncDecl]bool{}
-	for round := 0; round < 3; round++ {
+	fixpoint.Iterate(3, func() bool {
 		found := false
 		for _, fd := range append(others, generated...) {
 			if done[fd] {
@@ -503,10 +505,8 @@ func run(pass *analysis.Pass) (any, error) {
 				found = true
 			}
 		}
-		if !found {
-			break
-		}
-	}
+		return found
+	})
 	c.queries = make(map[string][]query)
 	for fn, f := range c.facts {
 		if f.Query == fn.Name() {

@@ -61,6 +61,8 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
 // Analyzer computes the transaction structure of a package. It reports
@@ -204,7 +206,7 @@ func run(pass *analysis.Pass) (any, error) {
 	var r *builder
 	// Facts of this package's own wrappers feed each other: iterate until
 	// they settle (a wrapper of a wrapper needs a second round).
-	for round := 0; round < 4; round++ {
+	fixpoint.Iterate(4, func() bool {
 		r = newBuilder(pass, funcs, local)
 		r.build()
 		changed := false
@@ -227,10 +229,8 @@ func run(pass *analysis.Pass) (any, error) {
 				}
 			}
 		}
-		if !changed {
-			break
-		}
-	}
+		return changed
+	})
 	for obj, f := range local {
 		pass.ExportObjectFact(obj, f)
 	}
