@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/dbdriver"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
@@ -596,8 +597,8 @@ func isIntConst(v ssa.Value) bool {
 	return ok && k.Value != nil && k.Value.Kind() == constant.Int
 }
 
-// isNoRows reports whether v is pgx.ErrNoRows or sql.ErrNoRows (any
-// package-level ErrNoRows).
+// isNoRows reports whether v is an error meaning "no row" (pgx.ErrNoRows,
+// sql.ErrNoRows: apis.Library.NotFound).
 func isNoRows(v ssa.Value) bool {
 	v = catalog.Underlying(v)
 	load, ok := v.(*ssa.UnOp)
@@ -605,7 +606,7 @@ func isNoRows(v ssa.Value) bool {
 		return false
 	}
 	g, ok := load.X.(*ssa.Global)
-	return ok && g.Name() == "ErrNoRows"
+	return ok && g.Pkg != nil && apis.IsNotFound(g.Pkg.Pkg.Path(), g.Name())
 }
 
 func isErrorsIs(common *ssa.CallCommon) bool {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
@@ -187,11 +188,7 @@ func sameHandle(a, b stmtCall) bool {
 	if a.Exec == nil || a.Exec != b.Exec {
 		return false
 	}
-	switch strings.TrimPrefix(types.TypeString(a.Exec.Type(), nil), "*") {
-	case "github.com/jackc/pgx/v5/pgxpool.Pool", "database/sql.DB", "github.com/jackc/pgx/v5.Conn", "database/sql.Conn":
-		return false
-	}
-	return true
+	return !apis.IsHandle(a.Exec.Type())
 }
 
 // protected reports whether the write w cannot lose an update made after

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
@@ -35,8 +36,8 @@ var Analyzer = &analysis.Analyzer{
 	Name:      name,
 	Doc:       analyzerdoc.Extract(doc, name),
 	URL:       url,
-	Requires:  []*analysis.Analyzer{txn.Analyzer, catalog.Analyzer, ctrlflow.Analyzer},
-	FactTypes: []analysis.Fact{(*PublishFact)(nil), (*usesBroker)(nil)},
+	Requires:  []*analysis.Analyzer{apis.Analyzer, txn.Analyzer, catalog.Analyzer, ctrlflow.Analyzer},
+	FactTypes: []analysis.Fact{(*PublishFact)(nil)},
 	Flags:     flags(),
 	Run:       run,
 }
@@ -64,21 +65,6 @@ func (*PublishFact) AFact() {}
 
 func (f *PublishFact) String() string { return "publishes via " + f.Via + " at " + f.At }
 
-// usesBroker marks packages that import amqp091-go, directly or not.
-type usesBroker struct{}
-
-func (*usesBroker) AFact()         {}
-func (*usesBroker) String() string { return "uses a message broker" }
-
-const amqpPath = "github.com/rabbitmq/amqp091-go"
-
-var amqpPublish = map[string]bool{
-	"Publish":                               true,
-	"PublishWithContext":                    true,
-	"PublishWithDeferredConfirm":            true,
-	"PublishWithDeferredConfirmWithContext": true,
-}
-
 // event is a call that publishes: a broker call or a call of a publisher.
 type event struct {
 	call ssa.CallInstruction
@@ -103,10 +89,9 @@ type checker struct {
 func run(pass *analysis.Pass) (any, error) {
 	rep := ignore.New(pass)
 	defer rep.Finish()
-	if !usesBrokerPkg(pass) {
+	if !pass.ResultOf[apis.Analyzer].(*apis.Uses).Broker && len(Funcs) == 0 {
 		return nil, nil
 	}
-	pass.ExportPackageFact(new(usesBroker))
 	c := &checker{
 		pass:     pass,
 		tx:       pass.ResultOf[txn.Analyzer].(*txn.Result),
@@ -131,20 +116,6 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	return nil, nil
-}
-
-// usesBrokerPkg reports whether the package imports amqp091-go, or a package
-// that does, or publish functions are configured.
-func usesBrokerPkg(pass *analysis.Pass) bool {
-	if len(Funcs) > 0 {
-		return true
-	}
-	for _, imp := range pass.Pkg.Imports() {
-		if imp.Path() == amqpPath || pass.ImportPackageFact(imp, new(usesBroker)) {
-			return true
-		}
-	}
-	return false
 }
 
 // summarise finds the package's publishers: functions with a publish that is
@@ -211,7 +182,7 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 		return event{}, false
 	}
 	f = f.Origin()
-	if isAMQPPublish(f) || Funcs.Has(f) {
+	if apis.IsPublish(f) || Funcs.Has(f) {
 		pos := c.pass.Fset.Position(call.Pos())
 		return event{call: call, via: f.Name(), fact: &PublishFact{Via: f.Name(), At: fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line)}}, true
 	}
@@ -263,14 +234,6 @@ func (c *checker) helperEvent(call ssa.CallInstruction, name string, pf *Publish
 		return event{call: call, via: name, fact: pf}
 	}
 	return event{call: call, via: fmt.Sprintf("%s (%s at %s)", name, pf.Via, pf.At), fact: pf}
-}
-
-func isAMQPPublish(f *types.Func) bool {
-	if f.Pkg() == nil || f.Pkg().Path() != amqpPath || !amqpPublish[f.Name()] {
-		return false
-	}
-	sig := f.Type().(*types.Signature)
-	return sig.Recv() != nil
 }
 
 // check reports fn's publishes inside open transactions, and the others when

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/types/typeutil"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
@@ -24,8 +25,9 @@ var Analyzer = &analysis.Analyzer{
 	Name:       "txvetcatalog",
 	Doc:        "classify the SQL run by sqlc-generated queries, wrappers and literal SQL calls",
 	Run:        run,
+	Requires:   []*analysis.Analyzer{apis.Analyzer},
 	ResultType: reflect.TypeFor[*Catalog](),
-	FactTypes:  []analysis.Fact{new(QueryFact), new(usesSQL)},
+	FactTypes:  []analysis.Fact{new(QueryFact)},
 }
 
 // ArgRef says where the Go value of one SQL parameter comes from: the
@@ -75,19 +77,12 @@ func (f *QueryFact) String() string {
 	return fmt.Sprintf("query %s: %s", f.Query, f.Stmt.Describe())
 }
 
-// usesSQL marks packages that run SQL or import a package that does, so
-// analyzers can skip the rest.
-type usesSQL struct{}
-
-func (*usesSQL) AFact()         {}
-func (*usesSQL) String() string { return "uses SQL" }
-
 // Catalog answers "what statement does this call run" for one package. It
 // is complete when the catalog's Run returns and read-only afterwards: the
 // analyzers that require it run in parallel and share it.
 type Catalog struct {
-	// Relevant is false when the package runs no SQL and imports nothing
-	// that does; analyzers can return at once.
+	// Relevant is false when the package cannot touch a database
+	// (apis.Uses); analyzers can return at once.
 	Relevant bool
 
 	info    *types.Info
@@ -247,13 +242,13 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		}
 		return call
 	}
-	if i, ok := sqlArg(fn); ok && i < len(args) {
+	if i, ok := apis.QuerySQLArg(fn); ok && i < len(args) {
 		if sql, ok := constString(args[i]); ok {
 			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(recv), Literal: true, common: common, args: args[i+1:]}
 		}
 		return nil
 	}
-	if isStmtMethod(fn) && recv != nil {
+	if apis.IsStmtRun(fn) && recv != nil {
 		if sql, exec, ok := prepared(recv); ok {
 			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(exec), Literal: true, common: common, args: args[len(args)-1:]}
 		}
@@ -272,7 +267,7 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	if f := c.fact(fn); f != nil {
 		return f.Stmt
 	}
-	if i, ok := sqlArg(fn); ok && i < len(call.Args) {
+	if i, ok := apis.QuerySQLArg(fn); ok && i < len(call.Args) {
 		if tv, ok := c.info.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
 			return Classify(constant.StringVal(tv.Value))
 		}
@@ -337,66 +332,6 @@ func constString(v ssa.Value) (string, bool) {
 	return constant.StringVal(k.Value), true
 }
 
-const (
-	pgxPath    = "github.com/jackc/pgx/v5"
-	pgconnPath = "github.com/jackc/pgx/v5/pgconn"
-	sqlPath    = "database/sql"
-)
-
-// sqlArg reports whether fn is a method that runs SQL given as a string
-// argument, as pgx's and database/sql's Exec, Query and QueryRow (and their
-// Context variants) do, on any type whose results come from those packages
-// (pools, conns, transactions, sqlc's DBTX). i is the index of the SQL
-// argument, receiver excluded.
-func sqlArg(fn *types.Func) (i int, ok bool) {
-	sig, _ := fn.Type().(*types.Signature)
-	if sig == nil || sig.Recv() == nil || !sig.Variadic() || sig.Results().Len() == 0 {
-		return 0, false
-	}
-	name := fn.Name()
-	switch name {
-	case "Exec", "Query", "QueryRow":
-		i = 0
-	case "ExecContext", "QueryContext", "QueryRowContext":
-		i = 1
-	default:
-		return 0, false
-	}
-	params := sig.Params()
-	if name == "Exec" || name == "Query" || name == "QueryRow" {
-		// pgx methods take a context first; database/sql's do not.
-		if params.Len() == 3 && isContext(params.At(0).Type()) {
-			i = 1
-		}
-	}
-	if params.Len() != i+2 {
-		return 0, false
-	}
-	if b, ok := params.At(i).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
-		return 0, false
-	}
-	switch pkgOf(sig.Results().At(0).Type()) {
-	case pgxPath, pgconnPath, sqlPath:
-		return i, true
-	}
-	return 0, false
-}
-
-// isStmtMethod reports whether fn is a method of database/sql's *Stmt that
-// runs it.
-func isStmtMethod(fn *types.Func) bool {
-	if fn.Pkg() == nil || fn.Pkg().Path() != sqlPath {
-		return false
-	}
-	switch fn.Name() {
-	case "Exec", "Query", "QueryRow", "ExecContext", "QueryContext", "QueryRowContext":
-	default:
-		return false
-	}
-	recv := fn.Type().(*types.Signature).Recv()
-	return recv != nil && typeName(recv.Type()) == "Stmt"
-}
-
 // prepared finds the constant SQL and the executor of a *sql.Stmt made by
 // Prepare or PrepareContext in the same function.
 func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
@@ -409,7 +344,7 @@ func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
 		return "", nil, false
 	}
 	fn := Callee(call.Common())
-	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != sqlPath || !strings.HasPrefix(fn.Name(), "Prepare") {
+	if fn == nil || !apis.IsPrepare(fn) {
 		return "", nil, false
 	}
 	args := call.Common().Args
@@ -420,45 +355,11 @@ func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
 	return sql, args[0], ok
 }
 
-func isContext(t types.Type) bool {
-	return pkgOf(t) == "context" && typeName(t) == "Context"
-}
-
-func pkgOf(t types.Type) string {
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
-		return n.Obj().Pkg().Path()
-	}
-	return ""
-}
-
-func typeName(t types.Type) string {
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	if n, ok := types.Unalias(t).(*types.Named); ok {
-		return n.Obj().Name()
-	}
-	return ""
-}
-
 func run(pass *analysis.Pass) (any, error) {
-	c := &Catalog{info: pass.TypesInfo}
-	for _, imp := range pass.Pkg.Imports() {
-		switch imp.Path() {
-		case pgxPath, pgconnPath, sqlPath, "github.com/jackc/pgx/v5/pgxpool":
-			c.Relevant = true
-		}
-		if pass.ImportPackageFact(imp, new(usesSQL)) {
-			c.Relevant = true
-		}
-	}
+	c := &Catalog{info: pass.TypesInfo, Relevant: pass.ResultOf[apis.Analyzer].(*apis.Uses).Database}
 	if !c.Relevant {
 		return c, nil
 	}
-	pass.ExportPackageFact(new(usesSQL))
 	c.facts = make(map[*types.Func]*QueryFact)
 	for _, of := range pass.AllObjectFacts() {
 		if f, ok := of.Fact.(*QueryFact); ok {
@@ -696,7 +597,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 			if f := c.fact(fn); f != nil {
 				inner, innerFact = n, f
 				count++
-			} else if _, ok := sqlArg(fn); ok {
+			} else if _, ok := apis.QuerySQLArg(fn); ok {
 				count++
 			}
 		}

@@ -8,7 +8,8 @@
 // and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
 // pools, conns, transactions and any interface with those methods, such as
 // sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
-// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare).
+// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare):
+// the methods and the argument holding the SQL come from package apis.
 //
 // Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
 // classified by [Classify] into a [Statement]: its [Kind] (read, insert,

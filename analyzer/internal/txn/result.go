@@ -9,6 +9,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 )
 
@@ -140,22 +141,29 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 		}
 		return k
 	}
-	switch {
-	case isFunc(f, pgxPath, "BeginFunc") && len(c.Args) == 3:
-		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 2, level: level{iso: IsolationDefault}, via: "pgx.BeginFunc"}
-	case isFunc(f, pgxPath, "BeginTxFunc") && len(c.Args) == 4:
-		return &beginKind{txResult: -1, commitResult: -1, callbackArg: 3, level: isolationOf(c.Args[2]), via: "pgx.BeginTxFunc"}
-	case isMethod(f, "Begin", "BeginTx") && sig.Results().Len() >= 1 && isTxType(sig.Results().At(0).Type()):
-		k := &beginKind{txResult: 0, commitResult: -1, callbackArg: -1, level: level{iso: IsolationDefault}, via: f.Name()}
-		args := c.Args
-		if !c.IsInvoke() {
-			args = args[1:]
+	args := c.Args
+	if !c.IsInvoke() && sig.Recv() != nil {
+		args = args[1:]
+	}
+	if b := apis.BeginOf(f, len(args)); b != nil {
+		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, level: level{iso: IsolationDefault}, via: f.Name()}
+		if b.Func != "" {
+			k.via = f.Pkg().Name() + "." + f.Name()
 		}
-		if f.Name() == "BeginTx" && len(args) == 2 {
-			k.level = isolationOf(args[1])
+		if b.OptionsArg >= 0 && b.OptionsArg < len(args) {
+			k.level = isolationOf(args[b.OptionsArg])
 		}
-		if recv := receiverOf(c); recv != nil && isTxType(recv.Type()) {
-			k.savepointOf = recv
+		switch b.Handout {
+		case apis.Result:
+			k.txResult = 0
+			if recv := receiverOf(c); recv != nil && apis.IsTx(recv.Type()) {
+				k.savepointOf = recv
+			}
+		case apis.Callback:
+			if b.CallbackArg >= len(args) {
+				return nil
+			}
+			k.callbackArg = b.CallbackArg + len(c.Args) - len(args) // as an index of c.Args
 		}
 		return k
 	}
@@ -200,7 +208,7 @@ func (r *builder) build() {
 			// End calls: Commit/Rollback on a handle, a commit function, a
 			// helper that ends its argument.
 			f := catalog.Callee(c)
-			if isMethod(f, "Commit", "Rollback") {
+			if apis.IsEnd(f) {
 				if tx := r.Of(receiverOf(c)); tx != nil {
 					tx.ends = append(tx.ends, call)
 				}
@@ -230,7 +238,7 @@ func (r *builder) build() {
 // inside transactions.
 func (r *builder) scan(fn *ssa.Function) {
 	for _, p := range fn.Params {
-		if isTxType(p.Type()) {
+		if apis.IsTx(p.Type()) {
 			// A callback's tx parameter is the enclosing transaction; that
 			// is decided when the callback's runner is scanned.
 			if _, ok := r.params[p]; !ok {
@@ -273,7 +281,7 @@ func (r *builder) scan(fn *ssa.Function) {
 			// The callback's transaction parameter, or the sqlc Queries
 			// the runner bound to it (sqlc's execTx: fn(New(tx))).
 			for _, p := range cf.Params {
-				if isTxType(p.Type()) || isQueries(p.Type()) {
+				if apis.IsTx(p.Type()) || isQueries(p.Type()) {
 					if old := r.params[p]; old != nil {
 						r.byFunc[cf] = removeTx(r.byFunc[cf], old)
 					}

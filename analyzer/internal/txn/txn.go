@@ -1,11 +1,12 @@
 // Package txn tracks database transactions through a package's SSA form for
 // the txvet analyzers.
 //
-// Transactions are recognised when they are
-//   - begun: Begin/BeginTx on *pgxpool.Pool, *pgxpool.Conn, *pgx.Conn,
-//     *sql.DB, *sql.Conn, or any method named Begin/BeginTx whose first result
-//     is pgx.Tx or *sql.Tx (Begin on a pgx.Tx is a savepoint: a Tx with Parent);
-//   - parameters typed pgx.Tx, *pgxpool.Tx or *sql.Tx (the caller's open transaction);
+// Transactions are recognised, from the libraries in package apis, when
+// they are
+//   - begun: a begin call of the table (Begin/BeginTx returning a
+//     transaction type, on a pool, a connection or a transaction, where it is
+//     a savepoint: a Tx with Parent);
+//   - parameters of a transaction type (the caller's open transaction);
 //   - the body of a callback run inside one: pgx.BeginFunc, pgx.BeginTxFunc,
 //     and wrappers that pass their func argument on or call it from such a
 //     callback (pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { ...; return
@@ -40,8 +41,9 @@
 //	r.Relevant           false when the package cannot touch a database (nothing else is set)
 //	r.SrcFuncs           the package's SSA functions, anonymous ones included, in source order
 //
-// txn builds the SSA form itself, only for packages that import database/sql
-// or pgx (directly or through another package), so analyzers that require
+// txn builds the SSA form itself, only for packages that can touch a
+// database (apis.Uses: they import a database library, directly or through
+// another package) or when -beginfuncs is set, so analyzers that require
 // txn should take their SSA from r.SrcFuncs rather than requiring buildssa,
 // which would build SSA for every package.
 //
@@ -56,12 +58,12 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
@@ -70,9 +72,9 @@ import (
 var Analyzer = &analysis.Analyzer{
 	Name:       "txn",
 	Doc:        "track database transactions for the txvet analyzers",
-	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer},
+	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer, apis.Analyzer},
 	ResultType: reflect.TypeOf((*Result)(nil)),
-	FactTypes:  []analysis.Fact{(*BeginFact)(nil), (*usesDB)(nil)},
+	FactTypes:  []analysis.Fact{(*BeginFact)(nil)},
 	Flags:      flags(),
 	Run:        run,
 }
@@ -197,10 +199,10 @@ func newFact() *BeginFact {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if !usesDatabase(pass) {
+	// Other packages cost nothing: no SSA is built for them.
+	if !pass.ResultOf[apis.Analyzer].(*apis.Uses).Database && len(BeginFuncs) == 0 {
 		return &Result{}, nil
 	}
-	pass.ExportPackageFact(new(usesDB))
 	funcs := BuildSSA(pass)
 	local := make(map[*types.Func]*BeginFact)
 	var r *builder
@@ -235,34 +237,6 @@ func run(pass *analysis.Pass) (any, error) {
 		pass.ExportObjectFact(obj, f)
 	}
 	return r.freeze(), nil
-}
-
-// usesDB marks packages that import a database package, directly or not.
-type usesDB struct{}
-
-func (*usesDB) AFact()         {}
-func (*usesDB) String() string { return "uses a database" }
-
-// usesDatabase reports whether the package can touch a database: it imports
-// database/sql or pgx, or a package that does, or begin functions are
-// configured. Other packages cost nothing (no SSA is built for them).
-func usesDatabase(pass *analysis.Pass) bool {
-	if len(BeginFuncs) > 0 {
-		return true
-	}
-	if path := pass.Pkg.Path(); path == "database/sql" || strings.HasPrefix(path, "github.com/jackc/pgx/") {
-		return false // the drivers themselves: their API is known by name
-	}
-	for _, imp := range pass.Pkg.Imports() {
-		switch imp.Path() {
-		case "database/sql", pgxPath, pgxpoolPath:
-			return true
-		}
-		if pass.ImportPackageFact(imp, new(usesDB)) {
-			return true
-		}
-	}
-	return false
 }
 
 // BuildSSA builds the package's SSA form, as buildssa does, and returns its
@@ -301,24 +275,6 @@ func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 	return funcs
 }
 
-const (
-	pgxPath     = "github.com/jackc/pgx/v5"
-	pgxpoolPath = "github.com/jackc/pgx/v5/pgxpool"
-)
-
-// isTxType reports whether t is pgx.Tx, *pgxpool.Tx or *sql.Tx.
-func isTxType(t types.Type) bool {
-	n := namedOf(t)
-	if n == nil || n.Obj().Pkg() == nil {
-		return false
-	}
-	switch n.Obj().Pkg().Path() + "." + n.Obj().Name() {
-	case pgxPath + ".Tx", pgxpoolPath + ".Tx", "database/sql.Tx":
-		return true
-	}
-	return false
-}
-
 // receiverOf returns the receiver of a method call, or nil.
 func receiverOf(c *ssa.CallCommon) ssa.Value {
 	if c.IsInvoke() {
@@ -330,29 +286,6 @@ func receiverOf(c *ssa.CallCommon) ssa.Value {
 	return nil
 }
 
-// isMethod reports whether f is a method named one of names.
-func isMethod(f *types.Func, names ...string) bool {
-	if f == nil {
-		return false
-	}
-	sig := f.Type().(*types.Signature)
-	if sig.Recv() == nil {
-		return false
-	}
-	for _, n := range names {
-		if f.Name() == n {
-			return true
-		}
-	}
-	return false
-}
-
-// isFunc reports whether f is the package-level function path.name.
-func isFunc(f *types.Func, path, name string) bool {
-	return f != nil && f.Pkg() != nil && f.Pkg().Path() == path && f.Name() == name &&
-		f.Type().(*types.Signature).Recv() == nil
-}
-
 // level is an isolation level as far as it is known: a constant, or the
 // parameter (and field of it) a wrapper takes it from.
 type level struct {
@@ -362,8 +295,8 @@ type level struct {
 }
 
 // isoFields are the option struct fields that hold the level: pgx's
-// TxOptions.IsoLevel and database/sql's TxOptions.Isolation.
-var isoFields = map[string]bool{"IsoLevel": true, "Isolation": true}
+// TxOptions.IsoLevel, database/sql's TxOptions.Isolation and so on.
+var isoFields = apis.IsolationFields()
 
 // isolationOf reads the isolation level from a pgx.TxOptions value or a
 // *sql.TxOptions pointer.
@@ -502,35 +435,20 @@ func levelAt(c *ssa.CallCommon, bf *BeginFact) Isolation {
 	return l.iso
 }
 
+// levelOfConst reads a constant level value of any supported library.
 func levelOfConst(v constant.Value) Isolation {
+	name := ""
 	switch v.Kind() {
 	case constant.String:
-		switch constant.StringVal(v) {
-		case "":
-			return IsolationDefault
-		case "serializable":
-			return Serializable
-		case "repeatable read":
-			return RepeatableRead
-		case "read committed":
-			return ReadCommitted
-		case "read uncommitted":
-			return ReadUncommitted
-		}
+		name = apis.LevelOfString(constant.StringVal(v))
 	case constant.Int:
-		// database/sql.IsolationLevel values.
-		n, _ := constant.Int64Val(v)
-		switch n {
-		case 0:
-			return IsolationDefault
-		case 1:
-			return ReadUncommitted
-		case 2, 3: // WriteCommitted runs as read committed in PostgreSQL
-			return ReadCommitted
-		case 4, 5: // Snapshot is repeatable read in PostgreSQL
-			return RepeatableRead
-		case 6, 7:
-			return Serializable
+		if n, ok := constant.Int64Val(v); ok {
+			name = apis.LevelOfInt(n)
+		}
+	}
+	for i, n := range isolationNames {
+		if name != "" && n == name {
+			return Isolation(i)
 		}
 	}
 	return IsolationUnknown

@@ -1,4 +1,4 @@
-package cases // want package:"uses a message broker"
+package cases
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package notify // want package:"uses a message broker"
+package notify
 
 import (
 	"context"

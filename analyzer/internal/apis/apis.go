@@ -1,0 +1,374 @@
+// Package apis is txvet's one table of the database and broker client
+// libraries it understands: for each, the calls that run SQL and the
+// argument holding it, the transaction types, what begins a transaction and
+// how the transaction is handed out, where the isolation level is given, the
+// errors that mean "no row", and the calls that publish a message. The
+// catalog, txn, the checks and the relevance analyzer (Analyzer) all read
+// it: supporting another library is adding its row to Libraries, plus
+// testdata with a faithful fake of its API.
+package apis
+
+import (
+	"go/types"
+	"slices"
+	"strings"
+)
+
+// Library is what txvet knows about one client library.
+type Library struct {
+	// Module is the import path prefix of the library's own packages, which
+	// are not analysed for transactions (their API is known from this table).
+	Module string
+	// Packages are the import paths whose import makes a package relevant.
+	Packages []string
+	// Broker is set for a message broker client, else it is a database one.
+	Broker bool
+
+	// Queries are the methods that run SQL given as a string argument.
+	Queries []Query
+	// Prepare is how a statement is prepared and run later, if it can be.
+	Prepare *Prepare
+	// TxTypes are the transaction types, as "path.Name" (pointer or not).
+	TxTypes []string
+	// Handles are the types that run each statement in its own
+	// transaction: pools and connections outside a transaction.
+	Handles []string
+	// Begins are the calls that begin a transaction.
+	Begins []Begin
+	// Ends are the methods of a transaction that end it.
+	Ends []string
+	// Isolation is how the library's options name isolation levels.
+	Isolation Isolation
+	// NotFound are the errors a single-row query returns when it finds no
+	// row, as "path.Name".
+	NotFound []string
+
+	// Publishes are the methods that publish a message, on types of
+	// Packages.
+	Publishes []string
+}
+
+// Query is a group of methods, on any type, that run SQL given as a string:
+// the method's parameters are an optional context, the SQL at SQLArg, and
+// the statement's arguments (variadic). Results are the packages one of
+// which defines the first result type; they tell the library's methods (and
+// interfaces copying them, such as sqlc's DBTX) from others of the same
+// name.
+type Query struct {
+	Names   []string
+	SQLArg  int // receiver excluded
+	Results []string
+}
+
+// Prepare describes prepared statements: Funcs (methods of any type whose
+// last argument is the SQL and whose receiver runs it) return a Stmt of
+// the library, whose methods StmtMethods run it with their arguments.
+type Prepare struct {
+	Funcs       []string
+	Stmt        string // "path.Name"
+	StmtMethods []string
+}
+
+// Handout says how a begin call hands the transaction to its caller.
+type Handout int
+
+const (
+	// Result: the first result is the transaction.
+	Result Handout = iota
+	// Callback: the call runs a function argument inside the transaction,
+	// which receives it as a parameter.
+	Callback
+	// CommitFunc: a result of type func() error commits the transaction
+	// (only wrappers named with -txvet.beginfuncs do this).
+	CommitFunc
+)
+
+// Begin is a call that begins a transaction: a package-level Func
+// ("path.Name") or a method called Method on any type whose first result is
+// a transaction type (on a transaction, it begins a savepoint). Argument
+// indexes exclude a method's receiver; a negative index means none.
+type Begin struct {
+	Func, Method string
+	// Args is the number of arguments the call must have, or 0 for any.
+	Args    int
+	Handout Handout
+	// CallbackArg is the function argument run inside the transaction.
+	CallbackArg int
+	// OptionsArg is the transaction options argument (Isolation.Fields).
+	OptionsArg int
+}
+
+// Isolation maps a library's isolation options to txvet's level names:
+// "default", "read uncommitted", "read committed", "repeatable read",
+// "serializable".
+type Isolation struct {
+	// Fields are the fields of the options struct that hold the level.
+	Fields []string
+	// Strings and Ints map constant level values to level names.
+	Strings map[string]string
+	Ints    map[int64]string
+}
+
+// Libraries are the supported libraries.
+var Libraries = []*Library{
+	{
+		Module:   "github.com/jackc/pgx/v5",
+		Packages: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/pgxpool"},
+		Queries: []Query{
+			// Exec(ctx, sql, args...) (pgconn.CommandTag, error), Query (pgx.Rows), QueryRow (pgx.Row)
+			{Names: []string{"Exec", "Query", "QueryRow"}, SQLArg: 1, Results: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn"}},
+		},
+		TxTypes: []string{"github.com/jackc/pgx/v5.Tx", "github.com/jackc/pgx/v5/pgxpool.Tx"},
+		Handles: []string{"github.com/jackc/pgx/v5/pgxpool.Pool", "github.com/jackc/pgx/v5.Conn"},
+		Begins: []Begin{
+			{Method: "Begin", Handout: Result, CallbackArg: -1, OptionsArg: -1},
+			{Method: "BeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // BeginTx(ctx, pgx.TxOptions)
+			{Func: "github.com/jackc/pgx/v5.BeginFunc", Args: 3, Handout: Callback, CallbackArg: 2, OptionsArg: -1},
+			{Func: "github.com/jackc/pgx/v5.BeginTxFunc", Args: 4, Handout: Callback, CallbackArg: 3, OptionsArg: 2},
+		},
+		Ends: []string{"Commit", "Rollback"},
+		Isolation: Isolation{
+			Fields: []string{"IsoLevel"}, // pgx.TxOptions.IsoLevel, a pgx.TxIsoLevel
+			Strings: map[string]string{
+				"":                 "default",
+				"read uncommitted": "read uncommitted",
+				"read committed":   "read committed",
+				"repeatable read":  "repeatable read",
+				"serializable":     "serializable",
+			},
+		},
+		NotFound: []string{"github.com/jackc/pgx/v5.ErrNoRows"},
+	},
+	{
+		Module:   "database/sql",
+		Packages: []string{"database/sql"},
+		Queries: []Query{
+			{Names: []string{"Exec", "Query", "QueryRow"}, SQLArg: 0, Results: []string{"database/sql"}},
+			{Names: []string{"ExecContext", "QueryContext", "QueryRowContext"}, SQLArg: 1, Results: []string{"database/sql"}},
+		},
+		Prepare: &Prepare{
+			Funcs:       []string{"Prepare", "PrepareContext"},
+			Stmt:        "database/sql.Stmt",
+			StmtMethods: []string{"Exec", "Query", "QueryRow", "ExecContext", "QueryContext", "QueryRowContext"},
+		},
+		TxTypes: []string{"database/sql.Tx"},
+		Handles: []string{"database/sql.DB", "database/sql.Conn"},
+		Begins: []Begin{
+			{Method: "Begin", Handout: Result, CallbackArg: -1, OptionsArg: -1},
+			{Method: "BeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // BeginTx(ctx, *sql.TxOptions)
+		},
+		Ends: []string{"Commit", "Rollback"},
+		Isolation: Isolation{
+			Fields: []string{"Isolation"}, // sql.TxOptions.Isolation, a sql.IsolationLevel
+			Ints: map[int64]string{
+				0: "default",          // LevelDefault
+				1: "read uncommitted", // LevelReadUncommitted
+				2: "read committed",   // LevelReadCommitted
+				3: "read committed",   // LevelWriteCommitted runs as read committed in PostgreSQL
+				4: "repeatable read",  // LevelRepeatableRead
+				5: "repeatable read",  // LevelSnapshot is repeatable read in PostgreSQL
+				6: "serializable",     // LevelSerializable
+				7: "serializable",     // LevelLinearizable
+			},
+		},
+		NotFound: []string{"database/sql.ErrNoRows"},
+	},
+	{
+		Module:   "github.com/rabbitmq/amqp091-go",
+		Packages: []string{"github.com/rabbitmq/amqp091-go"},
+		Broker:   true,
+		// (*Channel) methods.
+		Publishes: []string{"Publish", "PublishWithContext", "PublishWithDeferredConfirm", "PublishWithDeferredConfirmWithContext"},
+	},
+}
+
+// Own reports whether the package path belongs to a library itself.
+func Own(path string) bool {
+	for _, l := range Libraries {
+		if path == l.Module || strings.HasPrefix(path, l.Module+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// TypeName names the named type of t or *t as "path.Name", or "".
+func TypeName(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return ""
+	}
+	return n.Obj().Pkg().Path() + "." + n.Obj().Name()
+}
+
+// PkgOf returns the path of the package defining the named type of t or
+// *t, or "".
+func PkgOf(t types.Type) string {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		return n.Obj().Pkg().Path()
+	}
+	return ""
+}
+
+// FuncName names a package-level function as "path.Name", or "" for a
+// method.
+func FuncName(f *types.Func) string {
+	if f.Pkg() == nil || f.Type().(*types.Signature).Recv() != nil {
+		return ""
+	}
+	return f.Pkg().Path() + "." + f.Name()
+}
+
+// IsTx reports whether t is a transaction type.
+func IsTx(t types.Type) bool {
+	name := TypeName(t)
+	return name != "" && slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.TxTypes, name) })
+}
+
+// IsHandle reports whether t is a pool or a connection outside a
+// transaction.
+func IsHandle(t types.Type) bool {
+	name := TypeName(t)
+	return name != "" && slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.Handles, name) })
+}
+
+// IsEnd reports whether f is a method that ends a transaction when called on
+// one (Commit, Rollback).
+func IsEnd(f *types.Func) bool {
+	if f == nil || f.Type().(*types.Signature).Recv() == nil {
+		return false
+	}
+	return slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.Ends, f.Name()) })
+}
+
+// BeginOf returns the begin row f matches when called with nargs
+// arguments (receiver excluded), or nil.
+func BeginOf(f *types.Func, nargs int) *Begin {
+	if f == nil {
+		return nil
+	}
+	sig := f.Type().(*types.Signature)
+	fname := FuncName(f)
+	for _, l := range Libraries {
+		for i, b := range l.Begins {
+			if b.Args != 0 && b.Args != nargs {
+				continue
+			}
+			if b.Func != "" && b.Func == fname {
+				return &l.Begins[i]
+			}
+			if b.Method != "" && b.Method == f.Name() && sig.Recv() != nil &&
+				sig.Results().Len() >= 1 && IsTx(sig.Results().At(0).Type()) {
+				return &l.Begins[i]
+			}
+		}
+	}
+	return nil
+}
+
+// IsolationFields returns the fields of the options structs that hold the
+// isolation level.
+func IsolationFields() map[string]bool {
+	fields := make(map[string]bool)
+	for _, l := range Libraries {
+		for _, f := range l.Isolation.Fields {
+			fields[f] = true
+		}
+	}
+	return fields
+}
+
+// LevelOfString and LevelOfInt return the level name of a constant level
+// value, or "" when no library names it.
+func LevelOfString(v string) string {
+	for _, l := range Libraries {
+		if name, ok := l.Isolation.Strings[v]; ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// LevelOfInt is LevelOfString for integer levels.
+func LevelOfInt(v int64) string {
+	for _, l := range Libraries {
+		if name, ok := l.Isolation.Ints[v]; ok {
+			return name
+		}
+	}
+	return ""
+}
+
+// QuerySQLArg reports whether f is a method that runs SQL given as a string
+// argument, and the index of that argument (receiver excluded).
+func QuerySQLArg(f *types.Func) (int, bool) {
+	sig, _ := f.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil || !sig.Variadic() || sig.Results().Len() == 0 {
+		return 0, false
+	}
+	params := sig.Params()
+	result := PkgOf(sig.Results().At(0).Type())
+	for _, l := range Libraries {
+		for _, q := range l.Queries {
+			if !slices.Contains(q.Names, f.Name()) || !slices.Contains(q.Results, result) || params.Len() != q.SQLArg+2 {
+				continue
+			}
+			if b, ok := params.At(q.SQLArg).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
+				continue
+			}
+			if q.SQLArg == 1 && TypeName(params.At(0).Type()) != "context.Context" {
+				continue
+			}
+			return q.SQLArg, true
+		}
+	}
+	return 0, false
+}
+
+// IsPrepare reports whether f is a method that prepares the SQL given as
+// its last argument.
+func IsPrepare(f *types.Func) bool {
+	if f.Type().(*types.Signature).Recv() == nil || f.Pkg() == nil {
+		return false
+	}
+	return slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return l.Prepare != nil && slices.Contains(l.Packages, f.Pkg().Path()) && slices.Contains(l.Prepare.Funcs, f.Name())
+	})
+}
+
+// IsStmtRun reports whether f is a method of a prepared statement that runs
+// it.
+func IsStmtRun(f *types.Func) bool {
+	recv := f.Type().(*types.Signature).Recv()
+	if recv == nil {
+		return false
+	}
+	name := TypeName(recv.Type())
+	return slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return l.Prepare != nil && l.Prepare.Stmt == name && slices.Contains(l.Prepare.StmtMethods, f.Name())
+	})
+}
+
+// IsNotFound reports whether the package-level variable path.name is an
+// error meaning "no row".
+func IsNotFound(path, name string) bool {
+	qualified := path + "." + name
+	return slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.NotFound, qualified) })
+}
+
+// IsPublish reports whether f is a broker method that publishes a message.
+func IsPublish(f *types.Func) bool {
+	if f.Pkg() == nil || f.Type().(*types.Signature).Recv() == nil {
+		return false
+	}
+	path := f.Pkg().Path()
+	return slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return l.Broker && slices.Contains(l.Packages, path) && slices.Contains(l.Publishes, f.Name())
+	})
+}
