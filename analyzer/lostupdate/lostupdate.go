@@ -235,11 +235,7 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 // caller's transaction (a parameter, read committed unless the caller says
 // otherwise).
 func optionsUnread(tx *txn.Tx) bool {
-	if tx.Kind == txn.Param || tx.Isolation != txn.IsolationUnknown {
-		return false
-	}
-	via := tx.Via[strings.LastIndex(tx.Via, ".")+1:]
-	return via != "Begin" && via != "BeginFunc"
+	return tx.Kind != txn.Param && tx.Isolation == txn.IsolationUnknown && !tx.NoOptions
 }
 
 // lockBefore returns a locking read of w's table, in w's transaction, that

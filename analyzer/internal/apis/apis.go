@@ -182,6 +182,25 @@ var Libraries = []*Library{
 	},
 }
 
+// Binder is a function sqlc generates that binds its Queries type to an
+// executor, so the queries run in the executor's transaction: New(db) and
+// q.WithTx(tx).
+type Binder struct {
+	Name string
+	// Args is the number of arguments, the receiver counted; ExecArg is the
+	// executor's index among them.
+	Args, ExecArg int
+}
+
+// SqlcQueries is the name of the type sqlc generates the queries on.
+const SqlcQueries = "Queries"
+
+// SqlcBinders are the functions that bind a Queries to an executor.
+var SqlcBinders = []Binder{
+	{Name: "New", Args: 1, ExecArg: 0},
+	{Name: "WithTx", Args: 2, ExecArg: 1},
+}
+
 // Own reports whether the package path belongs to a library itself.
 func Own(path string) bool {
 	for _, l := range Libraries {

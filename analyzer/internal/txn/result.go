@@ -126,6 +126,7 @@ type beginKind struct {
 	level        level
 	savepointOf  ssa.Value
 	via          string
+	noOptions    bool // a begin call that takes no transaction options
 }
 
 func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
@@ -150,6 +151,7 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 		if b.Func != "" {
 			k.via = f.Pkg().Name() + "." + f.Name()
 		}
+		k.noOptions = b.OptionsArg < 0
 		if b.OptionsArg >= 0 && b.OptionsArg < len(args) {
 			k.level = isolationOf(args[b.OptionsArg])
 		}
@@ -271,7 +273,7 @@ func (r *builder) scan(fn *ssa.Function) {
 		c := call.Common()
 		if k.callbackArg >= 0 {
 			cf := AnonFunc(c.Args[k.callbackArg])
-			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: cf, level: k.level}
+			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, NoOptions: k.noOptions, Fn: cf, level: k.level}
 			r.callbacks[call] = callback{arg: c.Args[k.callbackArg], tx: tx}
 			if cf == nil {
 				return // a named function: it may run outside transactions too
@@ -290,7 +292,7 @@ func (r *builder) scan(fn *ssa.Function) {
 			}
 			return
 		}
-		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, Fn: fn, begin: call, errVal: ErrorResult(call), level: k.level}
+		tx := &Tx{Kind: Begun, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, NoOptions: k.noOptions, Fn: fn, begin: call, errVal: ErrorResult(call), level: k.level}
 		if k.savepointOf != nil {
 			tx.Parent = r.Of(k.savepointOf)
 			if tx.Parent != nil && k.level.iso == IsolationDefault {
@@ -355,16 +357,15 @@ func (r *builder) of(v ssa.Value) *Tx {
 			return r.begun[v]
 		}
 		// sqlc: q.WithTx(tx) and New(tx) bind Queries to the transaction.
-		if f := catalog.Callee(c); f != nil && (f.Name() == "WithTx" || f.Name() == "New") && returnsQueries(c.Signature()) {
+		if f := catalog.Callee(c); f != nil && returnsQueries(c.Signature()) {
 			args := c.Args
 			if c.IsInvoke() {
 				args = append([]ssa.Value{nil}, args...)
 			}
-			if f.Name() == "WithTx" && len(args) == 2 {
-				return r.Of(args[1])
-			}
-			if f.Name() == "New" && len(args) == 1 {
-				return r.Of(args[0])
+			for _, b := range apis.SqlcBinders {
+				if f.Name() == b.Name && len(args) == b.Args {
+					return r.Of(args[b.ExecArg])
+				}
 			}
 		}
 	case *ssa.Parameter:
@@ -408,7 +409,7 @@ func returnsQueries(sig *types.Signature) bool {
 // isQueries reports whether t is a sqlc Queries (or a pointer to one).
 func isQueries(t types.Type) bool {
 	n := namedOf(t)
-	return n != nil && n.Obj().Name() == "Queries"
+	return n != nil && n.Obj().Name() == apis.SqlcQueries
 }
 
 // ofFreeVar follows a closure's free variable to the value its parent bound.

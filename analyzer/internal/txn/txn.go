@@ -139,6 +139,10 @@ type Tx struct {
 	// "parameter tx", "InTx" and so on.
 	Via       string
 	Isolation Isolation
+	// NoOptions is set when the begin call takes no transaction options
+	// (Begin, BeginFunc): the level is the server's default, not a choice
+	// made elsewhere.
+	NoOptions bool
 	// Parent is the enclosing transaction of a savepoint, else nil.
 	Parent *Tx
 	// Fn is the function holding the begin call, the parameter, or (for a
