@@ -62,15 +62,11 @@ func TestTogether(t *testing.T) {
 				alone = append(alone, run(t, []*analysis.Analyzer{a}, pkgs)...)
 			}
 			slices.Sort(alone)
-			for _, d := range together {
-				if !slices.Contains(alone, d) {
-					t.Errorf("reported only together: %s", d)
-				}
+			for _, d := range missing(alone, together) {
+				t.Errorf("reported only together: %s", d)
 			}
-			for _, d := range alone {
-				if !slices.Contains(together, d) {
-					t.Errorf("reported only alone: %s", d)
-				}
+			for _, d := range missing(together, alone) {
+				t.Errorf("reported only alone: %s", d)
 			}
 		})
 	}
@@ -98,5 +94,16 @@ func run(t *testing.T, analyzers []*analysis.Analyzer, pkgs []*packages.Package)
 		}
 	}
 	slices.Sort(out)
+	return out
+}
+
+// missing returns the diagnostics of from that are not in list.
+func missing(list, from []string) []string {
+	var out []string
+	for _, d := range from {
+		if !slices.Contains(list, d) {
+			out = append(out, d)
+		}
+	}
 	return out
 }
