@@ -3,6 +3,7 @@ package txn
 import (
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,7 @@ func (r *builder) freeze() *Result {
 			}
 		})
 	}
+	r.SrcFuncs = slices.Clip(r.SrcFuncs) // an append by a dependent copies
 	return r.Result
 }
 
@@ -541,7 +543,7 @@ func (r *Result) Callback(call ssa.CallInstruction) (ssa.Value, *Tx) {
 // Func returns the transactions that start in fn: begun there, received as
 // parameters, or enclosing it as a callback.
 func (r *Result) Func(fn *ssa.Function) []*Tx {
-	return r.byFunc[fn]
+	return slices.Clip(r.byFunc[fn]) // an append by the caller copies
 }
 
 // OpenAt reports whether tx may still be open when instr runs: some path

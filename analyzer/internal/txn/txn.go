@@ -58,6 +58,7 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/ctrlflow"
@@ -165,7 +166,7 @@ func (t *Tx) Root() *Tx {
 
 // Ends returns the calls that end the transaction: Commit, Rollback, a
 // returned commit function, or a helper that ends its transaction argument.
-func (t *Tx) Ends() []ssa.Instruction { return t.ends }
+func (t *Tx) Ends() []ssa.Instruction { return slices.Clip(t.ends) }
 
 // BeginCall returns the call that begins a Begun transaction, or nil.
 func (t *Tx) BeginCall() ssa.Instruction { return t.begin }
