@@ -76,5 +76,5 @@ bench-txvet: ## time txvet against go vet on this repository and on pgx, in one 
 	go test -run '^$$' -bench VsGoVet -benchtime 1x -timeout 60m ./cmd/txvet
 
 .PHONY: sweep-txvet
-sweep-txvet: ## run txvet over the standard library and every module in the module cache; count packages and crashes
+sweep-txvet: ## run txvet as go vet does over the standard library and every cached module, each package capped; count crashes and findings
 	cmd/txvet/sweep.sh
