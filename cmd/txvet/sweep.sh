@@ -64,19 +64,19 @@ fi
 modcache=$(go env GOMODCACHE)
 work=$(mktemp -d)
 export SWEEP_TXVET=$txvet SWEEP_TIME=${SWEEP_TIME:-300} SWEEP_MEM=${SWEEP_MEM:-8000000}
-export SWEEP_LOGS=$work/logs GOCACHE=$work/gocache GOWORK=off GOFLAGS=-mod=readonly GOPROXY=off
+export SWEEP_LOGS=$work/logs GOCACHE=$work/gocache GOWORK=off GOFLAGS=-mod=readonly GOPROXY=off GOSUMDB=off
 self=$root/cmd/txvet/sweep.sh
 
 modules=0 load_errors=0
-sweep() { # name dir packages...
-	local name=$1 dir=$2 rc
-	shift 2
+sweep() { # name dir -mod packages...
+	local name=$1 dir=$2 mod=$3 rc
+	shift 3
 	export SWEEP_RECORD=$work/$(echo "$name" | tr '/@' '__').record
 	: >"$SWEEP_RECORD"
 	if (($# == 0)); then
 		rc=1 # nothing loads
 	else
-		(cd "$dir" && go vet -vettool="$self" "$@") >"$SWEEP_RECORD.vet" 2>&1
+		(cd "$dir" && GOFLAGS=$mod go vet -vettool="$self" "$@") >"$SWEEP_RECORD.vet" 2>&1
 		rc=$?
 	fi
 	((rc != 0)) && load_errors=$((load_errors + 1))
@@ -88,19 +88,37 @@ sweep() { # name dir packages...
 }
 
 only=${SWEEP_MODULES:-.}
-[[ std =~ $only ]] && sweep std "$root" std
+[[ std =~ $only ]] && sweep std "$root" -mod=readonly std
+# use_cached_versions makes the module in dir require, instead of a version
+# missing from the module cache, the newest cached version when it is newer:
+# the cache holds what this machine's builds used, often a later release of
+# what the module asks for.
+use_cached_versions() { # dir
+	local path version esc have
+	(cd "$1" && go list -m -e -f '{{.Path}} {{.Version}}' all 2>/dev/null) | while read -r path version; do
+		[[ -n $version ]] || continue
+		esc=$(sed 's/[A-Z]/!\L&/g' <<<"$path") # the cache's case encoding
+		[[ -d $modcache/$esc@$version ]] && continue
+		have=$(ls -d "$modcache/$esc@"* 2>/dev/null | sed 's|.*@||' | sort -V | tail -1)
+		if [[ -n $have && $have != "$version" && $(printf '%s\n' "$version" "$have" | sort -V | tail -1) == "$have" ]]; then
+			(cd "$1" && go mod edit -require="$path@$have")
+		fi
+	done
+}
+
 # A module is swept from a copy without its tests: the module cache holds
 # the dependencies of its packages, rarely those of its tests, and go vet
 # gives up on a whole run when one test does not load. Packages whose own
-# imports are missing are left out for the same reason.
+# imports are still missing are left out for the same reason.
 while read -r gomod; do
 	dir=$(dirname "$gomod")
 	name=${dir#"$modcache"/}
 	copy=$work/src/$(echo "$name" | tr '/@' '__')
 	mkdir -p "$(dirname "$copy")" && cp -r "$dir" "$copy" && chmod -R u+w "$copy"
 	find "$copy" -name '*_test.go' -delete
-	mapfile -t pkgs < <(cd "$copy" && go list -e -f '{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}' ./... 2>/dev/null)
-	sweep "$name" "$copy" "${pkgs[@]}"
+	GOFLAGS=-mod=mod use_cached_versions "$copy"
+	mapfile -t pkgs < <(cd "$copy" && GOFLAGS=-mod=mod go list -e -f '{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}' ./... 2>/dev/null)
+	sweep "$name" "$copy" -mod=mod "${pkgs[@]}"
 	rm -rf "$copy"
 done < <(find "$modcache" -path "$modcache/cache" -prune -o -name go.mod -print |
 	grep '@' | grep -v /testdata/ | grep -E -- "$only" | sort)
