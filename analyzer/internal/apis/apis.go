@@ -69,7 +69,9 @@ type Prepare struct {
 	StmtMethods []string
 }
 
-// Handout says how a begin call hands the transaction to its caller.
+// Handout says how a begin call hands the transaction to its caller. (A
+// third way, a returned func() error that commits, is a wrapper's, not a
+// library's: txn learns it from the wrapper's code or -txvet.beginfuncs.)
 type Handout int
 
 const (
@@ -78,9 +80,6 @@ const (
 	// Callback: the call runs a function argument inside the transaction,
 	// which receives it as a parameter.
 	Callback
-	// CommitFunc: a result of type func() error commits the transaction
-	// (only wrappers named with -txvet.beginfuncs do this).
-	CommitFunc
 )
 
 // Begin is a call that begins a transaction: a package-level Func
