@@ -505,13 +505,7 @@ func isNoRowsTest(iff *ssa.If, errV ssa.Value) bool {
 // end of tx or of the transactions around it.
 func (c *checker) rollsBack(ci ssa.CallInstruction, tx *txn.Tx) bool {
 	common := ci.Common()
-	name := ""
-	if common.IsInvoke() {
-		name = common.Method.Name()
-	} else if f := common.StaticCallee(); f != nil {
-		name = f.Name()
-	}
-	if name == "Rollback" {
+	if apis.IsRollback(catalog.Callee(common)) {
 		return true
 	}
 	for t := tx; t != nil; t = t.Parent {

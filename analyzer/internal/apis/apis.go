@@ -35,8 +35,8 @@ type Library struct {
 	Handles []string
 	// Begins are the calls that begin a transaction.
 	Begins []Begin
-	// Ends are the methods of a transaction that end it.
-	Ends []string
+	// Commits and Rollbacks are the methods of a transaction that end it.
+	Commits, Rollbacks []string
 	// Isolation is how the library's options name isolation levels.
 	Isolation Isolation
 	// NotFound are the errors a single-row query returns when it finds no
@@ -125,7 +125,8 @@ var Libraries = []*Library{
 			{Func: "github.com/jackc/pgx/v5.BeginFunc", Args: 3, Handout: Callback, CallbackArg: 2, OptionsArg: -1},
 			{Func: "github.com/jackc/pgx/v5.BeginTxFunc", Args: 4, Handout: Callback, CallbackArg: 3, OptionsArg: 2},
 		},
-		Ends: []string{"Commit", "Rollback"},
+		Commits:   []string{"Commit"},
+		Rollbacks: []string{"Rollback"},
 		Isolation: Isolation{
 			Fields: []string{"IsoLevel"}, // pgx.TxOptions.IsoLevel, a pgx.TxIsoLevel
 			Strings: map[string]string{
@@ -156,7 +157,8 @@ var Libraries = []*Library{
 			{Method: "Begin", Handout: Result, CallbackArg: -1, OptionsArg: -1},
 			{Method: "BeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // BeginTx(ctx, *sql.TxOptions)
 		},
-		Ends: []string{"Commit", "Rollback"},
+		Commits:   []string{"Commit"},
+		Rollbacks: []string{"Rollback"},
 		Isolation: Isolation{
 			Fields: []string{"Isolation"}, // sql.TxOptions.Isolation, a sql.IsolationLevel
 			Ints: map[int64]string{
@@ -259,10 +261,21 @@ func IsHandle(t types.Type) bool {
 // IsEnd reports whether f is a method that ends a transaction when called on
 // one (Commit, Rollback).
 func IsEnd(f *types.Func) bool {
+	return isMethodIn(f, func(l *Library) []string { return l.Commits }) || IsRollback(f)
+}
+
+// IsRollback reports whether f is a method that rolls a transaction (or a
+// savepoint) back when called on one.
+func IsRollback(f *types.Func) bool {
+	return isMethodIn(f, func(l *Library) []string { return l.Rollbacks })
+}
+
+// isMethodIn reports whether f is a method named in some library's list.
+func isMethodIn(f *types.Func, list func(*Library) []string) bool {
 	if f == nil || f.Type().(*types.Signature).Recv() == nil {
 		return false
 	}
-	return slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.Ends, f.Name()) })
+	return slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(list(l), f.Name()) })
 }
 
 // BeginOf returns the begin row f matches when called with nargs
