@@ -106,19 +106,32 @@ use_cached_versions() { # dir
 	done
 }
 
+# loadable lists the packages of the module in dir whose imports all load.
+loadable() { # dir -mod
+	(cd "$1" && GOFLAGS=$2 go list -e -f '{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}' ./... 2>/dev/null)
+}
+
 # A module is swept from a copy without its tests: the module cache holds
 # the dependencies of its packages, rarely those of its tests, and go vet
 # gives up on a whole run when one test does not load. Packages whose own
-# imports are still missing are left out for the same reason.
+# imports are missing are left out for the same reason. The module's own
+# requirements are tried first, then the cached newer versions; the one
+# that loads more packages is swept.
 while read -r gomod; do
 	dir=$(dirname "$gomod")
 	name=${dir#"$modcache"/}
 	copy=$work/src/$(echo "$name" | tr '/@' '__')
 	mkdir -p "$(dirname "$copy")" && cp -r "$dir" "$copy" && chmod -R u+w "$copy"
 	find "$copy" -name '*_test.go' -delete
+	mapfile -t pkgs < <(loadable "$copy" -mod=readonly)
 	GOFLAGS=-mod=mod use_cached_versions "$copy"
-	mapfile -t pkgs < <(cd "$copy" && GOFLAGS=-mod=mod go list -e -f '{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}' ./... 2>/dev/null)
-	sweep "$name" "$copy" -mod=mod "${pkgs[@]}"
+	mapfile -t newer < <(loadable "$copy" -mod=mod)
+	if ((${#newer[@]} > ${#pkgs[@]})); then
+		sweep "$name" "$copy" -mod=mod "${newer[@]}"
+	else
+		cp "$dir/go.mod" "$copy/go.mod" && { [[ ! -e $dir/go.sum ]] || cp "$dir/go.sum" "$copy/go.sum"; }
+		sweep "$name" "$copy" -mod=readonly "${pkgs[@]}"
+	fi
 	rm -rf "$copy"
 done < <(find "$modcache" -path "$modcache/cache" -prune -o -name go.mod -print |
 	grep '@' | grep -v /testdata/ | grep -E -- "$only" | sort)
