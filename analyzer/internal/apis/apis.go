@@ -202,6 +202,37 @@ var SqlcBinders = []Binder{
 	{Name: "WithTx", Args: 2, ExecArg: 1},
 }
 
+// Driver is a database/sql driver: the packages that provide it, the
+// names it registers for sql.Open, and whether its database aborts a
+// transaction on a failed statement (PostgreSQL: every later statement
+// fails until ROLLBACK) or undoes only that statement and goes on (SQLite,
+// MySQL).
+type Driver struct {
+	Packages      []string
+	Names         []string
+	AbortsOnError bool
+}
+
+// Drivers are the database/sql drivers txvet tells apart.
+var Drivers = []Driver{
+	{Packages: []string{"github.com/lib/pq"}, Names: []string{"postgres"}, AbortsOnError: true},
+	{Packages: []string{"github.com/jackc/pgx/v4/stdlib", "github.com/jackc/pgx/v5/stdlib"}, Names: []string{"pgx", "pgx/v5"}, AbortsOnError: true},
+	{Packages: []string{"github.com/mattn/go-sqlite3"}, Names: []string{"sqlite3"}},
+	{Packages: []string{"modernc.org/sqlite", "github.com/ncruces/go-sqlite3/driver"}, Names: []string{"sqlite"}},
+	{Packages: []string{"github.com/go-sql-driver/mysql"}, Names: []string{"mysql"}},
+}
+
+// DriverOf returns the driver a package provides, or registers under the
+// name given to sql.Open, or nil.
+func DriverOf(pkg, name string) *Driver {
+	for i, d := range Drivers {
+		if slices.Contains(d.Packages, pkg) || slices.Contains(d.Names, name) {
+			return &Drivers[i]
+		}
+	}
+	return nil
+}
+
 // Own reports whether the package path belongs to a library itself.
 func Own(path string) bool {
 	for _, l := range Libraries {

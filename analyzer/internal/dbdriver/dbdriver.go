@@ -1,7 +1,7 @@
 // Package dbdriver tells which databases a package's database/sql code may
 // talk to, for the txvet analyzers whose rules depend on the database: it
 // looks at the driver packages the package and its dependencies import and
-// at the driver names passed to sql.Open.
+// at the driver names passed to sql.Open, as listed in apis.Drivers.
 //
 // API (from analysis.Pass.ResultOf[dbdriver.Analyzer].(*dbdriver.Result)):
 //
@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 )
 
 // Analyzer finds the database/sql drivers in sight of a package. It reports
@@ -29,31 +31,6 @@ var Analyzer = &analysis.Analyzer{
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),
 	FactTypes:  []analysis.Fact{new(driversFact)},
-}
-
-// abortingPackages maps database/sql driver packages to whether their
-// database aborts a transaction on a failed statement: PostgreSQL does
-// (every later statement fails until ROLLBACK); SQLite and MySQL undo only
-// the failed statement and go on.
-var abortingPackages = map[string]bool{
-	"github.com/lib/pq":                    true,
-	"github.com/jackc/pgx/v4/stdlib":       true,
-	"github.com/jackc/pgx/v5/stdlib":       true,
-	"github.com/mattn/go-sqlite3":          false,
-	"modernc.org/sqlite":                   false,
-	"github.com/ncruces/go-sqlite3/driver": false,
-	"github.com/go-sql-driver/mysql":       false,
-}
-
-// abortingNames is the same for the names those drivers register, as
-// passed to sql.Open.
-var abortingNames = map[string]bool{
-	"postgres": true,
-	"pgx":      true,
-	"pgx/v5":   true,
-	"sqlite3":  false,
-	"sqlite":   false,
-	"mysql":    false,
 }
 
 // Result says which kinds of database the package's database/sql code may
@@ -91,8 +68,8 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	usesSQL := false
 	for _, imp := range pass.Pkg.Imports() {
-		if aborting, ok := abortingPackages[imp.Path()]; ok {
-			add(aborting)
+		if d := apis.DriverOf(imp.Path(), ""); d != nil {
+			add(d.AbortsOnError)
 		}
 		var f driversFact
 		if pass.ImportPackageFact(imp, &f) {
@@ -105,8 +82,8 @@ func run(pass *analysis.Pass) (any, error) {
 		for _, file := range pass.Files {
 			ast.Inspect(file, func(n ast.Node) bool {
 				if name, ok := openedDriver(pass.TypesInfo, n); ok {
-					if aborting, ok := abortingNames[name]; ok {
-						add(aborting)
+					if d := apis.DriverOf("", name); d != nil {
+						add(d.AbortsOnError)
 					}
 				}
 				return true
