@@ -15,7 +15,6 @@ import (
 	"github.com/lockstep-dev/lockstep/analyzer/internal/analyzerdoc"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
-	"github.com/lockstep-dev/lockstep/analyzer/internal/dbdriver"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
@@ -31,7 +30,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "getorcreate",
 	Doc:      analyzerdoc.Extract(doc, "getorcreate"),
 	URL:      URL,
-	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, dbdriver.Analyzer},
+	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, apis.Analyzer},
 	Run:      run,
 }
 
@@ -39,7 +38,7 @@ type checker struct {
 	pass    *analysis.Pass
 	cat     *catalog.Catalog
 	txr     *txn.Result
-	drivers *dbdriver.Result
+	drivers *apis.Uses
 	rep     *ignore.Reporter
 }
 
@@ -57,7 +56,7 @@ func run(pass *analysis.Pass) (any, error) {
 		pass:    pass,
 		cat:     cat,
 		txr:     pass.ResultOf[txn.Analyzer].(*txn.Result),
-		drivers: pass.ResultOf[dbdriver.Analyzer].(*dbdriver.Result),
+		drivers: pass.ResultOf[apis.Analyzer].(*apis.Uses),
 		rep:     ignore.New(pass),
 	}
 	defer c.rep.Finish()
