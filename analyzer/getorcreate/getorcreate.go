@@ -324,7 +324,7 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 // otherwise the drivers in sight decide.
 func (c *checker) aborts(tx *txn.Tx, first stmtCall) bool {
 	for _, t := range handleTypes(tx) {
-		if strings.HasPrefix(pkgPath(t), "github.com/jackc/pgx/") {
+		if apis.IsPostgreSQL(t) {
 			return true
 		}
 	}
@@ -350,17 +350,6 @@ func handleTypes(tx *txn.Tx) []types.Type {
 		}
 	}
 	return out
-}
-
-// pkgPath returns the path of the package defining t (or *t), or "".
-func pkgPath(t types.Type) string {
-	if p, ok := types.Unalias(t).(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
-		return n.Obj().Pkg().Path()
-	}
-	return ""
 }
 
 // missIsNoRows reports whether s is a one-row read (a sqlc :one query,

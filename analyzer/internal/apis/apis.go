@@ -23,6 +23,9 @@ type Library struct {
 	Packages []string
 	// Broker is set for a message broker client, else it is a database one.
 	Broker bool
+	// PostgreSQL is set for a client of PostgreSQL only; database/sql's
+	// database is told by its drivers (Drivers).
+	PostgreSQL bool
 
 	// Queries are the methods that run SQL given as a string argument.
 	Queries []Query
@@ -111,8 +114,9 @@ type Isolation struct {
 // Libraries are the supported libraries.
 var Libraries = []*Library{
 	{
-		Module:   "github.com/jackc/pgx/v5",
-		Packages: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/pgxpool"},
+		Module:     "github.com/jackc/pgx/v5",
+		Packages:   []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn", "github.com/jackc/pgx/v5/pgxpool"},
+		PostgreSQL: true,
 		Queries: []Query{
 			// Exec(ctx, sql, args...) (pgconn.CommandTag, error), Query (pgx.Rows), QueryRow (pgx.Row)
 			{Names: []string{"Exec", "Query", "QueryRow"}, SQLArg: 1, Results: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn"}},
@@ -253,6 +257,15 @@ func TypeName(t types.Type) string {
 		return ""
 	}
 	return n.Obj().Pkg().Path() + "." + n.Obj().Name()
+}
+
+// IsPostgreSQL reports whether t (or *t) is a type of a library that talks
+// to PostgreSQL only.
+func IsPostgreSQL(t types.Type) bool {
+	path := PkgOf(t)
+	return path != "" && slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return l.PostgreSQL && (path == l.Module || strings.HasPrefix(path, l.Module+"/"))
+	})
 }
 
 // PkgOf returns the path of the package defining the named type of t or
