@@ -573,61 +573,60 @@ func repeat(ctx context.Context, interval time.Duration, fn func(context.Context
 // sweep rescues expired leases and re-sends stale queued tasks. Every
 // executor sweeps; they skip each other's rows.
 func (x *executor) sweep(ctx context.Context) {
-	if err := x.sweepOnce(ctx); err != nil && ctx.Err() == nil {
-		x.cfg.Logger.Warn("sweep failed; retrying at the next interval", "err", err)
-	}
-}
-
-// sweepOnce runs both sweeps to completion, one bounded batch per
-// transaction.
-func (x *executor) sweepOnce(ctx context.Context) error {
-	for {
-		var n int
-		err := transact.Run(ctx, x.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+	sweepInBatches(ctx, x.cfg, x.cfg.Topology.Exchange, "rescued tasks whose lease expired",
+		func(ctx context.Context, tx pgx.Tx) ([]outbox.Message, error) {
 			rescued, err := queries.TaskRescueExpired(ctx, tx, db.TaskRescueExpiredParams{MaxAttempts: int32(x.opts.MaxAttempts), BatchSize: sweepBatch})
 			if err != nil {
-				return fmt.Errorf("rescue expired leases: %w", err)
+				return nil, fmt.Errorf("rescue expired leases: %w", err)
 			}
-			n = len(rescued)
 			msgs := make([]outbox.Message, len(rescued))
 			for i, task := range rescued {
 				msgs[i] = x.messageFor(task, 0)
 			}
-			return outbox.PutBatch(ctx, tx, x.cfg.Topology.Exchange, msgs)
+			return msgs, nil
 		})
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			x.cfg.Logger.Warn("rescued tasks whose lease expired", "tasks", n)
-		}
-		if n < sweepBatch {
-			break
-		}
-	}
-	for {
-		var n int
-		err := transact.Run(ctx, x.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+	sweepInBatches(ctx, x.cfg, x.cfg.Topology.Exchange, "re-sent queued tasks that waited too long",
+		func(ctx context.Context, tx pgx.Tx) ([]outbox.Message, error) {
 			stale, err := queries.TaskTouchStale(ctx, tx, db.TaskTouchStaleParams{StaleSeconds: x.opts.StaleAfter.Seconds(), BatchSize: sweepBatch})
 			if err != nil {
-				return fmt.Errorf("find stale queued tasks: %w", err)
+				return nil, fmt.Errorf("find stale queued tasks: %w", err)
 			}
-			n = len(stale)
 			msgs := make([]outbox.Message, len(stale))
 			for i, task := range stale {
 				msgs[i] = outbox.Message{RoutingKey: x.cfg.Topology.Tasks, Body: message.Task{TaskID: task.ID, JobID: task.JobID}}
 			}
-			return outbox.PutBatch(ctx, tx, x.cfg.Topology.Exchange, msgs)
+			return msgs, nil
+		})
+}
+
+// sweepInBatches runs find, one transaction per batch of at most
+// sweepBatch rows, until a batch comes back short. find changes the rows
+// and returns the message each sends to exchange; they are written in the
+// same transaction. done says what the rows were, for the log.
+func sweepInBatches(ctx context.Context, cfg Config, exchange, done string, find func(context.Context, pgx.Tx) ([]outbox.Message, error)) {
+	total := 0
+	for ctx.Err() == nil {
+		var msgs []outbox.Message
+		err := transact.Run(ctx, cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+			var err error
+			if msgs, err = find(ctx, tx); err != nil {
+				return err
+			}
+			return outbox.PutBatch(ctx, tx, exchange, msgs)
 		})
 		if err != nil {
-			return err
+			if ctx.Err() == nil {
+				cfg.Logger.Warn("sweep failed; retrying at the next interval", "err", err)
+			}
+			break
 		}
-		if n > 0 {
-			x.cfg.Logger.Warn("re-sent queued tasks that waited too long", "tasks", n, "after", x.opts.StaleAfter)
+		total += len(msgs)
+		if len(msgs) < sweepBatch {
+			break
 		}
-		if n < sweepBatch {
-			return nil
-		}
+	}
+	if total > 0 {
+		cfg.Logger.Warn(done, "rows", total)
 	}
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
 	"github.com/lockstep-dev/lockstep/outbox"
-	"github.com/lockstep-dev/lockstep/transact"
 	"github.com/lockstep-dev/lockstep/webhook"
 )
 
@@ -124,35 +123,20 @@ func (d *WebhookDeliverer) Run(ctx context.Context) error {
 // sweep announces again, in bounded batches, events a subscriber never
 // heard of.
 func (w *webhookDeliverer) sweep(ctx context.Context) {
-	for {
-		var n int
-		err := transact.Run(ctx, w.cfg.Pool, transact.Options{}, func(tx pgx.Tx) error {
+	sweepInBatches(ctx, w.cfg, w.cfg.Topology.Events, "announced again events no subscriber heard of",
+		func(ctx context.Context, tx pgx.Tx) ([]outbox.Message, error) {
 			lost, err := queries.EventReannounceUndelivered(ctx, tx, db.EventReannounceUndeliveredParams{
 				HorizonSeconds: w.opts.Horizon.Seconds(), StaleSeconds: w.opts.StaleAfter.Seconds(), BatchSize: sweepBatch,
 			})
 			if err != nil {
-				return fmt.Errorf("find events not announced: %w", err)
+				return nil, fmt.Errorf("find events not announced: %w", err)
 			}
-			n = len(lost)
 			msgs := make([]outbox.Message, len(lost))
 			for i, e := range lost {
 				msgs[i] = outbox.Message{RoutingKey: e.Type, Body: message.Event{EventID: e.ID, JobID: e.JobID, Type: e.Type}}
 			}
-			return outbox.PutBatch(ctx, tx, w.cfg.Topology.Events, msgs)
+			return msgs, nil
 		})
-		if err != nil {
-			if ctx.Err() == nil {
-				w.cfg.Logger.Warn("webhook sweep failed; retrying at the next interval", "err", err)
-			}
-			return
-		}
-		if n > 0 {
-			w.cfg.Logger.Warn("announced again events no subscriber heard of", "events", n, "after", w.opts.StaleAfter)
-		}
-		if n < sweepBatch {
-			return
-		}
-	}
 }
 
 // webhookBody is what a subscriber receives.
