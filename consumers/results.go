@@ -207,7 +207,7 @@ func (h *resultHandler) write(ctx context.Context, tx pgx.Tx, plan resultPlan) e
 		}
 	}
 	if len(plan.failed) > 0 {
-		if err := queries.TaskStopByJobs(ctx, tx, plan.failed); err != nil {
+		if _, err := queries.TaskStopByJobs(ctx, tx, plan.failed); err != nil {
 			return fmt.Errorf("stop remaining tasks of %d failed jobs: %w", len(plan.failed), err)
 		}
 	}

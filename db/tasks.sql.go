@@ -507,15 +507,15 @@ func (q *Queries) TaskRescueExpired(ctx context.Context, db DBTX, arg TaskRescue
 	return items, nil
 }
 
-const taskStopByJob = `-- name: TaskStopByJob :many
-UPDATE tasks SET status = 'stopped', finished_at = now()
-WHERE job_id = $1 AND status IN ('pending', 'queued', 'processing')
+const taskStopByJobs = `-- name: TaskStopByJobs :many
+UPDATE tasks SET status = 'stopped', finished_at = clock_timestamp()
+WHERE job_id = ANY($1::uuid[]) AND status IN ('pending', 'queued', 'processing')
 RETURNING id, job_id, execution_order, handler, params, status, attempts, input, result, error, queued_at, started_at, finished_at, timeout_ms, lease_until
 `
 
-// Stops every step of a job that has not ended.
-func (q *Queries) TaskStopByJob(ctx context.Context, db DBTX, jobID uuid.UUID) ([]Task, error) {
-	rows, err := db.Query(ctx, taskStopByJob, jobID)
+// Stops every step of the given jobs that has not ended.
+func (q *Queries) TaskStopByJobs(ctx context.Context, db DBTX, jobIds []uuid.UUID) ([]Task, error) {
+	rows, err := db.Query(ctx, taskStopByJobs, jobIds)
 	if err != nil {
 		return nil, err
 	}
@@ -548,17 +548,6 @@ func (q *Queries) TaskStopByJob(ctx context.Context, db DBTX, jobID uuid.UUID) (
 		return nil, err
 	}
 	return items, nil
-}
-
-const taskStopByJobs = `-- name: TaskStopByJobs :exec
-UPDATE tasks SET status = 'stopped', finished_at = clock_timestamp()
-WHERE job_id = ANY($1::uuid[]) AND status IN ('pending', 'queued', 'processing')
-`
-
-// Stops every step of the given jobs that has not ended.
-func (q *Queries) TaskStopByJobs(ctx context.Context, db DBTX, jobIds []uuid.UUID) error {
-	_, err := db.Exec(ctx, taskStopByJobs, jobIds)
-	return err
 }
 
 const taskTouchStale = `-- name: TaskTouchStale :many

@@ -409,7 +409,7 @@ func mustExec(t *testing.T, pool db.DBTX, sql string, args ...any) {
 	}
 }
 
-func TestTaskStopByJob(t *testing.T) {
+func TestTaskStopByJobs(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	ctx := t.Context()
@@ -421,7 +421,7 @@ func TestTaskStopByJob(t *testing.T) {
 	}
 	_, others := newTasks(t, pool, db.JobStatusRunning, 2)
 
-	stopped, err := q.TaskStopByJob(ctx, pool, job.ID)
+	stopped, err := q.TaskStopByJobs(ctx, pool, []uuid.UUID{job.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func Stop(ctx context.Context, pool transact.Beginner, topo message.Topology, id
 		if err != nil {
 			return fmt.Errorf("stop job: %w", err)
 		}
-		tasks, err := queries.TaskStopByJob(ctx, tx, id)
+		tasks, err := queries.TaskStopByJobs(ctx, tx, []uuid.UUID{id})
 		if err != nil {
 			return fmt.Errorf("stop tasks: %w", err)
 		}

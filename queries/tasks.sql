@@ -115,12 +115,6 @@ WITH mine AS (
 )
 SELECT mine.id FROM mine;
 
--- name: TaskStopByJob :many
--- Stops every step of a job that has not ended.
-UPDATE tasks SET status = 'stopped', finished_at = now()
-WHERE job_id = @job_id AND status IN ('pending', 'queued', 'processing')
-RETURNING *;
-
 -- name: ResultBatchLoad :many
 -- The finished tasks a batch of results names, each with its job's state
 -- and the status of the step after it ('' for the last step: a step whose
@@ -158,7 +152,8 @@ WHERE tasks.id = (
   AND tasks.status = 'pending'
 RETURNING tasks.id, tasks.job_id;
 
--- name: TaskStopByJobs :exec
+-- name: TaskStopByJobs :many
 -- Stops every step of the given jobs that has not ended.
 UPDATE tasks SET status = 'stopped', finished_at = clock_timestamp()
-WHERE job_id = ANY(@job_ids::uuid[]) AND status IN ('pending', 'queued', 'processing');
+WHERE job_id = ANY(@job_ids::uuid[]) AND status IN ('pending', 'queued', 'processing')
+RETURNING *;
