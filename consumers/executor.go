@@ -428,8 +428,7 @@ func (x *executor) record(stop <-chan struct{}) {
 // lost connection, a database restart) with capped backoff until it
 // commits or the base context ends; the leases cover the wait.
 func (x *executor) recordWithRetry(batch []outcome) {
-	backoff := x.cfg.ReconnectBackoff
-	for {
+	for failures := 1; ; failures++ {
 		err := x.recordOnce(x.base, batch)
 		if err == nil {
 			return
@@ -441,13 +440,13 @@ func (x *executor) recordWithRetry(batch []outcome) {
 			x.cfg.Logger.Error("recording outcomes failed; the lease rescue will retry these tasks", "tasks", len(batch), "err", err)
 			return
 		}
-		x.cfg.Logger.Warn("recording outcomes failed, retrying", "tasks", len(batch), "err", err, "in", backoff)
+		pause := retryDelay(x.cfg.ReconnectBackoff, x.cfg.MaxReconnectBackoff, failures)
+		x.cfg.Logger.Warn("recording outcomes failed, retrying", "tasks", len(batch), "err", err, "in", pause)
 		select {
-		case <-time.After(backoff):
+		case <-time.After(pause):
 		case <-x.base.Done():
 			return
 		}
-		backoff = min(2*backoff, x.cfg.MaxReconnectBackoff)
 	}
 }
 

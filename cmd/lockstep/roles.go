@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -67,8 +68,15 @@ func stepChecker(policy outbound.Policy) jobs.CheckStep {
 	return func(name string, params json.RawMessage) error { return consumers.ValidateStep(handlers, name, params) }
 }
 
+// demoHandlers are the executor's handlers, for checks that need only
+// their names.
+var demoHandlers = sync.OnceValue(func() consumers.Handlers { return consumers.DemoHandlers(outbound.Policy{}) })
+
 // knownHandler reports whether the executor serves name.
-func knownHandler(name string) bool { return stepChecker(outbound.Policy{})(name, nil) == nil }
+func knownHandler(name string) bool {
+	_, ok := demoHandlers()[name]
+	return ok
+}
 
 // apiRunner serves the HTTP API until its context ends, then shuts the
 // server down gracefully: no new connections, in-flight requests finish.

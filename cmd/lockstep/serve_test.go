@@ -90,8 +90,7 @@ func (f *fakeRunner) Close() error {
 }
 
 // The broker check reports the state of one long-lived connection: up with
-// the real broker, the dial's error with none listening. Calls read that
-// state; they never dial.
+// the real broker, the dial's error with none listening.
 func TestBrokerHealthKeepsOneConnection(t *testing.T) {
 	t.Parallel()
 	up := brokerHealth(t.Context(), envOr("AMQP_URL", defaultAMQPURL))
