@@ -32,6 +32,10 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 	exec(`INSERT INTO inbox (consumer, message_id, processed_at) SELECT 'c', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 12)`)
 	exec(`INSERT INTO inbox (consumer, message_id) SELECT 'c', gen_random_uuid() FROM generate_series(1, 3)`)
 	exec(`UPDATE jobs SET status = 'done', finished_at = now() - interval '31 days' WHERE id = $1`, oldJob)
+	// Each job's event was delivered to a subscriber, in one attempt.
+	exec(`INSERT INTO webhook_subscriptions (url, secret) VALUES ('https://a.example/', 'whsec_x')`)
+	exec(`INSERT INTO webhook_queue (subscription_id, event_id, state, attempt) SELECT s.id, e.id, 'delivered', 1 FROM webhook_subscriptions s, events e`)
+	exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, succeeded) SELECT subscription_id, event_id, 1, true FROM webhook_queue`)
 
 	m, err := NewMaintenance(p.cfg, MaintenanceOptions{BatchSize: 4, EventRetention: 30 * 24 * time.Hour})
 	if err != nil {
@@ -62,6 +66,11 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 	}{{oldJob, 0}, {newJob, 1}} {
 		if n := count("SELECT count(*) FROM events WHERE job_id = $1", tc.job); n != tc.want {
 			t.Errorf("job %s: %d events left, want %d", tc.job, n, tc.want)
+		}
+		for _, table := range []string{"webhook_queue", "webhook_deliveries"} {
+			if n := count("SELECT count(*) FROM "+table+" d JOIN events e ON e.id = d.event_id WHERE e.job_id = $1", tc.job); n != tc.want {
+				t.Errorf("job %s: %d rows left in %s, want %d", tc.job, n, table, tc.want)
+			}
 		}
 	}
 	if _, err := queries.JobGet(ctx, p.cfg.Pool, oldJob); err != nil {

@@ -17,6 +17,12 @@ type Metrics struct {
 	OutboxAge    prometheus.Gauge
 	StepLatency  *prometheus.HistogramVec
 	StepRun      *prometheus.HistogramVec
+
+	WebhookAttempts     *prometheus.CounterVec
+	WebhookSending      prometheus.Gauge
+	WebhookPending      prometheus.Gauge
+	WebhookFailed       prometheus.Gauge
+	WebhookOpenBreakers prometheus.Gauge
 }
 
 // NewMetrics creates the series and registers them on reg; a nil reg leaves
@@ -66,10 +72,31 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "A handler's own run time per attempt, by handler.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}, []string{"handler"}),
+		WebhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lockstep_webhook_attempts_total",
+			Help: "Webhook delivery attempts recorded, by outcome: delivered, retry (scheduled again), failed (schedule spent), superseded (outlived its lease; another sender took the delivery over).",
+		}, []string{"outcome"}),
+		WebhookSending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lockstep_webhook_sending",
+			Help: "Webhook requests this process has in flight.",
+		}),
+		WebhookPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lockstep_webhook_pending",
+			Help: "Webhook deliveries not yet delivered nor failed, at the deliverer's last sweep.",
+		}),
+		WebhookFailed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lockstep_webhook_failed",
+			Help: "Webhook deliveries whose retry schedule ran out (lockstep webhooks failed), at the last sweep.",
+		}),
+		WebhookOpenBreakers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lockstep_webhook_open_breakers",
+			Help: "Webhook subscriptions whose circuit breaker is open, at the last sweep.",
+		}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Consumed, m.Acked, m.DeadLettered, m.Requeued,
-			m.Published, m.Deferred, m.OutboxLag, m.OutboxAge, m.StepLatency, m.StepRun)
+			m.Published, m.Deferred, m.OutboxLag, m.OutboxAge, m.StepLatency, m.StepRun,
+			m.WebhookAttempts, m.WebhookSending, m.WebhookPending, m.WebhookFailed, m.WebhookOpenBreakers)
 	}
 	return m
 }

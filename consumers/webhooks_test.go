@@ -23,20 +23,30 @@ import (
 
 var testSecret = webhook.NewSecret()
 
-// webhookReceiver is a subscriber that answers the first failures requests
-// for each event with 500 and checks every request's signature.
+// webhookReceiver is a subscriber that checks every request's signature
+// and answers as its answer function says.
 type webhookReceiver struct {
 	*httptest.Server
-	requests atomic.Int64
-	badSigs  atomic.Int64
-	eventIDs chan string // the X-Lockstep-Event-Id of every request
-	mu       sync.Mutex
-	perEvent map[string]int64
+	requests    atomic.Int64
+	badSigs     atomic.Int64
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+	eventIDs    chan string // the webhook-id of every request
+	mu          sync.Mutex
+	perEvent    map[string]int64
+	successes   map[string]int64
 }
 
-func newWebhookReceiver(t testing.TB, failures int64) *webhookReceiver {
-	r := &webhookReceiver{eventIDs: make(chan string, 1000), perEvent: map[string]int64{}}
+// answerFunc says a receiver's status for the n-th request of an event.
+type answerFunc func(r *webhookReceiver, req *http.Request, eventID string, n int64) int
+
+func newReceiver(t testing.TB, answer answerFunc) *webhookReceiver {
+	r := &webhookReceiver{eventIDs: make(chan string, 1000), perEvent: map[string]int64{}, successes: map[string]int64{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		now := r.inFlight.Add(1)
+		defer r.inFlight.Add(-1)
+		for seen := r.maxInFlight.Load(); now > seen && !r.maxInFlight.CompareAndSwap(seen, now); seen = r.maxInFlight.Load() {
+		}
 		body, _ := io.ReadAll(req.Body)
 		eventID, err := webhook.Verify(testSecret, req.Header, body, time.Minute)
 		if err != nil {
@@ -46,16 +56,39 @@ func newWebhookReceiver(t testing.TB, failures int64) *webhookReceiver {
 		r.requests.Add(1)
 		r.mu.Lock()
 		r.perEvent[eventID]++
-		fail := r.perEvent[eventID] <= failures
+		n := r.perEvent[eventID]
 		r.mu.Unlock()
-		if fail {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
+		status := answer(r, req, eventID, n)
+		if status < 300 {
+			r.mu.Lock()
+			r.successes[eventID]++
+			r.mu.Unlock()
 		}
-		w.WriteHeader(http.StatusNoContent)
+		w.WriteHeader(status)
 	}))
 	t.Cleanup(r.Close)
 	return r
+}
+
+// newWebhookReceiver answers the first failures requests for each event
+// with 500, then 204.
+func newWebhookReceiver(t testing.TB, failures int64) *webhookReceiver {
+	return newReceiver(t, func(_ *webhookReceiver, _ *http.Request, _ string, n int64) int {
+		if n <= failures {
+			return http.StatusInternalServerError
+		}
+		return http.StatusNoContent
+	})
+}
+
+// succeeded is how many events got a 2xx, and the most 2xx one got.
+func (r *webhookReceiver) succeeded() (events int, most int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.successes {
+		most = max(most, n)
+	}
+	return len(r.successes), most
 }
 
 func (p *pipeline) subscribe(r *webhookReceiver) {
@@ -67,11 +100,10 @@ func (p *pipeline) subscribe(r *webhookReceiver) {
 	}
 }
 
+// webhooks builds a deliverer that polls often, as tests wait on it.
 func (p *pipeline) webhooks(opts WebhookOptions) *WebhookDeliverer {
 	p.t.Helper()
-	if opts.Backoff == 0 {
-		opts.Backoff = 5 * time.Millisecond
-	}
+	orDefault(&opts.PollInterval, 10*time.Millisecond)
 	w, err := NewWebhookDeliverer(p.cfg, opts)
 	if err != nil {
 		p.t.Fatal(err)
@@ -79,17 +111,55 @@ func (p *pipeline) webhooks(opts WebhookOptions) *WebhookDeliverer {
 	return w
 }
 
-// waitWebhooksDelivered waits until n events of the job have a successful
-// delivery, and checks none has two.
+// waitWebhooksDelivered waits until n deliveries of the job's events are
+// delivered.
 func (p *pipeline) waitWebhooksDelivered(jobID uuid.UUID, n int) {
 	p.t.Helper()
 	waitFor(p.t, fmt.Sprintf("%d webhook deliveries", n), func() (bool, error) {
 		var delivered int
 		err := p.cfg.Pool.QueryRow(context.Background(),
-			`SELECT count(*) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE e.job_id = $1 AND d.succeeded`,
+			`SELECT count(*) FROM webhook_queue q JOIN events e ON e.id = q.event_id WHERE e.job_id = $1 AND q.state = 'delivered'`,
 			jobID).Scan(&delivered)
 		return delivered == n, err
 	})
+}
+
+// enqueue records the deliveries of events as the deliverer does when
+// their announcement arrives.
+func (p *pipeline) enqueue(events ...db.Event) {
+	p.t.Helper()
+	ids := make([]uuid.UUID, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	if _, err := queries.WebhookEnqueue(context.Background(), p.cfg.Pool, ids); err != nil {
+		p.t.Fatalf("enqueue: %v", err)
+	}
+}
+
+// delivery is the delivery row of an event (to the one subscription).
+func (p *pipeline) delivery(eventID uuid.UUID) db.WebhookQueue {
+	p.t.Helper()
+	rows, err := queries.WebhookQueueByEvent(context.Background(), p.cfg.Pool, eventID)
+	if err != nil || len(rows) != 1 {
+		p.t.Fatalf("deliveries of %s: %v, %v; want one", eventID, rows, err)
+	}
+	return rows[0]
+}
+
+// deliveryIs reports whether the event's delivery row exists and is in
+// state.
+func (p *pipeline) deliveryIs(eventID uuid.UUID, state db.WebhookDeliveryState) (bool, error) {
+	rows, err := queries.WebhookQueueByEvent(context.Background(), p.cfg.Pool, eventID)
+	return len(rows) == 1 && rows[0].State == state, err
+}
+
+// exec runs a statement that drives the clock or the test's setup.
+func (p *pipeline) exec(sql string, args ...any) {
+	p.t.Helper()
+	if _, err := p.cfg.Pool.Exec(context.Background(), sql, args...); err != nil {
+		p.t.Fatalf("%s: %v", sql, err)
+	}
 }
 
 // recordEvent stores one job event the way the pipeline does.
@@ -122,14 +192,11 @@ func TestWebhookRetriesUntilReceiverSucceeds(t *testing.T) {
 	receiver := newWebhookReceiver(t, 2)
 	p.subscribe(receiver)
 	start(t, p.relay(RelayOptions{}))
-	start(t, p.webhooks(WebhookOptions{MaxAttempts: 5}))
+	start(t, p.webhooks(WebhookOptions{Schedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}))
 	event := p.recordEvent(p.submit(`"x"`, appendStep("a")))
-	waitFor(t, "a successful delivery", func() (bool, error) {
-		rows := p.deliveries(event.ID)
-		return len(rows) > 0 && rows[len(rows)-1].Succeeded, nil
-	})
+	waitFor(t, "a successful delivery", func() (bool, error) { return p.deliveryIs(event.ID, db.WebhookDeliveryStateDelivered) })
 	rows := p.deliveries(event.ID)
-	if len(rows) != 3 || rows[0].Succeeded || rows[1].Succeeded || rows[2].Attempt != 3 {
+	if len(rows) != 3 || rows[0].Succeeded || rows[1].Succeeded || !rows[2].Succeeded || rows[2].Attempt != 3 {
 		t.Errorf("deliveries %+v, want two failures then success at attempt 3", rows)
 	}
 	if n := receiver.badSigs.Load(); n != 0 {
@@ -146,30 +213,330 @@ func TestWebhookRetriesUntilReceiverSucceeds(t *testing.T) {
 	}
 }
 
-func TestWebhookGivesUpAfterMaxAttempts(t *testing.T) {
+// A receiver that hangs and one that fails beside a healthy one: the
+// healthy receiver gets every event while the hanging one still holds
+// each request it got (it answers only when the test ends) and the failing
+// one has answered only 500s. The bound: the bad receivers hold at most
+// 2 x MaxInFlight of the Senders, so a healthy receiver's delivery waits
+// for a free sender and its own response, never for another receiver's.
+func TestWebhookStuckReceiversDoNotDelayOthers(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	release := make(chan struct{})
+	hanging := newReceiver(t, func(_ *webhookReceiver, req *http.Request, _ string, _ int64) int {
+		select {
+		case <-release:
+		case <-req.Context().Done():
+		}
+		return http.StatusNoContent
+	})
+	failing := newWebhookReceiver(t, 1<<30)
+	healthy := newWebhookReceiver(t, 0)
+	for _, r := range []*webhookReceiver{hanging, failing, healthy} {
+		p.subscribe(r)
+	}
+	const maxInFlight = 2
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.webhooks(WebhookOptions{Senders: 6, MaxInFlight: maxInFlight, Timeout: time.Minute, BreakerFailures: 3}))
+	t.Cleanup(func() { close(release) }) // before the deliverer's Close waits for its sends
+	jobID := p.submit(`"x"`, appendStep("a"))
+	const n = 30
+	for range n {
+		p.recordEvent(jobID)
+	}
+	want := n + 1 // and job.created
+	waitFor(t, "the healthy receiver has every event", func() (bool, error) {
+		events, _ := healthy.succeeded()
+		return events == want, nil
+	})
+	if got := healthy.requests.Load(); got != int64(want) {
+		t.Errorf("healthy receiver got %d requests, want %d (one per event)", got, want)
+	}
+	if got := hanging.inFlight.Load(); got < 1 || got > maxInFlight {
+		t.Errorf("hanging receiver holds %d requests, want 1 to %d", got, maxInFlight)
+	}
+	if events, _ := hanging.succeeded(); events != 0 {
+		t.Errorf("hanging receiver answered %d events before the test released it", events)
+	}
+	if events, _ := failing.succeeded(); events != 0 || failing.requests.Load() == 0 {
+		t.Errorf("failing receiver: %d successes of %d requests, want none of some", events, failing.requests.Load())
+	}
+}
+
+// Two deliverers, each with more senders than the limit, never have more
+// than MaxInFlight requests at one subscription between them; the receiver
+// holds each request until the limit is reached (or a moment passes), so
+// the limit is reached and nothing more may slip in.
+func TestWebhookConcurrencyLimitAcrossDeliverers(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	const limit = 3
+	receiver := newReceiver(t, func(r *webhookReceiver, _ *http.Request, _ string, _ int64) int {
+		for deadline := time.Now().Add(200 * time.Millisecond); r.inFlight.Load() < limit && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		return http.StatusNoContent
+	})
+	p.subscribe(receiver)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	const n = 40
+	events := make([]db.Event, n)
+	for i := range events {
+		events[i] = p.recordEvent(jobID)
+	}
+	p.enqueue(events...)
+	for range 2 {
+		start(t, p.webhooks(WebhookOptions{Senders: 8, MaxInFlight: limit}))
+	}
+	p.waitWebhooksDelivered(jobID, n)
+	if got := receiver.maxInFlight.Load(); got != limit {
+		t.Errorf("at most %d requests in flight at the receiver, want the limit %d", got, limit)
+	}
+	if got := receiver.requests.Load(); got != n {
+		t.Errorf("%d requests, want %d (one per event)", got, n)
+	}
+}
+
+// After BreakerFailures consecutive failures a subscription's deliveries
+// are not claimed until open_until (moved by the test, not waited for);
+// then one probe decides: a failure opens the breaker again, a success
+// closes it and the rest are delivered.
+func TestWebhookBreakerOpensAndRecovers(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	const (
+		failures    = 3
+		maxInFlight = 3
+	)
+	var (
+		succeed  atomic.Bool
+		holdNext atomic.Bool
+		arrived  = make(chan struct{}, 1)
+		release  = make(chan struct{})
+	)
+	receiver := newReceiver(t, func(_ *webhookReceiver, _ *http.Request, _ string, _ int64) int {
+		if holdNext.CompareAndSwap(true, false) {
+			arrived <- struct{}{}
+			<-release
+		}
+		if succeed.Load() {
+			return http.StatusNoContent
+		}
+		return http.StatusInternalServerError
+	})
+	p.subscribe(receiver)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	const n = 5
+	events := make([]db.Event, n)
+	for i := range events {
+		events[i] = p.recordEvent(jobID)
+	}
+	p.enqueue(events...)
+	schedule := make([]time.Duration, 50) // retries due at once: only the breaker holds them back
+	for i := range schedule {
+		schedule[i] = time.Millisecond
+	}
+	w := p.webhooks(WebhookOptions{MaxInFlight: maxInFlight, BreakerFailures: failures, BreakerOpen: time.Hour, Schedule: schedule})
+	start(t, w)
+	ctx := context.Background()
+	breaker := func() (int32, bool) {
+		var (
+			consecutive int32
+			open        bool
+		)
+		if err := p.cfg.Pool.QueryRow(ctx, `SELECT consecutive_failures, coalesce(open_until > now(), false) FROM webhook_subscriptions`).Scan(&consecutive, &open); err != nil {
+			t.Fatal(err)
+		}
+		return consecutive, open
+	}
+	claimNothing := func(when string) {
+		t.Helper()
+		if claimed, err := w.w.claim(ctx, 10); err != nil || len(claimed) != 0 {
+			t.Fatalf("%s: claimed %d deliveries (%v), want none", when, len(claimed), err)
+		}
+	}
+	waitFor(t, "the breaker opens", func() (bool, error) { _, open := breaker(); return open, nil })
+	opened := receiver.requests.Load()
+	if opened < failures || opened > failures+maxInFlight-1 {
+		t.Fatalf("%d requests before the breaker opened, want %d to %d", opened, failures, failures+maxInFlight-1)
+	}
+	claimNothing("breaker open")
+
+	// Half-open: one probe, held by the receiver while the test tries to
+	// claim more; it fails and the breaker opens again.
+	holdNext.Store(true)
+	p.exec(`UPDATE webhook_subscriptions SET open_until = now() - interval '1 second'`)
+	<-arrived
+	claimNothing("probe in flight")
+	release <- struct{}{}
+	waitFor(t, "the breaker opens again", func() (bool, error) {
+		consecutive, open := breaker()
+		return open && consecutive == int32(opened)+1, nil
+	})
+	if got := receiver.requests.Load(); got != opened+1 {
+		t.Fatalf("%d requests after a failed probe, want %d", got, opened+1)
+	}
+
+	// A successful probe closes the breaker; the rest follow.
+	succeed.Store(true)
+	holdNext.Store(true)
+	p.exec(`UPDATE webhook_subscriptions SET open_until = now() - interval '1 second'`)
+	<-arrived
+	claimNothing("second probe in flight")
+	release <- struct{}{}
+	p.waitWebhooksDelivered(jobID, n)
+	if consecutive, open := breaker(); consecutive != 0 || open {
+		t.Errorf("breaker after the deliveries: %d consecutive failures, open %v; want closed", consecutive, open)
+	}
+}
+
+// A sender that claims a delivery and crashes leaves it leased; when the
+// lease runs out (moved by the test) another deliverer takes it over and
+// delivers it. The crashed sender's late attempt is logged but changes
+// nothing: the claim fences it out.
+func TestWebhookLeaseTakeover(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	receiver := newWebhookReceiver(t, 0)
+	p.subscribe(receiver)
+	event := p.recordEvent(p.submit(`"x"`, appendStep("a")))
+	p.enqueue(event)
+	ctx := context.Background()
+	crashed := p.webhooks(WebhookOptions{}) // never started: it only claims
+	held, err := crashed.w.claim(ctx, 10)
+	if err != nil || len(held) != 1 || held[0].Attempt != 1 {
+		t.Fatalf("claim = %+v, %v; want attempt 1 of the one delivery", held, err)
+	}
+	taker := p.webhooks(WebhookOptions{})
+	if again, err := taker.w.claim(ctx, 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed a leased delivery again: %+v, %v", again, err)
+	}
+	start(t, taker)
+	p.exec(`UPDATE webhook_queue SET leased_until = now() - interval '1 second', next_attempt_at = now() - interval '1 second' WHERE id = $1`, held[0].ID)
+	waitFor(t, "the delivery taken over", func() (bool, error) { return p.deliveryIs(event.ID, db.WebhookDeliveryStateDelivered) })
+	if d := p.delivery(event.ID); d.Attempt != 2 {
+		t.Fatalf("delivered by attempt %d, want 2", d.Attempt)
+	}
+	crashed.w.send(ctx, held[0])
+	if d := p.delivery(event.ID); d.State != db.WebhookDeliveryStateDelivered || d.Attempt != 2 {
+		t.Errorf("after the stale attempt: %s by attempt %d, want delivered by 2", d.State, d.Attempt)
+	}
+	rows := p.deliveries(event.ID)
+	if len(rows) != 2 || rows[0].Attempt != 1 || rows[1].Attempt != 2 || !rows[0].Succeeded || !rows[1].Succeeded {
+		t.Errorf("attempt log %+v, want attempts 1 and 2, both successes", rows)
+	}
+	if got := receiver.requests.Load(); got != 2 {
+		t.Errorf("receiver got %d requests, want 2 (at-least-once)", got)
+	}
+}
+
+// The n-th failure schedules the next attempt Schedule[n-1] later, plus at
+// most a fifth; the test makes each retry due at once instead of waiting.
+// After the last pause's attempt fails, the delivery is failed.
+func TestWebhookRetrySchedule(t *testing.T) {
 	t.Parallel()
 	p := newPipeline(t)
 	receiver := newWebhookReceiver(t, 1<<30)
 	p.subscribe(receiver)
-	start(t, p.relay(RelayOptions{}))
-	w := p.webhooks(WebhookOptions{MaxAttempts: 3})
-	var settled atomic.Int64
-	w.crashBeforeSettle = func(batch []*inbound) bool { settled.Add(int64(len(batch))); return false }
-	start(t, w)
-	jobID := p.submit(`"x"`, appendStep("a")) // its job.created event goes out too
-	event := p.recordEvent(jobID)
-	waitFor(t, "both events settled", func() (bool, error) { return settled.Load() == 2, nil })
-	rows := p.deliveries(event.ID)
-	if len(rows) != 3 {
-		t.Fatalf("%d attempts, want 3", len(rows))
+	event := p.recordEvent(p.submit(`"x"`, appendStep("a")))
+	p.enqueue(event)
+	start(t, p.webhooks(WebhookOptions{BreakerFailures: 1000}))
+	for i, pause := range DefaultWebhookSchedule {
+		var d db.WebhookQueue
+		waitFor(t, fmt.Sprintf("failure %d", i+1), func() (bool, error) {
+			d = p.delivery(event.ID)
+			return d.Retries == int32(i+1) && d.LeasedUntil == nil, nil
+		})
+		if got := d.NextAttemptAt.Sub(d.UpdatedAt); got < pause || got > pause+pause/5 {
+			t.Fatalf("after failure %d the next attempt is %v later, want %v plus at most a fifth", i+1, got, pause)
+		}
+		if d.State != db.WebhookDeliveryStatePending {
+			t.Fatalf("after failure %d: %s, want pending", i+1, d.State)
+		}
+		p.exec(`UPDATE webhook_queue SET next_attempt_at = now() WHERE id = $1`, d.ID)
 	}
-	for _, row := range rows {
-		if row.Succeeded || row.StatusCode == nil || *row.StatusCode != 500 {
-			t.Errorf("attempt %d: succeeded %v, status %v", row.Attempt, row.Succeeded, row.StatusCode)
+	attempts := len(DefaultWebhookSchedule) + 1
+	waitFor(t, "the delivery failed", func() (bool, error) { return p.deliveryIs(event.ID, db.WebhookDeliveryStateFailed) })
+	if d := p.delivery(event.ID); d.Attempt != int32(attempts) || d.LastError == nil || *d.LastError != "status 500" {
+		t.Errorf("failed after %d attempts with %v, want %d with status 500", d.Attempt, d.LastError, attempts)
+	}
+	if rows := p.deliveries(event.ID); len(rows) != attempts {
+		t.Errorf("%d attempts logged, want %d", len(rows), attempts)
+	}
+}
+
+func TestRetryPause(t *testing.T) {
+	t.Parallel()
+	for retries, pause := range DefaultWebhookSchedule {
+		for range 100 {
+			got, ok := retryPause(DefaultWebhookSchedule, retries)
+			if !ok || got < pause || got > pause+pause/5 {
+				t.Fatalf("retryPause(%d) = %v, %v; want %v plus at most a fifth", retries, got, ok, pause)
+			}
 		}
 	}
-	if n := p.b.queueLen(p.cfg.Topology.Webhooks); n != 0 {
-		t.Errorf("%d webhook messages left in the queue", n)
+	if _, ok := retryPause(DefaultWebhookSchedule, len(DefaultWebhookSchedule)); ok {
+		t.Errorf("retryPause past the schedule retries, want the delivery failed")
+	}
+}
+
+// A failed delivery is listed; replaying it sends it once more, and a
+// replay repeated does nothing.
+func TestWebhookReplayRedeliversOnce(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	var failing atomic.Bool
+	failing.Store(true)
+	receiver := newReceiver(t, func(_ *webhookReceiver, _ *http.Request, _ string, _ int64) int {
+		if failing.Load() {
+			return http.StatusInternalServerError
+		}
+		return http.StatusNoContent
+	})
+	p.subscribe(receiver)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	event := p.recordEvent(jobID)
+	start(t, p.relay(RelayOptions{}))
+	start(t, p.webhooks(WebhookOptions{Schedule: []time.Duration{time.Millisecond}}))
+	ctx := context.Background()
+	var failed []db.WebhookFailedListRow
+	waitFor(t, "both deliveries failed", func() (bool, error) {
+		var err error
+		failed, err = queries.WebhookFailedList(ctx, p.cfg.Pool, 10)
+		return len(failed) == 2, err // job.created and the event
+	})
+	var mine db.WebhookFailedListRow
+	for _, f := range failed {
+		if f.EventID == event.ID {
+			mine = f
+		}
+	}
+	if mine.Attempt != 2 || mine.Url != receiver.URL || mine.LastError == nil || *mine.LastError != "status 500" {
+		t.Fatalf("failed delivery %+v, want 2 attempts to %s, status 500", mine, receiver.URL)
+	}
+	failing.Store(false)
+	replay := func() int64 {
+		n, err := queries.WebhookReplay(ctx, p.cfg.Pool, db.WebhookReplayParams{Ids: []int64{mine.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := replay(); n != 1 {
+		t.Fatalf("replayed %d, want 1", n)
+	}
+	if n := replay(); n != 0 {
+		t.Fatalf("replayed again %d, want 0 (it is pending or delivered)", n)
+	}
+	waitFor(t, "the replay delivered", func() (bool, error) { return p.deliveryIs(event.ID, db.WebhookDeliveryStateDelivered) })
+	if events, most := receiver.succeeded(); events != 1 || most != 1 {
+		t.Errorf("receiver: %d events succeeded, one of them %d times; want the replayed one, once", events, most)
+	}
+	if rows := p.deliveries(event.ID); len(rows) != 3 || !rows[2].Succeeded || rows[2].Attempt != 3 {
+		t.Errorf("attempt log %+v, want two failures, then the replay's success", rows)
+	}
+	if left, err := queries.WebhookFailedList(ctx, p.cfg.Pool, 10); err != nil || len(left) != 1 || left[0].EventID == event.ID {
+		t.Errorf("failed after the replay: %+v, %v; want only job.created", left, err)
 	}
 }
 
@@ -217,8 +584,7 @@ func TestLiveSecrets(t *testing.T) {
 		until *time.Time
 		want  int
 	}{{nil, 1}, {&later, 2}, {&earlier, 1}} {
-		sub := db.WebhookSubscription{Secret: testSecret, PreviousSecret: &old, PreviousUntil: tc.until}
-		secrets := liveSecrets(sub)
+		secrets := liveSecrets(db.WebhookClaimRow{Secret: testSecret, PreviousSecret: &old, PreviousUntil: tc.until})
 		if len(secrets) != tc.want || secrets[0] != testSecret {
 			t.Errorf("until %v: %d secrets, want %d, the new one first", tc.until, len(secrets), tc.want)
 		}

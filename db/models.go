@@ -149,6 +149,67 @@ func AllTaskStatusValues() []TaskStatus {
 	}
 }
 
+type WebhookDeliveryState string
+
+const (
+	WebhookDeliveryStatePending   WebhookDeliveryState = "pending"
+	WebhookDeliveryStateDelivered WebhookDeliveryState = "delivered"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "failed"
+)
+
+func (e *WebhookDeliveryState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = WebhookDeliveryState(s)
+	case string:
+		*e = WebhookDeliveryState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for WebhookDeliveryState: %T", src)
+	}
+	return nil
+}
+
+type NullWebhookDeliveryState struct {
+	WebhookDeliveryState WebhookDeliveryState `json:"webhook_delivery_state"`
+	Valid                bool                 `json:"valid"` // Valid is true if WebhookDeliveryState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullWebhookDeliveryState) Scan(value interface{}) error {
+	if value == nil {
+		ns.WebhookDeliveryState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.WebhookDeliveryState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullWebhookDeliveryState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.WebhookDeliveryState), nil
+}
+
+func (e WebhookDeliveryState) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatePending,
+		WebhookDeliveryStateDelivered,
+		WebhookDeliveryStateFailed:
+		return true
+	}
+	return false
+}
+
+func AllWebhookDeliveryStateValues() []WebhookDeliveryState {
+	return []WebhookDeliveryState{
+		WebhookDeliveryStatePending,
+		WebhookDeliveryStateDelivered,
+		WebhookDeliveryStateFailed,
+	}
+}
+
 type ApiToken struct {
 	ID        uuid.UUID  `json:"id"`
 	Name      string     `json:"name"`
@@ -263,13 +324,29 @@ type WebhookDelivery struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+type WebhookQueue struct {
+	ID             int64                `json:"id"`
+	SubscriptionID uuid.UUID            `json:"subscription_id"`
+	EventID        uuid.UUID            `json:"event_id"`
+	State          WebhookDeliveryState `json:"state"`
+	Attempt        int32                `json:"attempt"`
+	Retries        int32                `json:"retries"`
+	NextAttemptAt  time.Time            `json:"next_attempt_at"`
+	LeasedUntil    *time.Time           `json:"leased_until"`
+	LastError      *string              `json:"last_error"`
+	CreatedAt      time.Time            `json:"created_at"`
+	UpdatedAt      time.Time            `json:"updated_at"`
+}
+
 type WebhookSubscription struct {
-	ID             uuid.UUID     `json:"id"`
-	Url            string        `json:"url"`
-	Secret         string        `json:"secret"`
-	EventTypes     []string      `json:"event_types"`
-	CreatedAt      time.Time     `json:"created_at"`
-	TokenID        uuid.NullUUID `json:"token_id"`
-	PreviousSecret *string       `json:"previous_secret"`
-	PreviousUntil  *time.Time    `json:"previous_until"`
+	ID                  uuid.UUID     `json:"id"`
+	Url                 string        `json:"url"`
+	Secret              string        `json:"secret"`
+	EventTypes          []string      `json:"event_types"`
+	CreatedAt           time.Time     `json:"created_at"`
+	TokenID             uuid.NullUUID `json:"token_id"`
+	PreviousSecret      *string       `json:"previous_secret"`
+	PreviousUntil       *time.Time    `json:"previous_until"`
+	ConsecutiveFailures int32         `json:"consecutive_failures"`
+	OpenUntil           *time.Time    `json:"open_until"`
 }

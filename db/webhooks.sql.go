@@ -12,6 +12,145 @@ import (
 	"github.com/google/uuid"
 )
 
+const webhookClaim = `-- name: WebhookClaim :many
+WITH slots AS (
+    SELECT s.id,
+           CASE WHEN s.consecutive_failures >= $2::int THEN 1 ELSE $3::int END
+           - (SELECT count(*) FROM webhook_queue AS f
+              WHERE f.subscription_id = s.id AND f.state = 'pending'
+                AND f.leased_until > statement_timestamp())::int AS free
+    FROM webhook_subscriptions AS s
+    WHERE s.id = ANY($4::uuid[])
+), picked AS (
+    SELECT due.id FROM slots CROSS JOIN LATERAL (
+        SELECT q.id FROM webhook_queue AS q
+        WHERE q.subscription_id = slots.id AND q.state = 'pending' AND q.next_attempt_at <= statement_timestamp()
+        ORDER BY q.next_attempt_at, q.id
+        LIMIT greatest(slots.free, 0)
+        FOR UPDATE SKIP LOCKED
+    ) AS due
+    LIMIT $5
+)
+UPDATE webhook_queue AS q
+SET attempt = q.attempt + 1,
+    leased_until = statement_timestamp() + make_interval(secs => $1::float8),
+    next_attempt_at = statement_timestamp() + make_interval(secs => $1::float8),
+    updated_at = statement_timestamp()
+FROM picked, webhook_subscriptions AS s, events AS e
+WHERE q.id = picked.id AND s.id = q.subscription_id AND e.id = q.event_id
+RETURNING q.id, q.attempt, q.retries, q.subscription_id, s.url, s.secret, s.previous_secret, s.previous_until,
+          q.event_id, e.job_id, e.type, e.payload, e.created_at
+`
+
+type WebhookClaimParams struct {
+	LeaseSeconds    float64     `json:"lease_seconds"`
+	BreakerFailures int32       `json:"breaker_failures"`
+	MaxInFlight     int32       `json:"max_in_flight"`
+	SubscriptionIds []uuid.UUID `json:"subscription_ids"`
+	BatchSize       int32       `json:"batch_size"`
+}
+
+type WebhookClaimRow struct {
+	ID             int64      `json:"id"`
+	Attempt        int32      `json:"attempt"`
+	Retries        int32      `json:"retries"`
+	SubscriptionID uuid.UUID  `json:"subscription_id"`
+	Url            string     `json:"url"`
+	Secret         string     `json:"secret"`
+	PreviousSecret *string    `json:"previous_secret"`
+	PreviousUntil  *time.Time `json:"previous_until"`
+	EventID        uuid.UUID  `json:"event_id"`
+	JobID          uuid.UUID  `json:"job_id"`
+	Type           string     `json:"type"`
+	Payload        []byte     `json:"payload"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// Claims at most @batch_size due deliveries of the subscriptions locked by
+// WebhookClaimSubscriptions, oldest due first, leaving each subscription at
+// most @max_in_flight leased (one while its breaker is half-open: it has
+// @breaker_failures consecutive failures and its open_until passed). Each
+// claimed row's attempt is raised and it is leased for @lease_seconds.
+// Returns what a sender needs: the subscription's URL and secrets, and the
+// event.
+func (q *Queries) WebhookClaim(ctx context.Context, db DBTX, arg WebhookClaimParams) ([]WebhookClaimRow, error) {
+	rows, err := db.Query(ctx, webhookClaim,
+		arg.LeaseSeconds,
+		arg.BreakerFailures,
+		arg.MaxInFlight,
+		arg.SubscriptionIds,
+		arg.BatchSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookClaimRow
+	for rows.Next() {
+		var i WebhookClaimRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Attempt,
+			&i.Retries,
+			&i.SubscriptionID,
+			&i.Url,
+			&i.Secret,
+			&i.PreviousSecret,
+			&i.PreviousUntil,
+			&i.EventID,
+			&i.JobID,
+			&i.Type,
+			&i.Payload,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const webhookClaimSubscriptions = `-- name: WebhookClaimSubscriptions :many
+SELECT s.id FROM webhook_subscriptions AS s
+WHERE (s.open_until IS NULL OR s.open_until <= statement_timestamp())
+  AND EXISTS (
+      SELECT 1 FROM webhook_queue AS q
+      WHERE q.subscription_id = s.id AND q.state = 'pending' AND q.next_attempt_at <= statement_timestamp()
+  )
+ORDER BY s.id
+FOR UPDATE OF s SKIP LOCKED
+`
+
+// The first statement of a claim (WebhookClaim is the second, in the same
+// transaction): locks the subscriptions that have due deliveries and whose
+// breaker is not open, skipping those a concurrent claim or outcome holds.
+// WebhookClaim then counts their deliveries in flight with a snapshot
+// taken after these locks, so two claims never both hand out one
+// subscription's last free slot; a single statement would count with a
+// snapshot older than its lock.
+func (q *Queries) WebhookClaimSubscriptions(ctx context.Context, db DBTX) ([]uuid.UUID, error) {
+	rows, err := db.Query(ctx, webhookClaimSubscriptions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const webhookDelete = `-- name: WebhookDelete :execrows
 DELETE FROM webhook_subscriptions WHERE id = $1 AND token_id = $2
 `
@@ -30,30 +169,11 @@ func (q *Queries) WebhookDelete(ctx context.Context, db DBTX, arg WebhookDeleteP
 	return result.RowsAffected(), nil
 }
 
-const webhookDelivered = `-- name: WebhookDelivered :one
-SELECT EXISTS (
-    SELECT 1 FROM webhook_deliveries
-    WHERE subscription_id = $1 AND event_id = $2 AND succeeded
-) AS delivered
-`
-
-type WebhookDeliveredParams struct {
-	SubscriptionID uuid.UUID `json:"subscription_id"`
-	EventID        uuid.UUID `json:"event_id"`
-}
-
-// Whether the event already reached the subscriber.
-func (q *Queries) WebhookDelivered(ctx context.Context, db DBTX, arg WebhookDeliveredParams) (bool, error) {
-	row := db.QueryRow(ctx, webhookDelivered, arg.SubscriptionID, arg.EventID)
-	var delivered bool
-	err := row.Scan(&delivered)
-	return delivered, err
-}
-
 const webhookDeliveriesByEvent = `-- name: WebhookDeliveriesByEvent :many
 SELECT id, subscription_id, event_id, attempt, status_code, error, succeeded, created_at FROM webhook_deliveries WHERE event_id = $1 ORDER BY subscription_id, attempt
 `
 
+// The attempt log of an event.
 func (q *Queries) WebhookDeliveriesByEvent(ctx context.Context, db DBTX, eventID uuid.UUID) ([]WebhookDelivery, error) {
 	rows, err := db.Query(ctx, webhookDeliveriesByEvent, eventID)
 	if err != nil {
@@ -83,49 +203,109 @@ func (q *Queries) WebhookDeliveriesByEvent(ctx context.Context, db DBTX, eventID
 	return items, nil
 }
 
-const webhookDeliveryRecord = `-- name: WebhookDeliveryRecord :one
-INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, status_code, error, succeeded)
-SELECT $1, $2, coalesce(max(attempt), 0) + 1, $3, $4, $5
-FROM webhook_deliveries
-WHERE subscription_id = $1 AND event_id = $2
-RETURNING id, subscription_id, event_id, attempt, status_code, error, succeeded, created_at
+const webhookEnqueue = `-- name: WebhookEnqueue :many
+WITH found AS (
+    SELECT id, type FROM events WHERE id = ANY($1::uuid[])
+), enqueued AS (
+    INSERT INTO webhook_queue (subscription_id, event_id)
+    SELECT s.id, found.id
+    FROM found JOIN webhook_subscriptions AS s
+      ON cardinality(s.event_types) = 0 OR found.type = ANY(s.event_types)
+    ORDER BY s.id, found.id
+    ON CONFLICT (subscription_id, event_id) DO NOTHING
+    RETURNING event_id
+)
+SELECT found.id, (SELECT count(*) FROM enqueued WHERE enqueued.event_id = found.id)::int AS enqueued
+FROM found
 `
 
-type WebhookDeliveryRecordParams struct {
-	SubscriptionID uuid.UUID `json:"subscription_id"`
-	EventID        uuid.UUID `json:"event_id"`
-	StatusCode     *int32    `json:"status_code"`
-	Error          *string   `json:"error"`
-	Succeeded      bool      `json:"succeeded"`
+type WebhookEnqueueRow struct {
+	ID       uuid.UUID `json:"id"`
+	Enqueued int32     `json:"enqueued"`
 }
 
-// Logs one attempt, numbered after the attempts already committed. Two
-// concurrent calls for one pair may pick the same number: the unique key
-// rejects the second (23505), so one attempt is logged per number.
-func (q *Queries) WebhookDeliveryRecord(ctx context.Context, db DBTX, arg WebhookDeliveryRecordParams) (WebhookDelivery, error) {
-	row := db.QueryRow(ctx, webhookDeliveryRecord,
-		arg.SubscriptionID,
-		arg.EventID,
-		arg.StatusCode,
-		arg.Error,
-		arg.Succeeded,
-	)
-	var i WebhookDelivery
-	err := row.Scan(
-		&i.ID,
-		&i.SubscriptionID,
-		&i.EventID,
-		&i.Attempt,
-		&i.StatusCode,
-		&i.Error,
-		&i.Succeeded,
-		&i.CreatedAt,
-	)
-	return i, err
+// Records one pending delivery per announced event and subscription whose
+// event types match it, in one short statement; a pair already recorded
+// stays as it is, so an announcement delivered twice changes nothing.
+// Pairs are inserted in one order, so concurrent calls never deadlock.
+// Returns the announced events that exist, with how many deliveries each
+// got now (an announcement of an event that does not exist is
+// dead-lettered).
+func (q *Queries) WebhookEnqueue(ctx context.Context, db DBTX, eventIds []uuid.UUID) ([]WebhookEnqueueRow, error) {
+	rows, err := db.Query(ctx, webhookEnqueue, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookEnqueueRow
+	for rows.Next() {
+		var i WebhookEnqueueRow
+		if err := rows.Scan(&i.ID, &i.Enqueued); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const webhookFailedList = `-- name: WebhookFailedList :many
+SELECT q.id, q.subscription_id, s.url, q.event_id, e.type AS event_type, q.attempt, q.last_error, q.created_at, q.updated_at
+FROM webhook_queue AS q
+JOIN webhook_subscriptions AS s ON s.id = q.subscription_id
+JOIN events AS e ON e.id = q.event_id
+WHERE q.state = 'failed'
+ORDER BY q.created_at, q.id
+LIMIT $1
+`
+
+type WebhookFailedListRow struct {
+	ID             int64     `json:"id"`
+	SubscriptionID uuid.UUID `json:"subscription_id"`
+	Url            string    `json:"url"`
+	EventID        uuid.UUID `json:"event_id"`
+	EventType      string    `json:"event_type"`
+	Attempt        int32     `json:"attempt"`
+	LastError      *string   `json:"last_error"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Failed deliveries, oldest first, at most @max_rows.
+func (q *Queries) WebhookFailedList(ctx context.Context, db DBTX, maxRows int32) ([]WebhookFailedListRow, error) {
+	rows, err := db.Query(ctx, webhookFailedList, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookFailedListRow
+	for rows.Next() {
+		var i WebhookFailedListRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.Url,
+			&i.EventID,
+			&i.EventType,
+			&i.Attempt,
+			&i.LastError,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const webhookListByToken = `-- name: WebhookListByToken :many
-SELECT id, url, secret, event_types, created_at, token_id, previous_secret, previous_until FROM webhook_subscriptions WHERE token_id = $1 ORDER BY created_at, id
+SELECT id, url, secret, event_types, created_at, token_id, previous_secret, previous_until, consecutive_failures, open_until FROM webhook_subscriptions WHERE token_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) WebhookListByToken(ctx context.Context, db DBTX, tokenID uuid.NullUUID) ([]WebhookSubscription, error) {
@@ -146,6 +326,8 @@ func (q *Queries) WebhookListByToken(ctx context.Context, db DBTX, tokenID uuid.
 			&i.TokenID,
 			&i.PreviousSecret,
 			&i.PreviousUntil,
+			&i.ConsecutiveFailures,
+			&i.OpenUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -157,12 +339,163 @@ func (q *Queries) WebhookListByToken(ctx context.Context, db DBTX, tokenID uuid.
 	return items, nil
 }
 
+const webhookQueueByEvent = `-- name: WebhookQueueByEvent :many
+SELECT id, subscription_id, event_id, state, attempt, retries, next_attempt_at, leased_until, last_error, created_at, updated_at FROM webhook_queue WHERE event_id = $1 ORDER BY subscription_id
+`
+
+func (q *Queries) WebhookQueueByEvent(ctx context.Context, db DBTX, eventID uuid.UUID) ([]WebhookQueue, error) {
+	rows, err := db.Query(ctx, webhookQueueByEvent, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookQueue
+	for rows.Next() {
+		var i WebhookQueue
+		if err := rows.Scan(
+			&i.ID,
+			&i.SubscriptionID,
+			&i.EventID,
+			&i.State,
+			&i.Attempt,
+			&i.Retries,
+			&i.NextAttemptAt,
+			&i.LeasedUntil,
+			&i.LastError,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const webhookQueueStats = `-- name: WebhookQueueStats :one
+SELECT (SELECT count(*) FROM webhook_queue WHERE state = 'pending')::bigint AS pending,
+       (SELECT count(*) FROM webhook_queue WHERE state = 'failed')::bigint AS failed,
+       (SELECT count(*) FROM webhook_subscriptions WHERE open_until > statement_timestamp())::bigint AS open_breakers
+`
+
+type WebhookQueueStatsRow struct {
+	Pending      int64 `json:"pending"`
+	Failed       int64 `json:"failed"`
+	OpenBreakers int64 `json:"open_breakers"`
+}
+
+// The delivery gauges: pending and failed deliveries, open breakers.
+func (q *Queries) WebhookQueueStats(ctx context.Context, db DBTX) (WebhookQueueStatsRow, error) {
+	row := db.QueryRow(ctx, webhookQueueStats)
+	var i WebhookQueueStatsRow
+	err := row.Scan(&i.Pending, &i.Failed, &i.OpenBreakers)
+	return i, err
+}
+
+const webhookRecordOutcome = `-- name: WebhookRecordOutcome :one
+WITH delivery AS (
+    UPDATE webhook_queue AS q
+    SET state = (CASE WHEN $1::boolean THEN 'delivered'
+                      WHEN $2::boolean THEN 'failed'
+                      ELSE 'pending' END)::webhook_delivery_state,
+        retries = q.retries + CASE WHEN $1::boolean THEN 0 ELSE 1 END,
+        next_attempt_at = statement_timestamp() + make_interval(secs => $3::float8),
+        leased_until = NULL,
+        last_error = $4,
+        updated_at = statement_timestamp()
+    WHERE q.id = $5 AND q.attempt = $6 AND q.state = 'pending' AND q.leased_until IS NOT NULL
+    RETURNING q.id
+), logged AS (
+    INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, status_code, error, succeeded)
+    VALUES ($7, $8, $6, $9, $4, $1::boolean)
+    ON CONFLICT (subscription_id, event_id, attempt) DO NOTHING
+), breaker AS (
+    UPDATE webhook_subscriptions AS s
+    SET consecutive_failures = CASE WHEN $1::boolean THEN 0 ELSE s.consecutive_failures + 1 END,
+        open_until = CASE WHEN NOT $1::boolean AND s.consecutive_failures + 1 >= $10::int
+                          THEN statement_timestamp() + make_interval(secs => $11::float8) END
+    WHERE s.id = $7
+      -- A success on a closed breaker writes nothing.
+      AND (NOT $1::boolean OR s.consecutive_failures > 0 OR s.open_until IS NOT NULL)
+)
+SELECT EXISTS (SELECT 1 FROM delivery) AS current
+`
+
+type WebhookRecordOutcomeParams struct {
+	Succeeded       bool      `json:"succeeded"`
+	GiveUp          bool      `json:"give_up"`
+	RetrySeconds    float64   `json:"retry_seconds"`
+	Error           *string   `json:"error"`
+	ID              int64     `json:"id"`
+	Attempt         int32     `json:"attempt"`
+	SubscriptionID  uuid.UUID `json:"subscription_id"`
+	EventID         uuid.UUID `json:"event_id"`
+	StatusCode      *int32    `json:"status_code"`
+	BreakerFailures int32     `json:"breaker_failures"`
+	OpenSeconds     float64   `json:"open_seconds"`
+}
+
+// Records attempt @attempt of delivery @id: logs it in webhook_deliveries,
+// feeds the subscription's breaker (a success closes it; the
+// @breaker_failures-th consecutive failure opens it for @open_seconds),
+// and, when the row is still this attempt's (no other sender took it over
+// after the lease ran out), moves the delivery on: delivered, failed when
+// @give_up, else pending again in @retry_seconds. current is false for an
+// attempt that no longer holds its row (taken over, or its outcome already
+// recorded): its log line is all it leaves, and a retried call changes
+// nothing.
+func (q *Queries) WebhookRecordOutcome(ctx context.Context, db DBTX, arg WebhookRecordOutcomeParams) (bool, error) {
+	row := db.QueryRow(ctx, webhookRecordOutcome,
+		arg.Succeeded,
+		arg.GiveUp,
+		arg.RetrySeconds,
+		arg.Error,
+		arg.ID,
+		arg.Attempt,
+		arg.SubscriptionID,
+		arg.EventID,
+		arg.StatusCode,
+		arg.BreakerFailures,
+		arg.OpenSeconds,
+	)
+	var current bool
+	err := row.Scan(&current)
+	return current, err
+}
+
+const webhookReplay = `-- name: WebhookReplay :execrows
+UPDATE webhook_queue
+SET state = 'pending', retries = 0, next_attempt_at = statement_timestamp(), leased_until = NULL,
+    updated_at = statement_timestamp()
+WHERE state = 'failed' AND ($1::boolean OR id = ANY($2::bigint[]))
+`
+
+type WebhookReplayParams struct {
+	Every bool    `json:"every"`
+	Ids   []int64 `json:"ids"`
+}
+
+// Makes failed deliveries pending and due now, with the retry schedule
+// from its start: those in @ids, or every one when @every. A delivery that
+// is not failed (pending again, or delivered since) is left alone, so a
+// replay repeated changes nothing.
+func (q *Queries) WebhookReplay(ctx context.Context, db DBTX, arg WebhookReplayParams) (int64, error) {
+	result, err := db.Exec(ctx, webhookReplay, arg.Every, arg.Ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const webhookRotateSecret = `-- name: WebhookRotateSecret :one
 UPDATE webhook_subscriptions
 SET previous_secret = secret, secret = $1,
     previous_until = statement_timestamp() + make_interval(secs => $2::float8)
 WHERE id = $3 AND token_id = $4
-RETURNING id, url, secret, event_types, created_at, token_id, previous_secret, previous_until
+RETURNING id, url, secret, event_types, created_at, token_id, previous_secret, previous_until, consecutive_failures, open_until
 `
 
 type WebhookRotateSecretParams struct {
@@ -191,6 +524,8 @@ func (q *Queries) WebhookRotateSecret(ctx context.Context, db DBTX, arg WebhookR
 		&i.TokenID,
 		&i.PreviousSecret,
 		&i.PreviousUntil,
+		&i.ConsecutiveFailures,
+		&i.OpenUntil,
 	)
 	return i, err
 }
@@ -200,7 +535,7 @@ INSERT INTO webhook_subscriptions (url, secret, event_types, token_id)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (url) DO UPDATE SET event_types = EXCLUDED.event_types
 WHERE webhook_subscriptions.token_id IS NOT DISTINCT FROM EXCLUDED.token_id
-RETURNING webhook_subscriptions.id, webhook_subscriptions.url, webhook_subscriptions.secret, webhook_subscriptions.event_types, webhook_subscriptions.created_at, webhook_subscriptions.token_id, webhook_subscriptions.previous_secret, webhook_subscriptions.previous_until, (xmax = 0)::boolean AS created
+RETURNING webhook_subscriptions.id, webhook_subscriptions.url, webhook_subscriptions.secret, webhook_subscriptions.event_types, webhook_subscriptions.created_at, webhook_subscriptions.token_id, webhook_subscriptions.previous_secret, webhook_subscriptions.previous_until, webhook_subscriptions.consecutive_failures, webhook_subscriptions.open_until, (xmax = 0)::boolean AS created
 `
 
 type WebhookSubscribeParams struct {
@@ -211,15 +546,17 @@ type WebhookSubscribeParams struct {
 }
 
 type WebhookSubscribeRow struct {
-	ID             uuid.UUID     `json:"id"`
-	Url            string        `json:"url"`
-	Secret         string        `json:"secret"`
-	EventTypes     []string      `json:"event_types"`
-	CreatedAt      time.Time     `json:"created_at"`
-	TokenID        uuid.NullUUID `json:"token_id"`
-	PreviousSecret *string       `json:"previous_secret"`
-	PreviousUntil  *time.Time    `json:"previous_until"`
-	Created        bool          `json:"created"`
+	ID                  uuid.UUID     `json:"id"`
+	Url                 string        `json:"url"`
+	Secret              string        `json:"secret"`
+	EventTypes          []string      `json:"event_types"`
+	CreatedAt           time.Time     `json:"created_at"`
+	TokenID             uuid.NullUUID `json:"token_id"`
+	PreviousSecret      *string       `json:"previous_secret"`
+	PreviousUntil       *time.Time    `json:"previous_until"`
+	ConsecutiveFailures int32         `json:"consecutive_failures"`
+	OpenUntil           *time.Time    `json:"open_until"`
+	Created             bool          `json:"created"`
 }
 
 // Subscribes a URL for a token, or updates the event types of the token's
@@ -241,42 +578,9 @@ func (q *Queries) WebhookSubscribe(ctx context.Context, db DBTX, arg WebhookSubs
 		&i.TokenID,
 		&i.PreviousSecret,
 		&i.PreviousUntil,
+		&i.ConsecutiveFailures,
+		&i.OpenUntil,
 		&i.Created,
 	)
 	return i, err
-}
-
-const webhookSubscriptionsForEvent = `-- name: WebhookSubscriptionsForEvent :many
-SELECT id, url, secret, event_types, created_at, token_id, previous_secret, previous_until FROM webhook_subscriptions
-WHERE cardinality(event_types) = 0 OR $1::text = ANY(event_types)
-ORDER BY created_at
-`
-
-func (q *Queries) WebhookSubscriptionsForEvent(ctx context.Context, db DBTX, eventType string) ([]WebhookSubscription, error) {
-	rows, err := db.Query(ctx, webhookSubscriptionsForEvent, eventType)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []WebhookSubscription
-	for rows.Next() {
-		var i WebhookSubscription
-		if err := rows.Scan(
-			&i.ID,
-			&i.Url,
-			&i.Secret,
-			&i.EventTypes,
-			&i.CreatedAt,
-			&i.TokenID,
-			&i.PreviousSecret,
-			&i.PreviousUntil,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }

@@ -32,10 +32,11 @@ SELECT e.id, e.job_id, e.type, e.payload FROM e ORDER BY e.n;
 
 -- name: EventReannounceUndelivered :many
 -- Events announced between @horizon_seconds and @stale_seconds ago that a
--- subscription which existed at the time has no delivery attempt of: their
+-- subscription which existed at the time has no delivery row of: their
 -- announcement was lost. Renews announced_at and returns them, at most
 -- @batch_size; concurrent sweepers skip each other's rows. An event with
--- any attempt (even failed ones given up) is the deliverer's, not lost.
+-- a delivery row for the subscription (pending, delivered or failed) is
+-- the deliverer's, not lost.
 UPDATE events SET announced_at = clock_timestamp()
 WHERE events.id IN (
     SELECT e.id FROM events AS e
@@ -46,8 +47,8 @@ WHERE events.id IN (
           WHERE (cardinality(s.event_types) = 0 OR e.type = ANY(s.event_types))
             AND s.created_at <= e.created_at
             AND NOT EXISTS (
-                SELECT 1 FROM webhook_deliveries AS d
-                WHERE d.subscription_id = s.id AND d.event_id = e.id
+                SELECT 1 FROM webhook_queue AS q
+                WHERE q.subscription_id = s.id AND q.event_id = e.id
             )
       )
     ORDER BY e.announced_at

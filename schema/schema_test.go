@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"regexp"
 	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/lockstep-dev/lockstep/internal/testdb"
 	"github.com/lockstep-dev/lockstep/schema"
@@ -105,5 +108,64 @@ func TestFingerprint(t *testing.T) {
 		if again := schema.Fingerprint(); again != first {
 			t.Fatalf("Fingerprint() = %q, then %q", first, again)
 		}
+	}
+}
+
+// Migration 13 turns the attempts logged before it into delivery rows (a
+// pair with a success delivered, one without failed) and goes back down
+// and up again.
+func TestWebhookQueueMigration(t *testing.T) {
+	t.Parallel()
+	pool := emptyDatabase(t)
+	ctx := t.Context()
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	defer sqlDB.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, os.DirFS("."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO jobs (id, input, steps_total) VALUES ('00000000-0000-0000-0000-000000000001', '{}', 1)`)
+	exec(`INSERT INTO events (id, job_id, type, payload) VALUES
+		('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-000000000001', 'job.done', '{}'),
+		('00000000-0000-0000-0000-00000000000b', '00000000-0000-0000-0000-000000000001', 'job.done', '{}')`)
+	exec(`INSERT INTO webhook_subscriptions (id, url, secret) VALUES ('00000000-0000-0000-0000-0000000000f1', 'https://a.example/', 'whsec_x')`)
+	exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, succeeded) VALUES
+		('00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-00000000000a', 1, false),
+		('00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-00000000000a', 2, true),
+		('00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-00000000000b', 1, false)`)
+	if _, err := provider.UpTo(ctx, 13); err != nil {
+		t.Fatal(err)
+	}
+	states := func() string {
+		t.Helper()
+		var s string
+		if err := pool.QueryRow(ctx, `SELECT string_agg(state || ':' || attempt, ',' ORDER BY event_id) FROM webhook_queue`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := states(); got != "delivered:2,failed:1" {
+		t.Fatalf("delivery rows after migrating %q, want delivered:2,failed:1", got)
+	}
+	// A duplicate success, which only the new model logs, goes on the way down.
+	exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, succeeded) VALUES
+		('00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-00000000000a', 3, true)`)
+	if _, err := provider.DownTo(ctx, 12); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if _, err := provider.UpTo(ctx, 13); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if got := states(); got != "delivered:2,failed:1" {
+		t.Fatalf("delivery rows after down and up %q, want delivered:2,failed:1", got)
 	}
 }

@@ -30,6 +30,7 @@ var commands = []command{
 	{"status", "show a job's state, tasks and timings", runStatus},
 	{"stop", "stop a job", runStop},
 	{"dlq", "list, replay or purge dead letters", runDLQ},
+	{"webhooks", "list or replay webhook deliveries that failed", runWebhooks},
 	{"token", "create, list and revoke the HTTP API's tokens", runToken},
 	{"demo", "run a batch of jobs through the pipeline and check them", runDemo},
 	{"race", "race each scenario's naive and safe ports on the real services", runRace},

@@ -104,6 +104,49 @@ func (ns NullTaskStatus) Value() (driver.Value, error) {
 	return string(ns.TaskStatus), nil
 }
 
+type WebhookDeliveryState string
+
+const (
+	WebhookDeliveryStatePending   WebhookDeliveryState = "pending"
+	WebhookDeliveryStateDelivered WebhookDeliveryState = "delivered"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "failed"
+)
+
+func (e *WebhookDeliveryState) Scan(src interface{}) error {
+	switch s := src.(type) {
+	case []byte:
+		*e = WebhookDeliveryState(s)
+	case string:
+		*e = WebhookDeliveryState(s)
+	default:
+		return fmt.Errorf("unsupported scan type for WebhookDeliveryState: %T", src)
+	}
+	return nil
+}
+
+type NullWebhookDeliveryState struct {
+	WebhookDeliveryState WebhookDeliveryState
+	Valid                bool // Valid is true if WebhookDeliveryState is not NULL
+}
+
+// Scan implements the Scanner interface.
+func (ns *NullWebhookDeliveryState) Scan(value interface{}) error {
+	if value == nil {
+		ns.WebhookDeliveryState, ns.Valid = "", false
+		return nil
+	}
+	ns.Valid = true
+	return ns.WebhookDeliveryState.Scan(value)
+}
+
+// Value implements the driver Valuer interface.
+func (ns NullWebhookDeliveryState) Value() (driver.Value, error) {
+	if !ns.Valid {
+		return nil, nil
+	}
+	return string(ns.WebhookDeliveryState), nil
+}
+
 type ApiToken struct {
 	ID        uuid.UUID
 	Name      string
@@ -218,13 +261,29 @@ type WebhookDelivery struct {
 	CreatedAt      time.Time
 }
 
-type WebhookSubscription struct {
-	ID             uuid.UUID
-	Url            string
-	Secret         string
-	EventTypes     []string
+type WebhookQueue struct {
+	ID             int64
+	SubscriptionID uuid.UUID
+	EventID        uuid.UUID
+	State          WebhookDeliveryState
+	Attempt        int32
+	Retries        int32
+	NextAttemptAt  time.Time
+	LeasedUntil    *time.Time
+	LastError      pgtype.Text
 	CreatedAt      time.Time
-	TokenID        pgtype.UUID
-	PreviousSecret pgtype.Text
-	PreviousUntil  *time.Time
+	UpdatedAt      time.Time
+}
+
+type WebhookSubscription struct {
+	ID                  uuid.UUID
+	Url                 string
+	Secret              string
+	EventTypes          []string
+	CreatedAt           time.Time
+	TokenID             pgtype.UUID
+	PreviousSecret      pgtype.Text
+	PreviousUntil       *time.Time
+	ConsecutiveFailures int32
+	OpenUntil           *time.Time
 }
