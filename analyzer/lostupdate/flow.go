@@ -4,6 +4,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -136,7 +137,7 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 		}
 	case *ssa.Parameter:
 		out.add(source{leaf: v, column: field})
-	case *ssa.FreeVar, *ssa.Global:
+	case *ssa.Global:
 		out.add(source{leaf: v})
 	case *ssa.BinOp:
 		next(v.X, "")
@@ -178,6 +179,21 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 		}
 	case *ssa.Call:
 		t.callResult(v, 0, field, next, out)
+	case *ssa.Alloc:
+		// A field of a variable handed to an ORM write (Save(&u)).
+		if field != "" {
+			t.allocField(v, field, nil, next, keep, out)
+			return
+		}
+		out.add(source{leaf: v})
+	case *ssa.FreeVar:
+		// A field of a variable of the enclosing function (u.N in a
+		// closure that writes it).
+		if a := boundAlloc(v); a != nil && field != "" {
+			t.allocField(a, field, nil, next, keep, out)
+			return
+		}
+		out.add(source{leaf: v})
 	default:
 		out.add(source{leaf: v})
 	}
@@ -341,6 +357,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 		}
 	}
 	if killer == nil {
+		t.filled(a, field, out)
 		t.scanned(a, out)
 		for _, fa := range fieldAddrs {
 			t.scanned(fa, out)
@@ -419,6 +436,67 @@ func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
 			}
 		}
 	}
+}
+
+// filled finds an ORM read into the variable a (First(&u)), also in a
+// closure it is captured by, and records the read and the field.
+func (t *tracer) filled(a *ssa.Alloc, field string, out *sourceSet) {
+	var visit func(v ssa.Value, depth int)
+	visit = func(v ssa.Value, depth int) {
+		for _, ref := range catalog.Referrers(v) {
+			switch r := ref.(type) {
+			case *ssa.MakeInterface:
+				for _, mref := range catalog.Referrers(r) {
+					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v {
+						out.add(source{read: ci, column: field})
+					}
+				}
+			case *ssa.MakeClosure:
+				fn, ok := r.Fn.(*ssa.Function)
+				if !ok || depth > 4 {
+					continue
+				}
+				for i, b := range r.Bindings {
+					if b == v && i < len(fn.FreeVars) {
+						visit(fn.FreeVars[i], depth+1)
+					}
+				}
+			}
+		}
+	}
+	visit(a, 0)
+}
+
+// boundAlloc returns the variable of an enclosing function that the free
+// variable fv captures, when every closure made of fv's function binds the
+// same one.
+func boundAlloc(fv *ssa.FreeVar) *ssa.Alloc {
+	fn := fv.Parent()
+	idx := slices.Index(fn.FreeVars, fv)
+	if idx < 0 || fn.Parent() == nil {
+		return nil
+	}
+	var found *ssa.Alloc
+	for _, b := range fn.Parent().Blocks {
+		for _, instr := range b.Instrs {
+			mc, ok := instr.(*ssa.MakeClosure)
+			if !ok || mc.Fn != fn || idx >= len(mc.Bindings) {
+				continue
+			}
+			var a *ssa.Alloc
+			switch v := mc.Bindings[idx].(type) {
+			case *ssa.Alloc:
+				a = v
+			case *ssa.FreeVar:
+				a = boundAlloc(v)
+			}
+			if a == nil || (found != nil && a != found) {
+				return nil
+			}
+			found = a
+		}
+	}
+	return found
 }
 
 // summaryOf returns the flow summary of a called function: computed for

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/types"
 	"strings"
-	"unicode"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -80,7 +79,11 @@ func run(pass *analysis.Pass) (any, error) {
 // safely runs f and drops a panic: an unexpected SSA shape costs the
 // findings of one function, never the vet run.
 func safely(f func()) {
-	defer func() { _ = recover() }()
+	defer func() {
+		if r := recover(); r != nil {
+			panic(r)
+		}
+	}()
 	f()
 }
 
@@ -367,29 +370,16 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 // (id, *_id, or a column the read looked the row up by) rather than being
 // state another transaction may change.
 func isIdentity(name string, read *catalog.Statement) bool {
-	col := snake(name)
+	col := catalog.Snake(name)
 	if catalog.IsIdentity(col) {
 		return true
 	}
 	for _, k := range read.Keys {
-		if snake(k) == col {
+		if catalog.Snake(k) == col {
 			return true
 		}
 	}
 	return false
-}
-
-// snake turns a Go field name (JobID, UpdatedAt) into its column name.
-func snake(s string) string {
-	var b strings.Builder
-	rs := []rune(s)
-	for i, r := range rs {
-		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
 }
 
 func appendNew(list []string, s string) []string {

@@ -28,3 +28,15 @@ func TestRealModule(t *testing.T) {
 	t.Setenv("GOFLAGS", "-mod=readonly")
 	analysistest.Run(t, dir, lostupdate.Analyzer, "example.com/realmod/bump")
 }
+
+// TestGORM runs the analyzer on a module built against the real GORM from
+// the module cache.
+func TestGORM(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "internal", "testdata", "gormmod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=readonly")
+	analysistest.Run(t, dir, lostupdate.Analyzer, "example.com/gormmod/lostupdate")
+}

@@ -40,6 +40,9 @@ type Library struct {
 	Begins []Begin
 	// Commits and Rollbacks are the methods of a transaction that end it.
 	Commits, Rollbacks []string
+	// RollbacksTo are the methods that roll a transaction back to a
+	// savepoint, leaving it open.
+	RollbacksTo []string
 	// Isolation is how the library's options name isolation levels.
 	Isolation Isolation
 	// NotFound are the errors a single-row query returns when it finds no
@@ -49,7 +52,88 @@ type Library struct {
 	// Publishes are the methods that publish a message, on types of
 	// Packages.
 	Publishes []string
+
+	// ORM is set for a library that builds statements from method chains
+	// instead of taking SQL.
+	ORM *ORM
 }
+
+// ORM describes a library whose statements are built by chaining methods
+// on one handle type (GORM's *gorm.DB): each chained call returns a new
+// handle on the same pool or transaction, and a finishing method runs the
+// statement the chain describes. The statement model that reads the chain
+// is catalog's; this is the vocabulary it reads.
+type ORM struct {
+	// Handle is the chained type, "path.Name": the pool, and a transaction
+	// once a begin call returned it.
+	Handle string
+	// Runs are the finishing methods, by what they run.
+	Runs map[string]RunOp
+	// Chain are the chained methods the model reads, by what they add;
+	// a chain holding any other method is not modelled.
+	Chain map[string]ChainOp
+	// Expr is the function that gives SQL as a value ("path.Name"):
+	// Expr("n + ?", 1).
+	Expr string
+	// Locking and OnConflict are the clause types ("path.Name") of a
+	// locking read and of an insert's conflict action.
+	Locking, OnConflict string
+	// TableMethod is the method of a model type that names its table.
+	TableMethod string
+	// Tag is the struct tag key of column options; Column, PrimaryKey,
+	// Ignore and Embedded are the options txvet reads.
+	Tag                                  string
+	Column, PrimaryKey, Ignore, Embedded string
+	// AutoTimes are the fields the library sets itself on every save.
+	AutoTimes []string
+	// DefaultKey is the primary key field of a model that tags none.
+	DefaultKey string
+}
+
+// RunOp is what a finishing method of an ORM chain runs.
+type RunOp int
+
+// Finishing methods.
+const (
+	// RunFirst reads one row into its first argument (First, Take, Last),
+	// with optional inline conditions after it.
+	RunFirst RunOp = iota + 1
+	// RunFind reads rows into its first argument, with inline conditions.
+	RunFind
+	// RunSave writes every column of its argument over its row (an
+	// UPDATE by primary key).
+	RunSave
+	// RunUpdates writes the columns of a struct or a map.
+	RunUpdates
+	// RunUpdate writes one column, named by its first argument, to the
+	// value of its second.
+	RunUpdate
+	// RunCreate inserts its argument.
+	RunCreate
+	// RunDelete deletes the rows of its first argument's model, with
+	// inline conditions.
+	RunDelete
+	// RunFirstOrCreate reads one row and inserts it when none is found.
+	RunFirstOrCreate
+)
+
+// ChainOp is what a chained method of an ORM adds to the statement.
+type ChainOp int
+
+// Chained methods.
+const (
+	// ChainModel names the model (and its primary key's value).
+	ChainModel ChainOp = iota + 1
+	// ChainTable names the table as a constant.
+	ChainTable
+	// ChainWhere adds a condition: SQL with ? placeholders and its values.
+	ChainWhere
+	// ChainClauses adds clauses: a locking clause or a conflict action.
+	ChainClauses
+	// ChainNeutral changes nothing the checks read (context, ordering,
+	// limits, logging).
+	ChainNeutral
+)
 
 // Query is a group of methods, on any type, that run SQL given as a string:
 // the method's parameters are an optional context, the SQL at SQLArg, and
@@ -91,12 +175,16 @@ const (
 // indexes exclude a method's receiver; a negative index means none.
 type Begin struct {
 	Func, Method string
+	// Recv, when set, is the receiver type ("path.Name") of Method, for a
+	// library whose transaction has the handle's own type (GORM's *gorm.DB).
+	Recv string
 	// Args is the number of arguments the call must have, or 0 for any.
 	Args    int
 	Handout Handout
 	// CallbackArg is the function argument run inside the transaction.
 	CallbackArg int
-	// OptionsArg is the transaction options argument (Isolation.Fields).
+	// OptionsArg is the transaction options argument (Isolation.Fields);
+	// when it is the variadic one, its first element.
 	OptionsArg int
 }
 
@@ -177,6 +265,56 @@ var Libraries = []*Library{
 			},
 		},
 		NotFound: []string{"database/sql.ErrNoRows"},
+	},
+	{
+		Module:   "gorm.io/gorm",
+		Packages: []string{"gorm.io/gorm"},
+		Begins: []Begin{
+			// Begin(opts ...*sql.TxOptions) *gorm.DB
+			{Method: "Begin", Recv: "gorm.io/gorm.DB", Handout: Result, CallbackArg: -1, OptionsArg: 0},
+			// Transaction(fc func(tx *gorm.DB) error, opts ...*sql.TxOptions) error;
+			// on a transaction it runs fc in a savepoint.
+			{Method: "Transaction", Recv: "gorm.io/gorm.DB", Handout: Callback, CallbackArg: 0, OptionsArg: 1},
+		},
+		Commits:     []string{"Commit"},
+		Rollbacks:   []string{"Rollback"},
+		RollbacksTo: []string{"RollbackTo"},
+		// The options are database/sql's *sql.TxOptions.
+		NotFound: []string{"gorm.io/gorm.ErrRecordNotFound", "gorm.io/gorm/logger.ErrRecordNotFound"},
+		ORM: &ORM{
+			Handle: "gorm.io/gorm.DB",
+			Runs: map[string]RunOp{
+				"First": RunFirst, "Take": RunFirst, "Last": RunFirst,
+				"Find":          RunFind,
+				"Save":          RunSave,
+				"Updates":       RunUpdates,
+				"UpdateColumns": RunUpdates,
+				"Update":        RunUpdate,
+				"UpdateColumn":  RunUpdate,
+				"Create":        RunCreate,
+				"Delete":        RunDelete,
+				"FirstOrCreate": RunFirstOrCreate,
+			},
+			Chain: map[string]ChainOp{
+				"Model":       ChainModel,
+				"Table":       ChainTable,
+				"Where":       ChainWhere,
+				"Clauses":     ChainClauses,
+				"WithContext": ChainNeutral, "Session": ChainNeutral, "Debug": ChainNeutral,
+				"Order": ChainNeutral, "Limit": ChainNeutral, "Offset": ChainNeutral,
+			},
+			Expr:        "gorm.io/gorm.Expr",
+			Locking:     "gorm.io/gorm/clause.Locking",
+			OnConflict:  "gorm.io/gorm/clause.OnConflict",
+			TableMethod: "TableName",
+			Tag:         "gorm",
+			Column:      "column",
+			PrimaryKey:  "primaryKey",
+			Ignore:      "-",
+			Embedded:    "embedded",
+			AutoTimes:   []string{"CreatedAt", "UpdatedAt"},
+			DefaultKey:  "ID",
+		},
 	},
 	{
 		Module:   "github.com/rabbitmq/amqp091-go",
@@ -305,13 +443,13 @@ func IsHandle(t types.Type) bool {
 // IsEnd reports whether f is a method that ends a transaction when called on
 // one (Commit, Rollback).
 func IsEnd(f *types.Func) bool {
-	return isMethodIn(f, func(l *Library) []string { return l.Commits }) || IsRollback(f)
+	return isMethodIn(f, func(l *Library) []string { return slices.Concat(l.Commits, l.Rollbacks) })
 }
 
 // IsRollback reports whether f is a method that rolls a transaction (or a
 // savepoint) back when called on one.
 func IsRollback(f *types.Func) bool {
-	return isMethodIn(f, func(l *Library) []string { return l.Rollbacks })
+	return isMethodIn(f, func(l *Library) []string { return slices.Concat(l.Rollbacks, l.RollbacksTo) })
 }
 
 // isMethodIn reports whether f is a method named in some library's list.
@@ -338,8 +476,11 @@ func BeginOf(f *types.Func, nargs int) *Begin {
 			if b.Func != "" && b.Func == fname {
 				return &l.Begins[i]
 			}
-			if b.Method != "" && b.Method == f.Name() && sig.Recv() != nil &&
-				sig.Results().Len() >= 1 && IsTx(sig.Results().At(0).Type()) {
+			if b.Method == "" || b.Method != f.Name() || sig.Recv() == nil {
+				continue
+			}
+			if b.Recv != "" && TypeName(sig.Recv().Type()) == b.Recv ||
+				b.Recv == "" && sig.Results().Len() >= 1 && IsTx(sig.Results().At(0).Type()) {
 				return &l.Begins[i]
 			}
 		}
@@ -446,4 +587,27 @@ func IsPublish(f *types.Func) bool {
 	return slices.ContainsFunc(Libraries, func(l *Library) bool {
 		return l.Broker && slices.Contains(l.Packages, path) && slices.Contains(l.Publishes, f.Name())
 	})
+}
+
+// ORMOf returns the ORM whose handle type t (or *t) is, or nil.
+func ORMOf(t types.Type) *ORM {
+	name := TypeName(t)
+	for _, l := range Libraries {
+		if l.ORM != nil && name != "" && l.ORM.Handle == name {
+			return l.ORM
+		}
+	}
+	return nil
+}
+
+// IsChained reports whether f is a method of an ORM handle that returns a
+// handle on the same pool or transaction: a chained or finishing method
+// (not a begin call, which the caller tells first).
+func IsChained(f *types.Func) bool {
+	sig, _ := f.Type().(*types.Signature)
+	if sig == nil || sig.Recv() == nil || sig.Results().Len() != 1 {
+		return false
+	}
+	o := ORMOf(sig.Recv().Type())
+	return o != nil && TypeName(sig.Results().At(0).Type()) == o.Handle
 }

@@ -27,7 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:        run,
 	Requires:   []*analysis.Analyzer{apis.Analyzer},
 	ResultType: reflect.TypeFor[*Catalog](),
-	FactTypes:  []analysis.Fact{new(QueryFact)},
+	FactTypes:  []analysis.Fact{new(QueryFact), new(TableFact)},
 }
 
 // ArgRef says where the Go value of one SQL parameter comes from: the
@@ -87,6 +87,7 @@ type Catalog struct {
 
 	info    *types.Info
 	facts   map[*types.Func]*QueryFact // of this package and its dependencies
+	tables  map[*types.Func]string     // ORM table methods' constants (TableFact)
 	queries map[string][]query         // sqlc queries by defining package, by name
 }
 
@@ -140,6 +141,9 @@ type Call struct {
 	Many bool
 	// Literal is set for literal SQL passed to pgx or database/sql.
 	Literal bool
+	// Dest is the value an ORM call reads into or writes from (the &u of
+	// First(&u) or Save(&u)), or nil.
+	Dest ssa.Value
 
 	common *ssa.CallCommon
 	pkg    string      // package defining the query, for sqlc queries
@@ -156,7 +160,7 @@ func (c *Call) Common() *ssa.CallCommon { return c.common }
 // value is the variadic argument (an interface conversion of the value).
 func (c *Call) Arg(n int) (v ssa.Value, field string) {
 	if c.Literal {
-		return variadicArg(c.args, n-1), ""
+		return VariadicArg(c.args, n-1), ""
 	}
 	if n < 1 || n > len(c.refs) {
 		return nil, ""
@@ -180,10 +184,10 @@ func (c *Call) ResultField(i int) (string, bool) {
 // ResultFields lists the row struct fields receiving the result columns.
 func (c *Call) ResultFields() []string { return c.result }
 
-// variadicArg finds element i of the ...any slice that is the last element
+// VariadicArg finds element i of the ...any slice that is the last element
 // of args, as built by SSA (a slice of a local array whose elements are
 // stored one by one).
-func variadicArg(args []ssa.Value, i int) ssa.Value {
+func VariadicArg(args []ssa.Value, i int) ssa.Value {
 	if len(args) == 0 || i < 0 {
 		return nil
 	}
@@ -231,6 +235,9 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		recv, args = common.Args[0], common.Args[1:]
 	default:
 		args = common.Args
+	}
+	if call := c.ormCall(common, fn); call != nil {
+		return call
 	}
 	if f := c.fact(fn); f != nil {
 		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
@@ -357,15 +364,23 @@ func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
 
 func run(pass *analysis.Pass) (any, error) {
 	c := &Catalog{info: pass.TypesInfo, Relevant: pass.ResultOf[apis.Analyzer].(*apis.Uses).Database}
+	// Models often live in packages that import no database library.
+	exportTables(pass)
 	if !c.Relevant {
 		return c, nil
 	}
 	c.facts = make(map[*types.Func]*QueryFact)
+	c.tables = make(map[*types.Func]string)
 	for _, of := range pass.AllObjectFacts() {
-		if f, ok := of.Fact.(*QueryFact); ok {
-			if fn, ok := of.Object.(*types.Func); ok {
-				c.facts[fn] = f
-			}
+		fn, ok := of.Object.(*types.Func)
+		if !ok {
+			continue
+		}
+		switch f := of.Fact.(type) {
+		case *QueryFact:
+			c.facts[fn] = f
+		case *TableFact:
+			c.tables[fn] = f.Table
 		}
 	}
 	var generated, others []*ast.FuncDecl

@@ -117,6 +117,9 @@ type Statement struct {
 	// takes ? placeholders, as MySQL and SQLite do (PostgreSQL's drivers
 	// take $n): SQL written for another database.
 	QuestionParams bool
+	// ReadFirst is set for an insert that runs only after a read of the
+	// same row found none, in the same call (GORM's FirstOrCreate).
+	ReadFirst bool
 }
 
 // IsWrite reports whether the statement inserts, updates or deletes rows.
@@ -482,8 +485,9 @@ func (c *classifier) update(s *pg.UpdateStmt) {
 }
 
 // assign records the parameters of a value expression written to col: a
-// bare parameter, or the first argument of COALESCE, takes role; parameters
-// nested in other expressions are Other.
+// bare parameter, the first argument of COALESCE, or an operand of
+// arithmetic over parameters, takes role; parameters nested in other
+// expressions are Other.
 func (c *classifier) assign(val *pg.Node, col string, role Role) {
 	if val.GetParamRef() != nil {
 		c.use(val, role, col)
@@ -501,6 +505,13 @@ func (c *classifier) assign(val *pg.Node, col string, role Role) {
 	}
 	if role == Delta {
 		walk(val, func(n *pg.Node) { c.use(n, Delta, col) })
+		return
+	}
+	// SET n = $1 + 1: computed from the parameter, not from the column's
+	// current value, it still replaces the column.
+	if e := val.GetAExpr(); e != nil && role == Overwrite && e.GetKind() == pg.A_Expr_Kind_AEXPR_OP {
+		c.assign(unwrap(e.GetLexpr()), col, role)
+		c.assign(unwrap(e.GetRexpr()), col, role)
 		return
 	}
 	c.others(val)

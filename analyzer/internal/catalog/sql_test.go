@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{"UPDATE t SET status = $1, version = version + 1 WHERE id = $2 AND version = $3", "update atomic cas t", "$1:overwrite:status $2:predicate:id $3:predicate:version"},
 		{"UPDATE t SET status = $2 WHERE id = $1 AND status = ANY($3::text[])", "update cas t", "$2:overwrite:status $1:predicate:id $3:predicate:status"},
 		{"UPDATE t SET name = COALESCE($1, name) WHERE id = $2", "update t", "$1:overwrite:name $2:predicate:id"},
+		{"UPDATE t SET n = $1 + 1 WHERE id = $2", "update t", "$1:overwrite:n $2:predicate:id"},
 		{"INSERT INTO sessions (token, user_id) VALUES ($1, $2)", "insert sessions", "$1:value:token $2:value:user_id"},
 		{"INSERT INTO inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", "insert on conflict do nothing inbox", "$1:value:consumer $2:value:message_id"},
 		{"INSERT INTO c (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET n = EXCLUDED.n", "upsert c", "$1:value:k $2:overwrite:n"},

@@ -155,7 +155,16 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 		}
 		k.noOptions = b.OptionsArg < 0
 		if b.OptionsArg >= 0 && b.OptionsArg < len(args) {
-			k.level = isolationOf(args[b.OptionsArg])
+			opts := args[b.OptionsArg]
+			if sig.Variadic() && b.OptionsArg == len(args)-1 {
+				// GORM's Begin(opts ...*sql.TxOptions): none, or the first.
+				if none, ok := opts.(*ssa.Const); ok && none.IsNil() {
+					k.noOptions = true
+				} else {
+					opts = catalog.VariadicArg(args, 0)
+				}
+			}
+			k.level = isolationOf(opts)
 		}
 		switch b.Handout {
 		case apis.Result:
@@ -276,16 +285,22 @@ func (r *builder) scan(fn *ssa.Function) {
 		if k.callbackArg >= 0 {
 			cf := AnonFunc(c.Args[k.callbackArg])
 			tx := &Tx{Kind: Callback, Pos: call.Pos(), Via: k.via, Isolation: k.level.iso, NoOptions: k.noOptions, Fn: cf, level: k.level}
+			// Run on a transaction, the callback runs in a savepoint of it
+			// (GORM's tx.Transaction).
+			if tx.Parent = r.Of(receiverOf(c)); tx.Parent != nil && k.level.iso == IsolationDefault {
+				tx.Isolation = tx.Parent.Isolation
+			}
 			r.callbacks[call] = callback{arg: c.Args[k.callbackArg], tx: tx}
 			if cf == nil {
 				return // a named function: it may run outside transactions too
 			}
 			r.enclosing[cf] = tx
 			r.byFunc[cf] = append(r.byFunc[cf], tx)
-			// The callback's transaction parameter, or the sqlc Queries
-			// the runner bound to it (sqlc's execTx: fn(New(tx))).
+			// The callback's transaction parameter (a GORM handle is one
+			// there), or the sqlc Queries the runner bound to it (sqlc's
+			// execTx: fn(New(tx))).
 			for _, p := range cf.Params {
-				if apis.IsTx(p.Type()) || isQueries(p.Type()) {
+				if apis.IsTx(p.Type()) || isQueries(p.Type()) || apis.ORMOf(p.Type()) != nil {
 					if old := r.params[p]; old != nil {
 						r.byFunc[cf] = removeTx(r.byFunc[cf], old)
 					}
@@ -357,6 +372,10 @@ func (r *builder) of(v ssa.Value) *Tx {
 		c := v.Common()
 		if k := r.classifyBegin(c); k != nil && k.txResult == 0 && c.Signature().Results().Len() == 1 {
 			return r.begun[v]
+		}
+		// An ORM's chained call stays on its receiver's transaction.
+		if f := catalog.Callee(c); f != nil && apis.IsChained(f) {
+			return r.Of(receiverOf(c))
 		}
 		// sqlc: q.WithTx(tx) and New(tx) bind Queries to the transaction.
 		if f := catalog.Callee(c); f != nil && returnsQueries(c.Signature()) {

@@ -1,0 +1,99 @@
+package lostupdate
+
+import (
+	"database/sql"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// ok: gorm.Expr computes the column from itself in SQL.
+func atomicExpr(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).Update("balance", gorm.Expr("balance + ?", 1)).Error // ok: atomic
+}
+
+// ok: the row is locked FOR UPDATE in the writing transaction.
+func lockedInTx(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id).Error; err != nil {
+			return err
+		}
+		w.Balance += 10
+		return tx.Save(&w).Error // ok: locked in this transaction
+	})
+}
+
+// ok: FOR NO KEY UPDATE in a transaction begun with Begin.
+func lockedNoKeyUpdate(db *gorm.DB, id uint) error {
+	tx := db.Begin()
+	var w Wallet
+	if err := tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Where("id = ?", id).Take(&w).Error; err != nil {
+		return tx.Rollback().Error
+	}
+	tx.Model(&w).Update("balance", w.Balance-1) // ok: locked
+	return tx.Commit().Error
+}
+
+// ok: serializable: one of two such transactions fails and is retried.
+func serializable(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.First(&w, id).Error; err != nil {
+			return err
+		}
+		w.Balance++
+		return tx.Save(&w).Error // ok: serializable
+	}, &sql.TxOptions{Isolation: sql.LevelSerializable})
+}
+
+// ok: repeatable read with Begin's options.
+func repeatableRead(db *gorm.DB, id uint) error {
+	tx := db.Begin(&sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	var w Wallet
+	tx.First(&w, id)
+	tx.Model(&w).Update("balance", w.Balance+1) // ok: repeatable read
+	return tx.Commit().Error
+}
+
+// ok: a compare-and-set on the version read with the value.
+func compareAndSet(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&Wallet{}).Where("id = ? AND version = ?", w.ID, w.Version).
+		Updates(map[string]any{"balance": w.Balance + 1, "version": w.Version + 1}).Error // ok: compare-and-set
+}
+
+// ok: the value written is not read from the row.
+func blindSave(db *gorm.DB, id uint, owner string) error {
+	w := Wallet{ID: id, Owner: owner}
+	return db.Save(&w).Error // ok: nothing read
+}
+
+// ok: the lock is taken in the nested transaction's parent before the read.
+func lockedThenNested(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id).Error; err != nil {
+			return err
+		}
+		return tx.Transaction(func(inner *gorm.DB) error {
+			return inner.Model(&w).Update("balance", w.Balance+1).Error // ok: locked by the enclosing transaction
+		})
+	})
+}
+
+// ok: the table is chosen at run time; txvet cannot tell which row.
+func dynamicTable(db *gorm.DB, table string, id uint) error {
+	var w Wallet
+	if err := db.Table(table).First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Table(table).Where("id = ?", id).Update("balance", w.Balance+1).Error // ok: table not known
+}
