@@ -108,6 +108,11 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 		if st.Kind != catalog.Insert || st.Conflict != catalog.NoConflict || st.Table == "" {
 			continue
 		}
+		if st.ReadFirst {
+			c.reportInsert(ins, ins, ownRead)
+			reported[ins.instr] = true
+			continue
+		}
 		for _, r := range calls {
 			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table {
 				continue
@@ -175,7 +180,7 @@ func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
 			if cond.Op == token.EQL {
 				return 1, "an error"
 			}
-		case rows != nil && isLenOf(x, rows) && isIntConst(y):
+		case (rows != nil && isLenOf(x, rows) || isRowsAffected(x, r)) && isIntConst(y):
 			n, _ := constant.Int64Val(y.(*ssa.Const).Value)
 			op := cond.Op
 			if x != cond.X { // the constant was on the left: mirror
@@ -239,22 +244,31 @@ func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall, skip ssa.CallInstr
 	return false
 }
 
+// ownRead is how an insert that reads first (GORM's FirstOrCreate) finds
+// no row.
+const ownRead = "its own read"
+
 func (c *checker) reportInsert(r, ins stmtCall, how string) {
 	what := "found no row"
 	if how == "an empty result" {
 		what = "returned no rows"
 	}
+
 	hint := "two callers can both miss and both insert; insert with ON CONFLICT in one statement"
 	if r.Stmt.Lock != catalog.NoLock {
 		hint = fmt.Sprintf("%s on a missing row locks nothing, so ", r.Stmt.Lock) + hint
 	}
 	hint += c.upsertSibling(ins)
+	msg := fmt.Sprintf("%s inserts into %s after %s at line %d %s (get-or-create race: %s)",
+		ins.Name, ins.Stmt.Table, r.Name, c.line(r.instr.Pos()), what, hint)
+	if how == ownRead {
+		msg = fmt.Sprintf("%s inserts into %s when its own read finds no row (get-or-create race: %s)", ins.Name, ins.Stmt.Table, hint)
+	}
 	c.rep.Report(analysis.Diagnostic{
 		Pos:      ins.instr.Pos(),
 		Category: "getorcreate",
-		Message: fmt.Sprintf("%s inserts into %s after %s at line %d %s (get-or-create race: %s)",
-			ins.Name, ins.Stmt.Table, r.Name, c.line(r.instr.Pos()), what, hint),
-		URL: URL,
+		Message:  msg,
+		URL:      URL,
 		Related: []analysis.RelatedInformation{{
 			Pos:     r.instr.Pos(),
 			Message: fmt.Sprintf("%s checks for the row here", r.Name),
@@ -533,6 +547,10 @@ func errorOf(s stmtCall) ssa.Value {
 		}
 		return nil
 	}
+	// An ORM call: the error is a field of the handle it returns.
+	if res.Len() == 1 && apis.ORMOf(res.At(0).Type()) != nil {
+		return handleField(call, apis.ORMOf(res.At(0).Type()).ErrorField)
+	}
 	// QueryRow: the error comes from Scan.
 	for _, ref := range catalog.Referrers(call) {
 		if sc, ok := ref.(*ssa.Call); ok && sc.Common().IsInvoke() && sc.Common().Method.Name() == "Scan" && sc.Common().Value == call {
@@ -545,6 +563,50 @@ func errorOf(s stmtCall) ssa.Value {
 		}
 	}
 	return nil
+}
+
+// handleField returns the first load of field name of the ORM handle an
+// ORM call returns (its Error), or nil.
+func handleField(call *ssa.Call, name string) ssa.Value {
+	for _, ref := range catalog.Referrers(call) {
+		fa, ok := ref.(*ssa.FieldAddr)
+		if !ok || fieldName(fa) != name {
+			continue
+		}
+		for _, fr := range catalog.Referrers(fa) {
+			if load, ok := fr.(*ssa.UnOp); ok && load.Op == token.MUL {
+				return load
+			}
+		}
+	}
+	return nil
+}
+
+func fieldName(fa *ssa.FieldAddr) string {
+	p, ok := fa.X.Type().Underlying().(*types.Pointer)
+	if !ok {
+		return ""
+	}
+	st, ok := p.Elem().Underlying().(*types.Struct)
+	if !ok {
+		return ""
+	}
+	return st.Field(fa.Field).Name()
+}
+
+// isRowsAffected reports whether v is the count of rows of the ORM read r
+// (Find(&rows).RowsAffected == 0: an empty result).
+func isRowsAffected(v ssa.Value, r stmtCall) bool {
+	load, ok := v.(*ssa.UnOp)
+	if !ok || load.Op != token.MUL {
+		return false
+	}
+	fa, ok := load.X.(*ssa.FieldAddr)
+	if call, isCall := r.instr.(*ssa.Call); !ok || !isCall || fa.X != ssa.Value(call) {
+		return false
+	}
+	orm := apis.ORMOf(fa.X.Type())
+	return orm != nil && fieldName(fa) == orm.RowsField
 }
 
 // firstResult returns the first result of a call returning several (the

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/tools/go/analysis/analysistest"
 
 	"github.com/lockstep-dev/lockstep/analyzer/getorcreate"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/testmod"
 )
 
 func TestGetOrCreate(t *testing.T) {
@@ -27,4 +28,9 @@ func TestRealModule(t *testing.T) {
 	t.Setenv("GOPROXY", "off")
 	t.Setenv("GOFLAGS", "-mod=readonly")
 	analysistest.Run(t, dir, getorcreate.Analyzer, "example.com/realmod/session")
+}
+
+// TestGORM runs the analyzer on a module built against the real GORM.
+func TestGORM(t *testing.T) {
+	analysistest.Run(t, testmod.Dir(t, "gormmod"), getorcreate.Analyzer, "example.com/gormmod/getorcreate")
 }

@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/tools/go/analysis/analysistest"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/testmod"
 	"github.com/lockstep-dev/lockstep/analyzer/lostupdate"
 )
 
@@ -29,14 +30,7 @@ func TestRealModule(t *testing.T) {
 	analysistest.Run(t, dir, lostupdate.Analyzer, "example.com/realmod/bump")
 }
 
-// TestGORM runs the analyzer on a module built against the real GORM from
-// the module cache.
+// TestGORM runs the analyzer on a module built against the real GORM.
 func TestGORM(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("..", "internal", "testdata", "gormmod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOPROXY", "off")
-	t.Setenv("GOFLAGS", "-mod=readonly")
-	analysistest.Run(t, dir, lostupdate.Analyzer, "example.com/gormmod/lostupdate")
+	analysistest.Run(t, testmod.Dir(t, "gormmod"), lostupdate.Analyzer, "example.com/gormmod/lostupdate")
 }

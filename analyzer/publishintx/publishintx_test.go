@@ -6,6 +6,7 @@ import (
 
 	"golang.org/x/tools/go/analysis/analysistest"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/testmod"
 	"github.com/lockstep-dev/lockstep/analyzer/publishintx"
 )
 
@@ -18,4 +19,9 @@ func TestPublishInTx(t *testing.T) {
 		t.Fatal(err)
 	}
 	analysistest.Run(t, dir, publishintx.Analyzer, "publishintx/notify", "publishintx/cases")
+}
+
+// TestGORM runs the analyzer on a module built against the real GORM.
+func TestGORM(t *testing.T) {
+	analysistest.Run(t, testmod.Dir(t, "gormmod"), publishintx.Analyzer, "example.com/gormmod/publishintx")
 }

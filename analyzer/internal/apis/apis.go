@@ -67,6 +67,10 @@ type ORM struct {
 	// Handle is the chained type, "path.Name": the pool, and a transaction
 	// once a begin call returned it.
 	Handle string
+	// ErrorField and RowsField are the fields of the handle a finishing
+	// method returns that hold its error and the number of rows it found
+	// or changed.
+	ErrorField, RowsField string
 	// Runs are the finishing methods, by what they run.
 	Runs map[string]RunOp
 	// Chain are the chained methods the model reads, by what they add;
@@ -282,7 +286,9 @@ var Libraries = []*Library{
 		// The options are database/sql's *sql.TxOptions.
 		NotFound: []string{"gorm.io/gorm.ErrRecordNotFound", "gorm.io/gorm/logger.ErrRecordNotFound"},
 		ORM: &ORM{
-			Handle: "gorm.io/gorm.DB",
+			Handle:     "gorm.io/gorm.DB",
+			ErrorField: "Error",
+			RowsField:  "RowsAffected",
 			Runs: map[string]RunOp{
 				"First": RunFirst, "Take": RunFirst, "Last": RunFirst,
 				"Find":          RunFind,

@@ -157,9 +157,12 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 	if st.Kind == Unknown {
 		return nil
 	}
-	if op == apis.RunFirstOrCreate || m.upsert {
+	if op == apis.RunFirst || op == apis.RunFirstOrCreate || m.upsert {
 		s := *st
 		s.ReadFirst = op == apis.RunFirstOrCreate
+		if op == apis.RunFirst {
+			s.Cmd = ":one" // a miss is an error the client makes up
+		}
 		if m.upsert {
 			s.Conflict = DoUpdate
 		}
@@ -369,6 +372,12 @@ func (m *ormStmt) inline(args []ssa.Value, cols []column) bool {
 		m.where = append(m.where, "("+cond+")")
 		return ok
 	}
+	if n == 1 {
+		if conds, ok := m.literalConds(valueOf(first), cols); ok {
+			m.where = append(m.where, conds...)
+			return true
+		}
+	}
 	pk := primaryKey(cols)
 	if n != 1 || pk == nil {
 		return false
@@ -378,6 +387,22 @@ func (m *ormStmt) inline(args []ssa.Value, cols []column) bool {
 	}
 	m.where = append(m.where, quote(pk.name)+" = "+m.param(first, ""))
 	return true
+}
+
+// literalConds reads conditions given as a model literal (User{Email: e}):
+// each field it sets is compared with its value.
+func (m *ormStmt) literalConds(v ssa.Value, cols []column) ([]string, bool) {
+	fields, ok := literalFields(v)
+	if !ok || modelType(v.Type()) != m.model || len(fields) == 0 {
+		return nil, false
+	}
+	var conds []string
+	for _, c := range cols {
+		if val := fields[c.field]; val != nil {
+			conds = append(conds, quote(c.name)+" = "+m.param(val, ""))
+		}
+	}
+	return conds, len(conds) == len(fields)
 }
 
 // byKey adds the WHERE GORM derives from the primary key of the value a

@@ -641,6 +641,13 @@ func (r *Result) Open(instr ssa.Instruction) []*Tx {
 			return
 		}
 		if enc := r.enclosing[fn]; enc != nil {
+			// A savepoint's callback: its transaction is open where the
+			// callback is run.
+			if enc.Parent != nil {
+				if run := r.runnerOf(fn); run != nil {
+					visit(run.Parent(), run, depth+1)
+				}
+			}
 			return
 		}
 		for _, site := range r.callSites(fn) {
@@ -649,6 +656,17 @@ func (r *Result) Open(instr ssa.Instruction) []*Tx {
 	}
 	visit(instr.Parent(), instr, 0)
 	return out
+}
+
+// runnerOf returns the call that runs the anonymous function fn inside a
+// transaction, or nil.
+func (r *Result) runnerOf(fn *ssa.Function) ssa.CallInstruction {
+	for call, cb := range r.callbacks {
+		if AnonFunc(cb.arg) == fn {
+			return call
+		}
+	}
+	return nil
 }
 
 // reaches reports whether instr (in tx.Fn) is reachable from tx's start

@@ -2,7 +2,10 @@ module example.com/gormmod
 
 go 1.26.0
 
-require gorm.io/gorm v1.31.2
+require (
+	github.com/rabbitmq/amqp091-go v1.16.0
+	gorm.io/gorm v1.31.2
+)
 
 require (
 	github.com/jinzhu/inflection v1.0.0 // indirect

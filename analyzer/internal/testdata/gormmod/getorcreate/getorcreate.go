@@ -1,0 +1,75 @@
+// Package getorcreate holds GORM check-then-insert shapes for getorcreate.
+package getorcreate
+
+import (
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// User is a GORM model with a unique email.
+type User struct {
+	ID    uint
+	Email string `gorm:"uniqueIndex"`
+	Name  string
+}
+
+// FirstOrCreate reads, then inserts when it found nothing.
+func firstOrCreate(db *gorm.DB, email string) (User, error) {
+	var u User
+	err := db.Where("email = ?", email).FirstOrCreate(&u).Error // want `FirstOrCreate inserts into users when its own read finds no row \(get-or-create race`
+	return u, err
+}
+
+// FirstOrCreate with inline conditions, in a transaction.
+func firstOrCreateInTx(db *gorm.DB, email string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var u User
+		return tx.FirstOrCreate(&u, User{Email: email}).Error // want `FirstOrCreate inserts into users when its own read finds no row`
+	})
+}
+
+// errors.Is(err, gorm.ErrRecordNotFound), then Create.
+func createWhenNotFound(db *gorm.DB, email string) (*User, error) {
+	var u User
+	err := db.Where("email = ?", email).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		u = User{Email: email}
+		if err := db.Create(&u).Error; err != nil { // want `Create inserts into users after First at line 35 found no row`
+			return nil, err
+		}
+		return &u, nil
+	}
+	return &u, err
+}
+
+// err == gorm.ErrRecordNotFound inside a transaction.
+func createWhenNotFoundInTx(db *gorm.DB, email string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Take(&u, "email = ?", email).Error; err == gorm.ErrRecordNotFound {
+			return tx.Create(&User{Email: email}).Error // want `Create inserts into users after Take at line 50 found no row`
+		}
+		return nil
+	})
+}
+
+// Find(...).RowsAffected == 0, then Create.
+func createWhenNoneFound(db *gorm.DB, email string) error {
+	var users []User
+	if db.Where("email = ?", email).Find(&users).RowsAffected == 0 {
+		return db.Create(&User{Email: email}).Error // want `Create inserts into users after Find at line 60 returned no rows`
+	}
+	return nil
+}
+
+// A failed Create aborts the transaction: the read after it fails too.
+func rereadInAbortedTx(db *gorm.DB, email string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		u := User{Email: email}
+		if err := tx.Create(&u).Error; errors.Is(err, gorm.ErrDuplicatedKey) {
+			return tx.Where("email = ?", email).First(&u).Error // want `First runs in the transaction after Create at line 70 failed`
+		}
+		return nil
+	})
+}
