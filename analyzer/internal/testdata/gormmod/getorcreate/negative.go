@@ -3,6 +3,7 @@ package getorcreate
 import (
 	"errors"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -89,4 +90,10 @@ func createOther(db *gorm.DB, email string) error {
 type Login struct {
 	ID     uint
 	UserID uint
+}
+
+// open connects with TranslateError, which turns PostgreSQL's unique
+// violation into gorm.ErrDuplicatedKey for createThenReread.
+func open(dsn string) (*gorm.DB, error) {
+	return gorm.Open(postgres.Open(dsn), &gorm.Config{TranslateError: true})
 }
