@@ -354,7 +354,7 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 		msg = fmt.Sprintf("%s read by %s at line %d %s replaced by a fresh value when empty and written by %s (lost update: two callers can both find it empty, and the later write replaces the value the first one set; set it only where it is still empty, in the UPDATE's WHERE)",
 			strings.Join(e.fields, ", "), r.Name, rline, verb, w.Name)
 	}
-	c.rep.Report(analysis.Diagnostic{
+	d := analysis.Diagnostic{
 		Pos:      w.instr.Pos(),
 		Category: "lostupdate",
 		Message:  msg,
@@ -363,7 +363,11 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 			Pos:     r.instr.Pos(),
 			Message: fmt.Sprintf("%s read here by %s", strings.Join(e.fields, ", "), r.Name),
 		}},
-	})
+	}
+	if !e.fresh && txW != nil && txW == txR && !r.Stmt.Locks() {
+		d.SuggestedFixes = c.forUpdateFix(r)
+	}
+	c.rep.Report(d)
 }
 
 // isIdentity reports whether a read's field or column identifies the row

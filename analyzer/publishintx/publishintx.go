@@ -260,20 +260,43 @@ func (c *checker) reportInTx(ev event) bool {
 		if c.relayTx(tx) {
 			continue
 		}
+		related := []analysis.RelatedInformation{{
+			Pos:     tx.Pos,
+			Message: "transaction starts here; the message should be written to the outbox in it",
+		}}
+		if commit := commitAfter(tx, ev.call); commit.IsValid() {
+			related = append(related, analysis.RelatedInformation{
+				Pos:     commit,
+				Message: "transaction commits here, after the message went out",
+			})
+		}
 		c.rep.Report(analysis.Diagnostic{
 			Pos:      ev.call.Pos(),
 			Category: name,
 			Message: fmt.Sprintf("message published by %s at line %d while %s is open (the consumer can run before commit; write it to the outbox instead)",
 				ev.via, c.line(ev.call.Pos()), c.tx.Describe(tx)),
-			URL: url,
-			Related: []analysis.RelatedInformation{{
-				Pos:     tx.Pos,
-				Message: "transaction starts here; the message should be written to the outbox in it",
-			}},
+			URL:     url,
+			Related: related,
 		})
 		return true
 	}
 	return len(open) > 0
+}
+
+// commitAfter returns the position of the first call after the publish, in
+// its function, that ends tx other than by rolling back, or NoPos.
+func commitAfter(tx *txn.Tx, publish ssa.CallInstruction) token.Pos {
+	first := token.NoPos
+	for _, end := range tx.Ends() {
+		call, ok := end.(ssa.CallInstruction)
+		if !ok || end.Parent() != publish.Parent() || end.Pos() <= publish.Pos() || apis.IsRollback(catalog.Callee(call.Common())) {
+			continue
+		}
+		if !first.IsValid() || end.Pos() < first {
+			first = end.Pos()
+		}
+	}
+	return first
 }
 
 // relayTx reports whether every statement seen running in tx touches only

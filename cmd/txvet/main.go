@@ -7,9 +7,16 @@
 //
 //	txvet ./...
 //	txvet -json ./...
+//	txvet -sarif ./... > txvet.sarif
+//	txvet -fix ./...
 //	go vet -vettool=$(command -v txvet) ./...
 //
-// Flags, besides the standard ones (-json, -c, -fix, -<analyzer>=false):
+// -sarif prints a SARIF 2.1.0 log on stdout (standalone only): one rule per
+// analyzer, each finding with the other end of the race as a related
+// location, a code flow through the race's steps, and its fixes. -fix
+// applies the findings' suggested fixes (see the README for which have one).
+//
+// Flags, besides the standard ones (-json, -c, -fix, -diff, -<analyzer>=false):
 //
 //	-txvet.beginfuncs=pkg.Func,(*pkg.T).Method   extra transaction-begin functions
 //	-publishintx.funcs=pkg.Func,(*pkg.T).Method  extra publish functions
@@ -33,6 +40,7 @@ package main
 
 import (
 	"flag"
+	"os"
 
 	"golang.org/x/tools/go/analysis/multichecker"
 
@@ -40,6 +48,11 @@ import (
 )
 
 func main() {
+	if sarifRequested(os.Args[1:]) {
+		os.Exit(runSARIF(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	// Listed in -help; runSARIF parses the command line itself.
+	flag.Bool("sarif", false, "print the findings as SARIF 2.1.0 on stdout (standalone only)")
 	suite.RegisterFlags(flag.CommandLine)
 	multichecker.Main(suite.Analyzers...)
 }

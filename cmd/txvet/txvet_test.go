@@ -3,10 +3,12 @@ package main_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,6 +79,40 @@ func Send(ctx context.Context, ch *amqp.Channel, queue string) error {
 `,
 }
 
+// binDir holds the txvet the tests share, built on first use.
+var (
+	binDir    string
+	buildOnce = sync.OnceValues(func() (string, error) {
+		txvet := filepath.Join(binDir, "txvet")
+		if out, err := exec.Command("go", "build", "-o", txvet, ".").CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build txvet: %v\n%s", err, out)
+		}
+		return txvet, nil
+	})
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "txvet-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildTxvet returns the path of the command, built once for all tests.
+func buildTxvet(t *testing.T) string {
+	t.Helper()
+	txvet, err := buildOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return txvet
+}
+
 const wantFinding = "message published by Send (PublishWithContext at events.go:11) at line 23 while transaction begun by Begin at line 15 is open"
 
 // TestRealModule builds txvet and runs it, standalone and under go vet, on
@@ -85,12 +121,8 @@ func TestRealModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds txvet and a module with real dependencies")
 	}
-	tmp := t.TempDir()
-	txvet := filepath.Join(tmp, "txvet")
-	if out, err := exec.Command("go", "build", "-o", txvet, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build txvet: %v\n%s", err, out)
-	}
-	mod := filepath.Join(tmp, "mod")
+	txvet := buildTxvet(t)
+	mod := filepath.Join(t.TempDir(), "mod")
 	for name, text := range realModule {
 		path := filepath.Join(mod, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

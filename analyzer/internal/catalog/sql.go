@@ -113,6 +113,11 @@ type Statement struct {
 	Written []string
 	// Keys are the columns compared for equality with a parameter in WHERE.
 	Keys []string
+	// ForUpdateAppendable is set for a read that stays valid with FOR UPDATE
+	// appended: one SELECT from one plain table, without a set operation,
+	// WITH, DISTINCT, GROUP BY, HAVING, a window, a function call in its
+	// select list (an aggregate refuses the lock), or a locking clause.
+	ForUpdateAppendable bool
 	// QuestionParams is set for SQL that PostgreSQL cannot parse and that
 	// takes ? placeholders, as MySQL and SQLite do (PostgreSQL's drivers
 	// take $n): SQL written for another database.
@@ -303,6 +308,9 @@ func (c *classifier) withClause(w *pg.WithClause) {
 }
 
 func (c *classifier) selectStmt(s *pg.SelectStmt, top bool) {
+	if top {
+		c.st.ForUpdateAppendable = forUpdateAppendable(s)
+	}
 	if s.GetLarg() != nil || s.GetRarg() != nil {
 		c.selectStmt(s.GetLarg(), false)
 		c.selectStmt(s.GetRarg(), false)
@@ -350,6 +358,23 @@ func (c *classifier) selectStmt(s *pg.SelectStmt, top bool) {
 	for _, l := range s.GetValuesLists() {
 		c.others(l)
 	}
+}
+
+// forUpdateAppendable reports whether FOR UPDATE can be appended to s.
+func forUpdateAppendable(s *pg.SelectStmt) bool {
+	if s.GetLarg() != nil || s.GetWithClause() != nil || len(s.GetDistinctClause()) > 0 ||
+		len(s.GetGroupClause()) > 0 || s.GetHavingClause() != nil || len(s.GetWindowClause()) > 0 ||
+		len(s.GetLockingClause()) > 0 || len(s.GetValuesLists()) > 0 ||
+		len(s.GetFromClause()) != 1 || s.GetFromClause()[0].GetRangeVar() == nil {
+		return false
+	}
+	for _, t := range s.GetTargetList() {
+		val := t.GetResTarget().GetVal()
+		if val == nil || val.GetColumnRef() == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *classifier) fromList(from []*pg.Node) {

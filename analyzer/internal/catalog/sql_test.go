@@ -66,3 +66,26 @@ func TestClassify(t *testing.T) {
 		t.Errorf("sqlc header = %q %q", s.Name, s.Cmd)
 	}
 }
+
+func TestForUpdateAppendable(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"SELECT visits FROM items WHERE id = $1":                       true,
+		"SELECT * FROM t WHERE id = $1 ORDER BY id LIMIT 1":            true,
+		"SELECT i.n FROM items AS i WHERE i.id = $1":                   true,
+		"SELECT n FROM t WHERE id = $1 FOR UPDATE":                     false, // locks already
+		"SELECT count(*) FROM t WHERE k = $1":                          false, // aggregate
+		"SELECT coalesce(n, 0) FROM t WHERE id = $1":                   false,
+		"SELECT DISTINCT n FROM t":                                     false,
+		"SELECT k FROM t GROUP BY k":                                   false,
+		"SELECT n FROM a UNION SELECT n FROM b":                        false,
+		"SELECT a.n FROM a JOIN b ON b.a_id = a.id WHERE a.id = $1":    false,
+		"WITH x AS (SELECT n FROM t) SELECT n FROM x":                  false,
+		"SELECT n FROM (SELECT n FROM t) AS s":                         false,
+		"UPDATE t SET n = $1 WHERE id = $2":                            false,
+		"-- name: RecordGet :one\nSELECT * FROM records WHERE id = $1": true,
+	} {
+		if got := Classify(sql).ForUpdateAppendable; got != want {
+			t.Errorf("Classify(%q).ForUpdateAppendable = %v, want %v", sql, got, want)
+		}
+	}
+}
