@@ -21,6 +21,8 @@ type Figures struct {
 	Burndown   *BurndownFigures `json:"burndown,omitempty"`
 	Latency    *LatencyFigures  `json:"latency,omitempty"`
 	Submit     *SubmitFigures   `json:"submit,omitempty"`
+	// Retention is every sample of the retention part.
+	Retention []RetentionSample `json:"retention,omitempty"`
 }
 
 // BrokerFigures are the broker's ceilings, messages a second.
@@ -89,6 +91,9 @@ func (r Report) Figures() Figures {
 	}
 	if r.Submit != nil {
 		f.Submit = &SubmitFigures{APIJobsPerS: perSecond(*r.Submit)}
+	}
+	if r.Retention != nil {
+		f.Retention = r.Retention.Samples
 	}
 	return f
 }
@@ -237,6 +242,9 @@ func (r Report) WriteTable(w io.Writer, profile bool) error {
 			c.Consumers.Prefetch, c.Consumers.Workers, c.Consumers.MaxBatch, c.Consumers.BatchLinger,
 			c.Relay.BatchSize, c.Relay.PollInterval, c.PoolSize, slots, c.Submitters)
 	}
+	if rt := r.Retention; rt != nil {
+		writeRetention(w, o.Retention, *rt)
+	}
 	switch {
 	case o.River == "":
 		fmt.Fprintln(w, "river: skipped (give --river bin/river-bench; make bench does)")
@@ -274,6 +282,18 @@ func writeRun(w io.Writer, name string, p PipelineResult, clock string, profile 
 		fmt.Fprintf(w, "  %-28s %10.2f %11s %6s\n", k.Name, float64(k.Count)/steps, perStep(k.Time),
 			(k.Time / time.Duration(k.Count)).Round(time.Microsecond))
 	}
+}
+
+// writeRetention writes the retention part's samples, one row each.
+func writeRetention(w io.Writer, o RetentionOptions, r RetentionResult) {
+	fmt.Fprintf(w, "retention: one-step jobs at %d/s for %s, outbox, inbox and finished jobs' events kept %s, pruned every %s; %d webhook requests answered\n",
+		o.Rate, o.Duration, o.Retention, o.MaintenanceInterval, r.Delivered)
+	rows := [][]string{{"  at", "jobs", "outbox", "inbox", "events", "webhook_queue", "webhook_deliveries"}}
+	for _, s := range r.Samples {
+		rows = append(rows, []string{"  " + s.At.Round(time.Second).String(), fmt.Sprint(s.Jobs), fmt.Sprint(s.Outbox),
+			fmt.Sprint(s.Inbox), fmt.Sprint(s.Events), fmt.Sprint(s.Deliveries), fmt.Sprint(s.Attempts)})
+	}
+	writeColumns(w, rows)
 }
 
 // writeColumns writes rows as columns two spaces apart: the first

@@ -58,6 +58,9 @@ func fullReport() Report {
 		RiverBurndown: river(20000, time.Second),
 		Latency:       &LatencyResult{Tasks: 500, StartedP50: 3 * time.Millisecond, StartedP99: 20 * time.Millisecond, DoneP50: 8 * time.Millisecond, DoneP99: 40 * time.Millisecond},
 		Submit:        rate(2000, 2*time.Second),
+		Retention: &RetentionResult{Delivered: 900, Samples: []RetentionSample{
+			{At: 0}, {At: 10 * time.Second, Jobs: 300, Outbox: 1800, Inbox: 300, Events: 900, Deliveries: 900, Attempts: 900},
+		}},
 	}
 }
 
@@ -84,6 +87,11 @@ func TestFiguresHaveEveryKey(t *testing.T) {
 		"submit.api_jobs_per_s":        1000,
 		"broker.publish_confirm_per_s": 10000,
 		"broker.consume_ack_per_s":     20000,
+	}
+	if samples, _ := got["retention"].([]any); len(samples) != 2 {
+		t.Errorf("retention = %v, want the two samples", got["retention"])
+	} else if last, _ := samples[1].(map[string]any); last["webhook_queue"] != float64(900) || last["jobs"] != float64(300) {
+		t.Errorf("last retention sample = %v", last)
 	}
 	for key, value := range want {
 		var v any = got
@@ -130,6 +138,7 @@ func TestTableShowsRatios(t *testing.T) {
 		"10,000 20,000 jobs/s 0.50x 1.43x", // burndown
 		"3.0 / 20.0 - ms",                  // latency
 		"1,000 - jobs/s 0.14x",             // submit
+		"at jobs outbox inbox events webhook_queue webhook_deliveries 0s 0 0 0 0 0 0 10s 300 1800 300 900 900 900", // retention
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())

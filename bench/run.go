@@ -21,10 +21,13 @@ const (
 	PartBurndown = "burndown" // pre-enqueued one-step jobs, jobs/s, beside River
 	PartLatency  = "latency"  // queued -> started at a light fixed rate
 	PartSubmit   = "submit"   // POST /jobs from concurrent HTTP clients
+	// PartRetention samples the pruned tables' row counts while jobs keep
+	// coming.
+	PartRetention = "retention"
 )
 
 // Parts lists every part in run order.
-var Parts = []string{PartCommit, PartBroker, PartChains, PartIO, PartBurndown, PartLatency, PartSubmit}
+var Parts = []string{PartCommit, PartBroker, PartChains, PartIO, PartBurndown, PartLatency, PartSubmit, PartRetention}
 
 // ParseParts reads a comma-separated list of parts; "all" or empty is
 // every part.
@@ -64,6 +67,8 @@ type Options struct {
 	// LatencyJobs one-step jobs of Chains.Handler, LatencyRate a second.
 	LatencyJobs, LatencyRate int
 	Submit                   SubmitOptions
+	// Retention runs one-step jobs of Chains.Handler through the roles.
+	Retention RetentionOptions
 	// River is the built bench/river command; empty skips River. It runs
 	// with as many workers as the executor has handler slots.
 	River string
@@ -87,6 +92,7 @@ type Report struct {
 	RiverChains, RiverIO, RiverBurndown *RiverResult
 	Latency                             *LatencyResult
 	Submit                              *Rate
+	Retention                           *RetentionResult
 }
 
 // Run runs the parts opts names, one after another, each on its own
@@ -137,6 +143,12 @@ func (r *Report) run(ctx context.Context, part string, progress io.Writer, logge
 		fmt.Fprintf(progress, "submit: %d jobs from %d HTTP clients, API pool %d ...\n", s.Jobs, s.Clients, s.PoolSize)
 		rate, err := RunSubmit(ctx, s, logger)
 		r.Submit = &rate
+		return err
+	case PartRetention:
+		rt := opts.Retention
+		fmt.Fprintf(progress, "retention: %d jobs/s for %s, retention %s, pruned every %s ...\n", rt.Rate, rt.Duration, rt.Retention, rt.MaintenanceInterval)
+		result, err := RunRetention(ctx, opts.Chains, rt, logger)
+		r.Retention = &result
 		return err
 	}
 	return fmt.Errorf("unknown part %q", part)

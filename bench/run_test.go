@@ -30,6 +30,8 @@ func TestRunEveryPart(t *testing.T) {
 		BurndownJobs: 20,
 		LatencyJobs:  10, LatencyRate: 200,
 		Submit: SubmitOptions{DatabaseURL: dbURL, Jobs: 20, Steps: 2, Clients: 4, Handler: "uppercase", PoolSize: 4, Timeout: timeout},
+		Retention: RetentionOptions{Rate: 20, Duration: 4 * time.Second, Sample: time.Second, Retention: time.Second,
+			MaintenanceInterval: 200 * time.Millisecond},
 	}
 	opts.Chains.Executor.HandlerSlots = consumers.DefaultHandlerSlots
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -52,6 +54,13 @@ func TestRunEveryPart(t *testing.T) {
 	}
 	if l := r.Latency; l.Tasks != 10 || l.StartedP50 <= 0 || l.StartedP99 < l.StartedP50 || l.DoneP99 < l.DoneP50 {
 		t.Errorf("latency = %+v", l)
+	}
+	// Each job makes three events; with a retention of a second, those of
+	// most jobs are pruned by the end, once delivered.
+	if rt := r.Retention; len(rt.Samples) < 4 || rt.Delivered == 0 {
+		t.Errorf("retention: %d samples, %d webhook requests answered", len(rt.Samples), rt.Delivered)
+	} else if last := rt.Samples[len(rt.Samples)-1]; last.Jobs == 0 || last.Events >= 2*last.Jobs {
+		t.Errorf("retention: last sample %+v, want fewer than two events a job left", last)
 	}
 	if r.RiverChains != nil || r.RiverIO != nil || r.RiverBurndown != nil {
 		t.Error("River ran without a binary")

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lockstep-dev/lockstep/db"
 )
 
 // One pass prunes, in batches smaller than the work, exactly the rows past
@@ -32,10 +34,13 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 	exec(`INSERT INTO inbox (consumer, message_id, processed_at) SELECT 'c', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 12)`)
 	exec(`INSERT INTO inbox (consumer, message_id) SELECT 'c', gen_random_uuid() FROM generate_series(1, 3)`)
 	exec(`UPDATE jobs SET status = 'done', finished_at = now() - interval '31 days' WHERE id = $1`, oldJob)
-	// Each job's event was delivered to a subscriber, in one attempt.
+	// Each job's event was delivered to a subscriber, in one attempt; an
+	// event of the old job whose delivery is still pending is kept.
 	exec(`INSERT INTO webhook_subscriptions (url, secret) VALUES ('https://a.example/', 'whsec_x')`)
 	exec(`INSERT INTO webhook_queue (subscription_id, event_id, state, attempt) SELECT s.id, e.id, 'delivered', 1 FROM webhook_subscriptions s, events e`)
 	exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, succeeded) SELECT subscription_id, event_id, 1, true FROM webhook_queue`)
+	pendingEvent := p.recordEvent(oldJob)
+	p.enqueue(pendingEvent)
 
 	m, err := NewMaintenance(p.cfg, MaintenanceOptions{BatchSize: 4, EventRetention: 30 * 24 * time.Hour})
 	if err != nil {
@@ -54,8 +59,8 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 	if n := count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"); n != 5 {
 		t.Errorf("%d published outbox rows left, want the 5 recent ones", n)
 	}
-	if n := count("SELECT count(*) FROM outbox WHERE published_at IS NULL"); n != 5+4 {
-		t.Errorf("%d unpublished outbox rows left, want all 9", n)
+	if n := count("SELECT count(*) FROM outbox WHERE published_at IS NULL"); n != 5+4+1 {
+		t.Errorf("%d unpublished outbox rows left, want all 10 (the pending event's too)", n)
 	}
 	if n := count("SELECT count(*) FROM inbox"); n != 3 {
 		t.Errorf("%d inbox rows left, want the 3 recent ones", n)
@@ -64,14 +69,17 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 		job  uuid.UUID
 		want int
 	}{{oldJob, 0}, {newJob, 1}} {
-		if n := count("SELECT count(*) FROM events WHERE job_id = $1", tc.job); n != tc.want {
+		if n := count("SELECT count(*) FROM events WHERE job_id = $1 AND id <> $2", tc.job, pendingEvent.ID); n != tc.want {
 			t.Errorf("job %s: %d events left, want %d", tc.job, n, tc.want)
 		}
 		for _, table := range []string{"webhook_queue", "webhook_deliveries"} {
-			if n := count("SELECT count(*) FROM "+table+" d JOIN events e ON e.id = d.event_id WHERE e.job_id = $1", tc.job); n != tc.want {
+			if n := count("SELECT count(*) FROM "+table+" d JOIN events e ON e.id = d.event_id WHERE e.job_id = $1 AND e.id <> $2", tc.job, pendingEvent.ID); n != tc.want {
 				t.Errorf("job %s: %d rows left in %s, want %d", tc.job, n, table, tc.want)
 			}
 		}
+	}
+	if p.delivery(pendingEvent.ID).State != db.WebhookDeliveryStatePending {
+		t.Error("the pending delivery of a finished job's event was pruned")
 	}
 	if _, err := queries.JobGet(ctx, p.cfg.Pool, oldJob); err != nil {
 		t.Errorf("the finished job itself was pruned: %v", err)

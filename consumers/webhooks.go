@@ -300,15 +300,19 @@ type webhookBody struct {
 }
 
 // send makes one attempt of a claimed delivery and records its outcome,
-// retrying the record while the database is unreachable (it is fenced, so
-// a retry of one that committed changes nothing). Given up at shutdown,
-// the lease runs out and another attempt follows.
+// retrying the record while the database fails transiently (it is fenced,
+// so a retry of one that committed changes nothing). Given up at shutdown
+// or on another error, the lease runs out and another attempt follows.
 func (w *webhookDeliverer) send(ctx context.Context, d db.WebhookClaimRow) {
 	status, postErr := w.post(ctx, d)
 	pause := 50 * time.Millisecond
 	for {
 		err := w.record(context.WithoutCancel(ctx), d, status, postErr)
 		if err == nil {
+			return
+		}
+		if !transact.Transient(err) {
+			w.cfg.Logger.Error("record webhook attempt failed", "event_id", d.EventID, "url", d.Url, "attempt", d.Attempt, "err", err)
 			return
 		}
 		w.cfg.Logger.Warn("record webhook attempt failed, retrying", "event_id", d.EventID, "url", d.Url, "attempt", d.Attempt, "err", err)

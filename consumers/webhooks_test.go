@@ -356,6 +356,12 @@ func TestWebhookBreakerOpensAndRecovers(t *testing.T) {
 		}
 	}
 	waitFor(t, "the breaker opens", func() (bool, error) { _, open := breaker(); return open, nil })
+	// Attempts claimed before it opened come back (and keep it open).
+	waitFor(t, "no attempt out", func() (bool, error) {
+		var leased int
+		err := p.cfg.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_queue WHERE leased_until IS NOT NULL`).Scan(&leased)
+		return leased == 0, err
+	})
 	opened := receiver.requests.Load()
 	if opened < failures || opened > failures+maxInFlight-1 {
 		t.Fatalf("%d requests before the breaker opened, want %d to %d", opened, failures, failures+maxInFlight-1)
@@ -427,6 +433,36 @@ func TestWebhookLeaseTakeover(t *testing.T) {
 	}
 	if got := receiver.requests.Load(); got != 2 {
 		t.Errorf("receiver got %d requests, want 2 (at-least-once)", got)
+	}
+}
+
+// A subscription deleted while its delivery is out: the attempt's record
+// finds nothing to move on or log, and the deliverer's one sender is free
+// for the next subscription's delivery.
+func TestWebhookSubscriptionDeletedInFlight(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	deleted := newReceiver(t, func(_ *webhookReceiver, _ *http.Request, _ string, _ int64) int {
+		arrived <- struct{}{}
+		<-release
+		return http.StatusNoContent
+	})
+	p.subscribe(deleted)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	first := p.recordEvent(jobID)
+	p.enqueue(first)
+	start(t, p.webhooks(WebhookOptions{Senders: 1}))
+	<-arrived
+	p.exec(`DELETE FROM webhook_subscriptions`)
+	close(release)
+	next := newWebhookReceiver(t, 0)
+	p.subscribe(next)
+	second := p.recordEvent(jobID)
+	p.enqueue(second)
+	waitFor(t, "the next subscription's delivery", func() (bool, error) { return p.deliveryIs(second.ID, db.WebhookDeliveryStateDelivered) })
+	if rows := p.deliveries(first.ID); len(rows) != 0 {
+		t.Errorf("attempt log %+v, want nothing for a deleted subscription", rows)
 	}
 }
 

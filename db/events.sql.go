@@ -65,6 +65,7 @@ DELETE FROM events
 WHERE id IN (
     SELECT e.id FROM events AS e JOIN jobs ON jobs.id = e.job_id
     WHERE jobs.finished_at < statement_timestamp() - make_interval(secs => $1::float8)
+      AND NOT EXISTS (SELECT 1 FROM webhook_queue AS q WHERE q.event_id = e.id AND q.state = 'pending')
     LIMIT $2
 )
 `
@@ -75,7 +76,9 @@ type EventPruneFinishedParams struct {
 }
 
 // Deletes at most @batch_size events (and, by cascade, their webhook
-// deliveries) of jobs that finished more than @retention_seconds ago.
+// deliveries and attempt log) of jobs that finished more than
+// @retention_seconds ago, except events a delivery of is still pending:
+// those wait until it is delivered or failed.
 func (q *Queries) EventPruneFinished(ctx context.Context, db DBTX, arg EventPruneFinishedParams) (int64, error) {
 	result, err := db.Exec(ctx, eventPruneFinished, arg.RetentionSeconds, arg.BatchSize)
 	if err != nil {

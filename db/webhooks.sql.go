@@ -409,15 +409,19 @@ WITH delivery AS (
     WHERE q.id = $5 AND q.attempt = $6 AND q.state = 'pending' AND q.leased_until IS NOT NULL
     RETURNING q.id
 ), logged AS (
+    -- Nothing is logged for a subscription deleted or an event pruned
+    -- while the attempt was out.
     INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, status_code, error, succeeded)
-    VALUES ($7, $8, $6, $9, $4, $1::boolean)
+    SELECT s.id, e.id, $6, $7, $4, $1::boolean
+    FROM webhook_subscriptions AS s, events AS e
+    WHERE s.id = $8 AND e.id = $9
     ON CONFLICT (subscription_id, event_id, attempt) DO NOTHING
 ), breaker AS (
     UPDATE webhook_subscriptions AS s
     SET consecutive_failures = CASE WHEN $1::boolean THEN 0 ELSE s.consecutive_failures + 1 END,
         open_until = CASE WHEN NOT $1::boolean AND s.consecutive_failures + 1 >= $10::int
                           THEN statement_timestamp() + make_interval(secs => $11::float8) END
-    WHERE s.id = $7
+    WHERE s.id = $8
       -- A success on a closed breaker writes nothing.
       AND (NOT $1::boolean OR s.consecutive_failures > 0 OR s.open_until IS NOT NULL)
 )
@@ -431,9 +435,9 @@ type WebhookRecordOutcomeParams struct {
 	Error           *string   `json:"error"`
 	ID              int64     `json:"id"`
 	Attempt         int32     `json:"attempt"`
+	StatusCode      *int32    `json:"status_code"`
 	SubscriptionID  uuid.UUID `json:"subscription_id"`
 	EventID         uuid.UUID `json:"event_id"`
-	StatusCode      *int32    `json:"status_code"`
 	BreakerFailures int32     `json:"breaker_failures"`
 	OpenSeconds     float64   `json:"open_seconds"`
 }
@@ -455,9 +459,9 @@ func (q *Queries) WebhookRecordOutcome(ctx context.Context, db DBTX, arg Webhook
 		arg.Error,
 		arg.ID,
 		arg.Attempt,
+		arg.StatusCode,
 		arg.SubscriptionID,
 		arg.EventID,
-		arg.StatusCode,
 		arg.BreakerFailures,
 		arg.OpenSeconds,
 	)

@@ -59,10 +59,13 @@ RETURNING events.id, events.job_id, events.type;
 
 -- name: EventPruneFinished :execrows
 -- Deletes at most @batch_size events (and, by cascade, their webhook
--- deliveries) of jobs that finished more than @retention_seconds ago.
+-- deliveries and attempt log) of jobs that finished more than
+-- @retention_seconds ago, except events a delivery of is still pending:
+-- those wait until it is delivered or failed.
 DELETE FROM events
 WHERE id IN (
     SELECT e.id FROM events AS e JOIN jobs ON jobs.id = e.job_id
     WHERE jobs.finished_at < statement_timestamp() - make_interval(secs => @retention_seconds::float8)
+      AND NOT EXISTS (SELECT 1 FROM webhook_queue AS q WHERE q.event_id = e.id AND q.state = 'pending')
     LIMIT @batch_size
 );

@@ -121,8 +121,12 @@ WITH delivery AS (
     WHERE q.id = @id AND q.attempt = @attempt AND q.state = 'pending' AND q.leased_until IS NOT NULL
     RETURNING q.id
 ), logged AS (
+    -- Nothing is logged for a subscription deleted or an event pruned
+    -- while the attempt was out.
     INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, status_code, error, succeeded)
-    VALUES (@subscription_id, @event_id, @attempt, sqlc.narg(status_code), sqlc.narg(error), @succeeded::boolean)
+    SELECT s.id, e.id, @attempt, sqlc.narg(status_code), sqlc.narg(error), @succeeded::boolean
+    FROM webhook_subscriptions AS s, events AS e
+    WHERE s.id = @subscription_id AND e.id = @event_id
     ON CONFLICT (subscription_id, event_id, attempt) DO NOTHING
 ), breaker AS (
     UPDATE webhook_subscriptions AS s

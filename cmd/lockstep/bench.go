@@ -30,6 +30,9 @@ func runBench(ctx context.Context, args []string) error {
 			"  burndown  one-step no-op jobs all submitted before the roles start, jobs/s\n"+
 			"  latency   queued -> started p50/p99 at a light fixed submission rate\n"+
 			"  submit    jobs/s that POST /jobs accepts from concurrent clients (the real API, loopback)\n"+
+			"  retention row counts of outbox, inbox, events and webhook deliveries, sampled while one-step\n"+
+			"            jobs keep coming, webhooks go to a loopback receiver and maintenance prunes with\n"+
+			"            short retentions: the pruned tables stay flat while jobs grow\n"+
 			"With --river, River runs chains, io and burndown too, with as many workers as the executor\n"+
 			"has handler slots. Prints each rate and its ratio to River's and to the commit rate (pgbench's\n"+
 			"when it ran). The machine is shared: compare within one run.")
@@ -56,6 +59,11 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Submit.Jobs, "submit-jobs", 2000, "jobs POSTed by the submit part")
 	fs.IntVar(&o.Submit.Clients, "submit-clients", 32, "concurrent HTTP clients of the submit part")
 	fs.IntVar(&o.Submit.PoolSize, "api-pool-size", 32, "database connections of the API server in the submit part")
+	fs.IntVar(&o.Retention.Rate, "retention-rate", 30, "jobs submitted a second by the retention part")
+	fs.DurationVar(&o.Retention.Duration, "retention-duration", time.Minute, "how long the retention part submits")
+	fs.DurationVar(&o.Retention.Sample, "retention-sample", 5*time.Second, "how often the retention part counts rows")
+	fs.DurationVar(&o.Retention.Retention, "retention", 10*time.Second, "the retention part's outbox, inbox and event retention")
+	fs.DurationVar(&o.Retention.MaintenanceInterval, "retention-interval", time.Second, "how often the retention part's maintenance prunes")
 	fs.IntVar(&p.Submitters, "submitters", 8, "concurrent submissions of the pipeline parts (each job one transaction), and River's inserters")
 	fs.BoolVar(&p.Webhooks, "webhooks", false, "run the webhook deliverer too")
 	fs.IntVar(&p.Consumers.Prefetch, "prefetch", consumers.DefaultPrefetch, "Qos prefetch per consumer channel")
@@ -123,6 +131,7 @@ func validateBench(o bench.Options) error {
 		{"--io-jobs", o.IOJobs}, {"--burndown-jobs", o.BurndownJobs}, {"--latency-jobs", o.LatencyJobs},
 		{"--latency-rate", o.LatencyRate}, {"--submit-jobs", o.Submit.Jobs}, {"--submit-clients", o.Submit.Clients},
 		{"--api-pool-size", o.Submit.PoolSize}, {"--pool-size", p.PoolSize}, {"--handler-slots", p.Executor.HandlerSlots},
+		{"--retention-rate", o.Retention.Rate},
 	} {
 		if n.value < 1 {
 			return fmt.Errorf("%s must be at least 1", n.flag)
@@ -130,6 +139,20 @@ func validateBench(o bench.Options) error {
 	}
 	if p.Steps < 1 || p.Steps > jobs.MaxSteps {
 		return fmt.Errorf("--steps must be 1 to %d", jobs.MaxSteps)
+	}
+	for _, d := range []struct {
+		flag  string
+		value time.Duration
+	}{
+		{"--retention-duration", o.Retention.Duration}, {"--retention-sample", o.Retention.Sample},
+		{"--retention", o.Retention.Retention}, {"--retention-interval", o.Retention.MaintenanceInterval},
+	} {
+		if d.value <= 0 {
+			return fmt.Errorf("%s must be positive", d.flag)
+		}
+	}
+	if o.Retention.Rate > 10000 {
+		return errors.New("--retention-rate must be at most 10000")
 	}
 	if o.LatencyRate > 10000 {
 		return errors.New("--latency-rate must be at most 10000 (a light rate)")
