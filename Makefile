@@ -50,9 +50,11 @@ test: ## run every test against the local PostgreSQL and RabbitMQ
 	go test -count=1 $(PARSER_PKGS)
 	go test -count=1 -race $(RACE_PARSER_TEST)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(MAKE) --no-print-directory torture TORTURE_DURATION=1m
 
 # Each fuzz target, as "package:target".
-FUZZ_TARGETS := ./jobs:FuzzValidatedTextIsStorable ./consumers:FuzzDecodeMessages ./webhook:FuzzVerify
+FUZZ_TARGETS := ./jobs:FuzzValidatedTextIsStorable ./consumers:FuzzDecodeMessages ./webhook:FuzzVerify \
+	./analyzer/internal/catalog:FuzzClassify
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m); make test runs them for 3s
@@ -60,6 +62,11 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 1m); make test runs th
 		echo "fuzz $${t#*:} ($${t%%:*}) for $(or $(FUZZTIME),1m)"; \
 		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(or $(FUZZTIME),1m) "$${t%%:*}" || exit 1; \
 	done
+
+.PHONY: torture
+torture: ## run the pipeline under injected faults for TORTURE_DURATION (default 3m), then check every invariant (TORTURE_FLAGS=--json)
+	go build -o bin/lockstep ./cmd/lockstep
+	bin/lockstep torture --duration $(or $(TORTURE_DURATION),3m) $(TORTURE_FLAGS)
 
 .PHONY: demo
 demo: ## run a few hundred multi-step jobs through the whole pipeline and check them (JOBS=300 STEPS=3)

@@ -24,6 +24,8 @@ type DeadLetter struct {
 	Reason string
 	DeadAt time.Time
 	Body   []byte
+	// Headers are the message's headers, the ones above included.
+	Headers amqp.Table
 }
 
 // DeadLetters operates the dead-letter queue of cfg.Topology: list,
@@ -173,7 +175,7 @@ func (d *DeadLetters) each(ctx context.Context, limit int, fn func(*amqp.Channel
 }
 
 func deadLetterOf(m amqp.Delivery) DeadLetter {
-	letter := DeadLetter{MessageID: m.MessageId, Body: m.Body}
+	letter := DeadLetter{MessageID: m.MessageId, Body: m.Body, Headers: m.Headers}
 	letter.Queue, _ = m.Headers[QueueHeader].(string)
 	letter.Reason, _ = m.Headers[message.ReasonHeader].(string)
 	letter.DeadAt, _ = m.Headers[DeadAtHeader].(time.Time)

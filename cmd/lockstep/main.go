@@ -34,6 +34,7 @@ var commands = []command{
 	{"token", "create, list and revoke the HTTP API's tokens", runToken},
 	{"demo", "run a batch of jobs through the pipeline and check them", runDemo},
 	{"race", "race each scenario's naive and safe ports on the real services", runRace},
+	{"torture", "inject faults into the pipeline while jobs run and check its invariants", runTorture},
 	{"bench", "measure the pipeline's steps/s against the database's commit rate (and River)", runBench},
 }
 
