@@ -245,7 +245,9 @@ type classifier struct {
 
 func (c *classifier) use(n *pg.Node, role Role, column string) {
 	p := n.GetParamRef()
-	if p == nil {
+	// The parser takes $0, which no statement can bind (PostgreSQL refuses
+	// it when it plans the statement): it is no parameter.
+	if p == nil || p.GetNumber() < 1 {
 		return
 	}
 	c.st.Uses = append(c.st.Uses, Use{Param: int(p.GetNumber()), Role: role, Column: column})
