@@ -103,7 +103,7 @@ func (in *injector) run(ctx context.Context) {
 		in.mu.Lock()
 		if err != nil {
 			in.errs = append(in.errs, fmt.Sprintf("%s: %v", k.kind, err))
-			in.log.Warn("fault not injected", "kind", k.kind, "err", err)
+			in.log.Debug("fault not injected", "kind", k.kind, "err", err)
 		} else {
 			in.counts[k.kind]++
 		}

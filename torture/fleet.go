@@ -71,12 +71,6 @@ func startFleet(binary, logDir string, s *scratch, apiAddr string) (*fleet, erro
 				"--prefix", s.name, "--listen", apiAddr, "--db-conns", fmt.Sprint(processConns),
 				"--shutdown-timeout", shutdownTimeout.String(), "--outbound-allow", "127.0.0.1/32"},
 		}
-		if l.roles == "webhooks" {
-			// A delivery to the hanging receiver holds its worker for the
-			// deliverer's timeout: many workers, each prefetching one
-			// message, so the other events go on meanwhile.
-			p.args = append(p.args, "--workers", "16", "--prefetch", "1")
-		}
 		f.procs = append(f.procs, p)
 	}
 	for _, p := range f.procs {
