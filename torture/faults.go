@@ -50,6 +50,10 @@ type injector struct {
 	topo  message.Topology
 	kinds []weighted
 	log   *slog.Logger
+	// firstRound is the order of the first faults, one of each kind; next
+	// counts how many of them were injected.
+	firstRound []int
+	next       int
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -111,7 +115,16 @@ func (in *injector) run(ctx context.Context) {
 	}
 }
 
+// pick takes every kind once first, in a random order, so even a short run
+// injects each of them; then kinds by weight.
 func (in *injector) pick() weighted {
+	if in.firstRound == nil {
+		in.firstRound = in.rng.Perm(len(in.kinds))
+	}
+	if in.next < len(in.firstRound) {
+		in.next++
+		return in.kinds[in.firstRound[in.next-1]]
+	}
 	total := 0
 	for _, k := range in.kinds {
 		total += k.weight
