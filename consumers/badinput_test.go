@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
 )
 
@@ -57,6 +58,40 @@ func TestBadMessagesAreDeadLetteredWithReason(t *testing.T) {
 	for _, q := range []string{topo.Tasks, topo.Results, topo.DeadQueue} {
 		if n := p.b.queueLen(q); n != 0 {
 			t.Errorf("%d messages left in %s", n, q)
+		}
+	}
+}
+
+// When the executor cannot tell unknown tasks from taken ones (its
+// database is gone for the moment), it requeues the unclaimed messages
+// instead of acking them: one for an unknown task must still reach the
+// dead-letter queue on its redelivery, not vanish.
+func TestUnclaimedMessagesRequeuedWhenTasksCannotBeLookedUp(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	e, err := NewExecutor(testConfig(t, pool, message.NewTopology("unclaimed-"+uuid.NewString()[:8])), ExecutorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, unknown := uuid.New(), uuid.New()
+	explain := func() map[uuid.UUID]*inbound {
+		byID := map[uuid.UUID][]*inbound{claimed: {{}}, unknown: {{}}}
+		e.x.explainUnclaimed(context.Background(), []uuid.UUID{claimed, unknown}, []db.Task{{ID: claimed}}, byID)
+		return map[uuid.UUID]*inbound{claimed: byID[claimed][0], unknown: byID[unknown][0]}
+	}
+
+	live := explain()
+	if got := live[unknown]; got.requeue || !strings.Contains(got.deadLetter, "unknown task") {
+		t.Errorf("database up: unknown task's message requeue=%v deadLetter=%q, want it dead-lettered", got.requeue, got.deadLetter)
+	}
+	pool.Close()
+	down := explain()
+	if got := down[unknown]; !got.requeue || got.deadLetter != "" {
+		t.Errorf("database down: unknown task's message requeue=%v deadLetter=%q, want it requeued", got.requeue, got.deadLetter)
+	}
+	for name, in := range map[string]*inbound{"up": live[claimed], "down": down[claimed]} {
+		if in.requeue || in.deadLetter != "" {
+			t.Errorf("database %s: claimed task's message requeue=%v deadLetter=%q, want it acked", name, in.requeue, in.deadLetter)
 		}
 	}
 }

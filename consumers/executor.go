@@ -276,20 +276,29 @@ func (x *executor) claimSome(ctx context.Context, ids []uuid.UUID, byID map[uuid
 // explainUnclaimed dead-letters messages naming tasks that do not exist;
 // the others (taken by another delivery, ended, stopped) are acked quietly.
 func (x *executor) explainUnclaimed(ctx context.Context, ids []uuid.UUID, claimed []db.Task, byID map[uuid.UUID][]*inbound) {
+	started := make(map[uuid.UUID]bool, len(claimed))
+	for _, task := range claimed {
+		started[task.ID] = true
+	}
 	existing, err := queries.TaskIDsAmong(context.WithoutCancel(ctx), x.cfg.Pool, ids)
 	if err != nil {
-		// Acking is still right: a message for a task that does exist is
-		// redundant, and one for an unknown task has nothing to act on.
-		x.cfg.Logger.Warn("could not tell unknown tasks from taken ones", "err", err)
+		// Requeue the unclaimed ones and decide on their redelivery: acked
+		// now, a message for an unknown task would vanish instead of
+		// reaching the dead-letter queue. (A redelivered message for a task
+		// that exists is refused by the claim again, harmlessly.)
+		x.cfg.Logger.Warn("could not tell unknown tasks from taken ones; requeueing their messages", "err", err)
+		for _, id := range ids {
+			if !started[id] {
+				for _, in := range byID[id] {
+					in.requeue = true
+				}
+			}
+		}
 		return
 	}
 	known := make(map[uuid.UUID]bool, len(existing))
 	for _, id := range existing {
 		known[id] = true
-	}
-	started := make(map[uuid.UUID]bool, len(claimed))
-	for _, task := range claimed {
-		started[task.ID] = true
 	}
 	for _, id := range ids {
 		switch {
