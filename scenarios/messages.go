@@ -107,9 +107,9 @@ func (t *trial) runWebhooks(ctx context.Context, b *broker) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// As many deliverers as requests, each taking one message at a time, so
-	// that no event waits behind another's HTTP call: the deliverer loads an
-	// event as soon as it is announced, as an idle worker does.
+	// As many consumers as requests, each taking one message at a time, so
+	// that the deliverer looks each event up as soon as it is announced, as
+	// an idle worker does.
 	cfg := b.config(t)
 	cfg.Workers = t.workers
 	cfg.Prefetch = 1
