@@ -32,6 +32,7 @@ type roleDeps struct {
 	pool        *pgxpool.Pool
 	consumers   consumers.Config
 	executor    consumers.ExecutorOptions
+	webhooks    consumers.WebhookOptions
 	maintenance consumers.MaintenanceOptions
 	registry    *prometheus.Registry
 	listenAddr  string
@@ -54,9 +55,7 @@ var roles = []role{
 	{"executor", true, func(d roleDeps) (runner, error) { return consumers.NewExecutor(d.consumers, d.executor) }},
 	{"results", true, func(d roleDeps) (runner, error) { return consumers.NewResultHandler(d.consumers) }},
 	{"relay", true, func(d roleDeps) (runner, error) { return consumers.NewRelay(d.consumers, consumers.RelayOptions{}) }},
-	{"webhooks", true, func(d roleDeps) (runner, error) {
-		return consumers.NewWebhookDeliverer(d.consumers, consumers.WebhookOptions{})
-	}},
+	{"webhooks", true, func(d roleDeps) (runner, error) { return consumers.NewWebhookDeliverer(d.consumers, d.webhooks) }},
 	{"maintenance", false, func(d roleDeps) (runner, error) { return consumers.NewMaintenance(d.consumers, d.maintenance) }},
 }
 

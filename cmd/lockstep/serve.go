@@ -50,6 +50,9 @@ func runServe(ctx context.Context, args []string) error {
 	fs.DurationVar(&maintenance.OutboxRetention, "outbox-retention", consumers.DefaultOutboxRetention, "maintenance: how long published outbox rows are kept")
 	fs.DurationVar(&maintenance.InboxRetention, "inbox-retention", consumers.DefaultInboxRetention, "maintenance: the inbox's deduplication window")
 	fs.DurationVar(&maintenance.EventRetention, "event-retention", 0, "maintenance: prune the events and webhook deliveries of jobs finished longer ago (0 keeps them)")
+	var webhooks consumers.WebhookOptions
+	fs.IntVar(&webhooks.Senders, "webhook-senders", consumers.DefaultWebhookSenders, "webhooks: deliveries this process POSTs at once")
+	fs.IntVar(&webhooks.MaxInFlight, "webhook-in-flight", consumers.DefaultWebhookMaxInFlight, "webhooks: deliveries of one subscription in flight at once, over every process")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections of this process (pool_max_conns in the URL wins)")
 	var executor consumers.ExecutorOptions
 	fs.IntVar(&executor.HandlerSlots, "handler-slots", consumers.DefaultHandlerSlots, "handlers the executor runs at once in this process")
@@ -109,6 +112,7 @@ func runServe(ctx context.Context, args []string) error {
 			Outbound:        outboundPolicy,
 		},
 		executor:    executor,
+		webhooks:    webhooks,
 		maintenance: maintenance,
 		registry:    registry,
 		listenAddr:  *listen,
