@@ -127,7 +127,9 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		return res, fmt.Errorf("create log directory: %w", err)
 	}
 	defer func() {
-		if len(res.Anomalies) == 0 && err == nil {
+		// Kept when they may explain something: anomalies, or a run that
+		// failed on its own (not interrupted).
+		if len(res.Anomalies) == 0 && (err == nil || ctx.Err() != nil) {
 			os.RemoveAll(logDir)
 		} else {
 			res.LogDir = logDir
