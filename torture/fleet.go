@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -121,7 +123,7 @@ func (f *fleet) supervise(binary string, p *process) {
 			select {
 			case <-f.stopped:
 			default:
-				p.unplanned = append(p.unplanned, fmt.Sprintf("%s exited: %v", p.name, err))
+				p.unplanned = append(p.unplanned, fmt.Sprintf("%s exited (%v): %s", p.name, err, lastLine(p.logPath)))
 			}
 		}
 		p.planned = false
@@ -171,6 +173,22 @@ func (p *process) signal(sig syscall.Signal) error {
 	}
 	p.planned = true
 	return nil
+}
+
+// lastLine returns the last line of a log, where serve says why it exited.
+func lastLine(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	if info, err := f.Stat(); err == nil && info.Size() > int64(len(buf)) {
+		f.Seek(info.Size()-int64(len(buf)), io.SeekStart)
+	}
+	n, _ := io.ReadFull(f, buf)
+	lines := strings.Split(strings.TrimSpace(string(buf[:n])), "\n")
+	return lines[len(lines)-1]
 }
 
 // up reports whether p runs and no fault is ending it.

@@ -20,7 +20,10 @@ func (r Result) PrintTable(w io.Writer) error {
 	fmt.Fprintf(tw, "WHAT\tN\tDETAIL\n")
 	row("faults", r.FaultTotal(), joinCounts(r.Faults))
 	row("fault errors", len(r.FaultErrors), first(r.FaultErrors))
-	row("unplanned exits", len(r.UnplannedExits), first(r.UnplannedExits))
+	row("unplanned exits", len(r.UnplannedExits), "")
+	for _, exit := range r.UnplannedExits {
+		fmt.Fprintf(tw, "  exit\t\t%s\n", exit)
+	}
 	t := r.Tally
 	row("jobs", t.jobs, joinCounts(t.byStatus))
 	row("submissions", r.Ledger.Answered, fmt.Sprintf("%d keys, %d duplicate posts, %d never answered", r.Ledger.Keys, r.Ledger.Duplicates, r.Ledger.Refused))
