@@ -81,7 +81,7 @@ func newScratch(ctx context.Context, serverURL, amqpURL string) (_ *scratch, err
 		return nil, err
 	}
 	if _, err := rabbitmqctl(ctx, "add_vhost", s.name); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create the scratch vhost (torture needs rabbitmqctl on the broker's machine, run by a user it accepts): %w", err)
 	}
 	s.vhost = true
 	if _, err := rabbitmqctl(ctx, "set_permissions", "-p", s.name, user, ".*", ".*", ".*"); err != nil {
