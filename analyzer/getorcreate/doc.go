@@ -81,9 +81,11 @@
 // transaction per tick or per item.
 //
 // The rule is PostgreSQL's: SQLite and MySQL undo only the failed statement
-// and the transaction goes on. A pgx transaction is PostgreSQL's; for
-// database/sql, SQL written with ? placeholders is not PostgreSQL's (its
-// drivers take $n), and otherwise the driver decides, as seen from the
+// and the transaction goes on. A pgx transaction (v4 or v5) is
+// PostgreSQL's; for database/sql and sqlx, SQL written with ? placeholders
+// is not known to be PostgreSQL's (its drivers take $n) unless it passes
+// through sqlx's Rebind in sight (db.Rebind("... ?"), sqlx.Rebind(bindType,
+// "... ?")), which gives it to the driver, and otherwise the driver decides, as seen from the
 // package: the driver packages it and its dependencies import (lib/pq and
 // pgx's stdlib; mattn/go-sqlite3, modernc.org/sqlite,
 // ncruces/go-sqlite3/driver, go-sql-driver/mysql) and the driver names it

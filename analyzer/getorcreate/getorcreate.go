@@ -367,13 +367,13 @@ func handleTypes(tx *txn.Tx) []types.Type {
 }
 
 // missIsNoRows reports whether s is a one-row read (a sqlc :one query,
-// QueryRow), whose error is ErrNoRows when no row matches.
+// QueryRow, sqlx's Get), whose error is ErrNoRows when no row matches.
 func missIsNoRows(s stmtCall) bool {
 	if s.Stmt.Kind != catalog.Read {
 		return false
 	}
 	if s.Literal {
-		return s.Name == "QueryRow" || s.Name == "QueryRowContext"
+		return s.One
 	}
 	return s.Stmt.Cmd == ":one"
 }

@@ -8,7 +8,10 @@
 // Two transactions that read a row, compute a new value in Go and write it
 // back interleave as read A, read B, write A, write B: B's write is based on
 // the value before A's, and A's change is lost. The check follows values
-// from a plain read (a sqlc query, a wrapper of one, or literal SQL) through
+// from a plain read (a sqlc query, a wrapper of one, or literal SQL given to
+// pgx v4 or v5, database/sql or sqlx, whose Get scans into its destination;
+// SQL written with ? placeholders is read as a driver rebinding it to $n
+// sees it) through
 // row struct fields, params structs, local variables, arithmetic and helper
 // functions into the SET list of an UPDATE, the DO UPDATE SET ... EXCLUDED
 // list of an upsert, or the fields of a full-row save of the same table.

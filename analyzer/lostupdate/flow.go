@@ -438,8 +438,9 @@ func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
 	}
 }
 
-// filled finds an ORM read into the variable a (First(&u)), also in a
-// closure it is captured by, and records the read and the field.
+// filled finds a read into the variable a as its destination (an ORM's
+// First(&u), sqlx's Get(&u, ...)), also in a closure it is captured by,
+// and records the read and the field.
 func (t *tracer) filled(a *ssa.Alloc, field string, out *sourceSet) {
 	var visit func(v ssa.Value, depth int)
 	visit = func(v ssa.Value, depth int) {

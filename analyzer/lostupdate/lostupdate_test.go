@@ -34,3 +34,13 @@ func TestRealModule(t *testing.T) {
 func TestGORM(t *testing.T) {
 	analysistest.Run(t, testmod.Dir(t, "gormmod"), lostupdate.Analyzer, "example.com/gormmod/lostupdate")
 }
+
+// TestLibraries runs the analyzer on modules built against the real
+// sqlx and pgx v4, so a change in their API breaks this test.
+func TestLibraries(t *testing.T) {
+	for _, mod := range []string{"sqlxmod", "pgx4mod"} {
+		t.Run(mod, func(t *testing.T) {
+			analysistest.Run(t, testmod.Dir(t, mod), lostupdate.Analyzer, "example.com/"+mod+"/lostupdate")
+		})
+	}
+}

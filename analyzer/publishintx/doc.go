@@ -30,13 +30,26 @@
 //	return tx.Commit(ctx)
 //
 // Publishes are amqp091-go's (*Channel).Publish, PublishWithContext,
-// PublishWithDeferredConfirm and PublishWithDeferredConfirmWithContext, the
-// functions named with -publishintx.funcs (pkg.Func or (*pkg.T).Method), and
-// calls of functions that publish (followed across packages through facts).
-// Methods that are merely named Publish or Dispatch are not publishes.
+// PublishWithDeferredConfirm and PublishWithDeferredConfirmWithContext;
+// nats.go's (*Conn).Publish, PublishMsg, Request, RequestMsg (a request is
+// a message too), the legacy JetStreamContext's and the jetstream package's
+// Publish, PublishMsg, PublishAsync and PublishMsgAsync; kafka-go's
+// WriteMessages on a Writer or a Conn; Watermill's message.Publisher and
+// its brokers' publishers; the functions named with -publishintx.funcs
+// (pkg.Func or (*pkg.T).Method), and calls of functions that publish
+// (followed across packages through facts). Methods that are merely named
+// Publish or Dispatch are not publishes. An interface call whose
+// receiver's concrete type is in sight is judged as that type's method. A
+// watermill-sql publisher is an outbox: its Publish inserts the message
+// with the executor it was made with, so it is reported only when that
+// executor is seen to be a pool or connection (sql.NewPublisher(
+// sql.BeginnerFromStdSQL(db), ...)), not the transaction
+// (sql.TxFromStdSQL(tx)) or anything txvet cannot see; Watermill's
+// forwarder around it is no publish either.
 // Open transactions come from package txn: Begin/BeginTx until Commit or
 // Rollback on the path, parameters of transaction type, and the callbacks of
-// pgx.BeginFunc, pgx.BeginTxFunc and wrappers of them (a named function
+// pgx.BeginFunc, pgx.BeginTxFunc (pgx v4: the pool's and the connection's
+// BeginFunc and BeginTxFunc) and wrappers of them (a named function
 // passed as the callback counts as a publish at the call).
 //
 // Not reported: a publish after Commit or Rollback, in the branch where

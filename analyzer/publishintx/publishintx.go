@@ -89,7 +89,9 @@ type checker struct {
 func run(pass *analysis.Pass) (any, error) {
 	rep := ignore.New(pass)
 	defer rep.Finish()
-	if !pass.ResultOf[apis.Analyzer].(*apis.Uses).Broker && len(Funcs) == 0 {
+	// A library's own packages publish through its API (the table), and
+	// their internals, which call it, are no one's transaction.
+	if apis.Own(pass.Pkg.Path()) || (!pass.ResultOf[apis.Analyzer].(*apis.Uses).Broker && len(Funcs) == 0) {
 		return nil, nil
 	}
 	c := &checker{
@@ -170,9 +172,11 @@ func (c *checker) events(fn *ssa.Function) []event {
 func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 	common := call.Common()
 	var f *types.Func
+	callee := common.StaticCallee()
 	if common.IsInvoke() {
-		f = common.Method
-	} else if callee := common.StaticCallee(); callee != nil {
+		f, callee = common.Method, concreteMethod(call)
+	}
+	if callee != nil {
 		if pf := c.local[callee]; pf != nil {
 			return c.helperEvent(call, callee.Name(), pf), true
 		}
@@ -182,7 +186,12 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 		return event{}, false
 	}
 	f = f.Origin()
-	if apis.IsPublish(f) || Funcs.Has(f) {
+	publish := apis.IsPublish(f) || Funcs.Has(f)
+	if recv := receiverOf(common); recv != nil && apis.IsOutbox(recv.Type()) {
+		// An outbox in the caller's transaction, unless made with a pool.
+		publish = apis.IsOutboxPublish(recv.Type(), f.Name()) && madeWithHandle(recv)
+	}
+	if publish {
 		pos := c.pass.Fset.Position(call.Pos())
 		return event{call: call, via: f.Name(), fact: &PublishFact{Via: f.Name(), At: fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line)}}, true
 	}
@@ -191,6 +200,63 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 		return c.helperEvent(call, f.Name(), &pf), true
 	}
 	return event{}, false
+}
+
+// concreteMethod returns the method an interface call runs when the
+// receiver's concrete type is in sight (p := gochannel.NewGoChannel(...)
+// held as a message.Publisher), or nil: a wrapper of another package's
+// publisher (watermill's forwarder around an outbox) is then judged as
+// itself, not as the interface it implements.
+func concreteMethod(call ssa.CallInstruction) *ssa.Function {
+	common := call.Common()
+	recv := catalog.Underlying(common.Value)
+	if types.IsInterface(recv.Type()) {
+		return nil
+	}
+	return call.Parent().Prog.LookupMethod(recv.Type(), common.Method.Pkg(), common.Method.Name())
+}
+
+// receiverOf returns the receiver of a method call, through interface
+// conversions, or nil.
+func receiverOf(common *ssa.CallCommon) ssa.Value {
+	switch {
+	case common.IsInvoke():
+		return catalog.Underlying(common.Value)
+	case common.Signature().Recv() != nil && len(common.Args) > 0:
+		return catalog.Underlying(common.Args[0])
+	}
+	return nil
+}
+
+// madeWithHandle reports whether the outbox publisher p was made, in
+// sight, by a constructor given a pool or connection (directly or through
+// one of its package's one-argument adapters, watermill-sql's
+// BeginnerFromStdSQL(db)): its messages are then written outside the
+// caller's transaction, visible before it commits.
+func madeWithHandle(p ssa.Value) bool {
+	if ex, ok := p.(*ssa.Extract); ok && ex.Index == 0 {
+		p = ex.Tuple
+	}
+	ctor, ok := p.(*ssa.Call)
+	if !ok || len(ctor.Common().Args) == 0 {
+		return false
+	}
+	pkg := ctor.Common().StaticCallee()
+	if pkg == nil || pkg.Pkg == nil {
+		return false
+	}
+	exec := catalog.Underlying(ctor.Common().Args[0])
+	for {
+		adapter, ok := exec.(*ssa.Call)
+		if !ok || len(adapter.Common().Args) != 1 {
+			break
+		}
+		if fn := adapter.Common().StaticCallee(); fn == nil || fn.Pkg != pkg.Pkg {
+			break
+		}
+		exec = catalog.Underlying(adapter.Common().Args[0])
+	}
+	return apis.IsHandle(exec.Type())
 }
 
 // publishingCallback reports whether call runs a named function that

@@ -25,3 +25,14 @@ func TestPublishInTx(t *testing.T) {
 func TestGORM(t *testing.T) {
 	analysistest.Run(t, testmod.Dir(t, "gormmod"), publishintx.Analyzer, "example.com/gormmod/publishintx")
 }
+
+// TestLibraries runs the analyzer on modules built against the real
+// pgx v4 and the brokers' clients (nats.go, kafka-go, Watermill), so a
+// change in their API breaks this test.
+func TestLibraries(t *testing.T) {
+	for _, mod := range []string{"pgx4mod", "natsmod", "kafkamod", "watermillmod"} {
+		t.Run(mod, func(t *testing.T) {
+			analysistest.Run(t, testmod.Dir(t, mod), publishintx.Analyzer, "example.com/"+mod+"/publishintx")
+		})
+	}
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // TestTogether runs all of txvet's analyzers in one process, as the txvet
-// command does, over the shared testdata and the race lab's naive ports.
+// command does, over the shared testdata, the race lab's naive ports and
+// the sqlx module.
 // The checker runs the analyzers of one package in parallel, so they share
 // the results of txn and the catalog at the same time: under -race this
 // test fails when such a result is written after its Run returned. Each
@@ -42,6 +43,9 @@ func TestTogether(t *testing.T) {
 			Env: append(os.Environ(), "GOPATH="+testdata, "GO111MODULE=off", "GOPROXY=off", "GOFLAGS="),
 		}},
 		{"naive ports", &packages.Config{Dir: filepath.Join(root, "scenarios", "naive")}},
+		// sqlx against the real library: destinations, rebinds, embedded
+		// transactions through the shared results.
+		{"sqlx", &packages.Config{Dir: filepath.Join(testdata, "sqlxmod")}},
 	}
 	for _, l := range loads {
 		t.Run(l.name, func(t *testing.T) {

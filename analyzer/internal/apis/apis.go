@@ -29,6 +29,8 @@ type Library struct {
 
 	// Queries are the methods that run SQL given as a string argument.
 	Queries []Query
+	// Rebinds are the calls that rewrite ? placeholders for the driver.
+	Rebinds []Rebind
 	// Prepare is how a statement is prepared and run later, if it can be.
 	Prepare *Prepare
 	// TxTypes are the transaction types, as "path.Name" (pointer or not).
@@ -56,6 +58,13 @@ type Library struct {
 	// ORM is set for a library that builds statements from method chains
 	// instead of taking SQL.
 	ORM *ORM
+
+	// Outboxes are types ("path.Name") implementing a publishing interface
+	// of Packages by writing the message to the database with the executor
+	// they were made with. Bound to a transaction, such a publisher is an
+	// outbox; a publish through one is reported only when it was made, in
+	// sight, with a pool or connection (Handles).
+	Outboxes []string
 }
 
 // ORM describes a library whose statements are built by chaining methods
@@ -140,15 +149,31 @@ const (
 )
 
 // Query is a group of methods, on any type, that run SQL given as a string:
-// the method's parameters are an optional context, the SQL at SQLArg, and
-// the statement's arguments (variadic). Results are the packages one of
-// which defines the first result type; they tell the library's methods (and
-// interfaces copying them, such as sqlc's DBTX) from others of the same
-// name.
+// the method's parameters are an optional context, the destination when
+// Dest is set, the SQL at SQLArg, and the statement's arguments (variadic).
+// Results are the packages one of which defines the first result type; they
+// tell the library's methods (and interfaces copying them, such as sqlc's
+// DBTX) from others of the same name. A method whose only result is an
+// error (sqlx's Get) is told by its own package instead, which must be one
+// of Results.
 type Query struct {
-	Names   []string
-	SQLArg  int // receiver excluded
+	Names  []string
+	SQLArg int // receiver excluded
+	// Dest is set when the parameter before the SQL is the destination the
+	// result is scanned into (sqlx's Get and Select).
+	Dest bool
+	// One is set when the method reads one row and reports "no row" with
+	// one of the library's NotFound errors (QueryRow's Scan, sqlx's Get).
+	One     bool
 	Results []string
+}
+
+// Rebind is a call that rewrites the ? placeholders of the SQL at SQLArg
+// into the driver's own ($n for PostgreSQL) and returns it: a package-level
+// Func ("path.Name") or a Method of the library's types.
+type Rebind struct {
+	Func, Method string
+	SQLArg       int // receiver excluded
 }
 
 // Prepare describes prepared statements: Funcs (methods of any type whose
@@ -180,7 +205,9 @@ const (
 type Begin struct {
 	Func, Method string
 	// Recv, when set, is the receiver type ("path.Name") of Method, for a
-	// library whose transaction has the handle's own type (GORM's *gorm.DB).
+	// library whose transaction has the handle's own type (GORM's *gorm.DB)
+	// or whose begin hands the transaction to a callback (pgx v4's
+	// pool.BeginFunc).
 	Recv string
 	// Args is the number of arguments the call must have, or 0 for any.
 	Args    int
@@ -211,7 +238,8 @@ var Libraries = []*Library{
 		PostgreSQL: true,
 		Queries: []Query{
 			// Exec(ctx, sql, args...) (pgconn.CommandTag, error), Query (pgx.Rows), QueryRow (pgx.Row)
-			{Names: []string{"Exec", "Query", "QueryRow"}, SQLArg: 1, Results: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn"}},
+			{Names: []string{"Exec", "Query"}, SQLArg: 1, Results: []string{"github.com/jackc/pgx/v5", "github.com/jackc/pgx/v5/pgconn"}},
+			{Names: []string{"QueryRow"}, SQLArg: 1, One: true, Results: []string{"github.com/jackc/pgx/v5"}},
 		},
 		TxTypes: []string{"github.com/jackc/pgx/v5.Tx", "github.com/jackc/pgx/v5/pgxpool.Tx"},
 		Handles: []string{"github.com/jackc/pgx/v5/pgxpool.Pool", "github.com/jackc/pgx/v5.Conn"},
@@ -236,11 +264,39 @@ var Libraries = []*Library{
 		NotFound: []string{"github.com/jackc/pgx/v5.ErrNoRows"},
 	},
 	{
+		// pgx v4: the v5 API, with pgconn in its own module and the
+		// callback begins as methods of the pool and the connection.
+		Module:     "github.com/jackc/pgx/v4",
+		Packages:   []string{"github.com/jackc/pgx/v4", "github.com/jackc/pgx/v4/pgxpool", "github.com/jackc/pgconn"},
+		PostgreSQL: true,
+		Queries: []Query{
+			{Names: []string{"Exec", "Query"}, SQLArg: 1, Results: []string{"github.com/jackc/pgx/v4", "github.com/jackc/pgconn"}},
+			{Names: []string{"QueryRow"}, SQLArg: 1, One: true, Results: []string{"github.com/jackc/pgx/v4"}},
+		},
+		TxTypes: []string{"github.com/jackc/pgx/v4.Tx", "github.com/jackc/pgx/v4/pgxpool.Tx"},
+		Handles: []string{"github.com/jackc/pgx/v4/pgxpool.Pool", "github.com/jackc/pgx/v4.Conn"},
+		Begins: []Begin{
+			{Method: "Begin", Handout: Result, CallbackArg: -1, OptionsArg: -1},
+			{Method: "BeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // BeginTx(ctx, pgx.TxOptions)
+			// BeginFunc(ctx, func(pgx.Tx) error), BeginTxFunc(ctx, pgx.TxOptions, func(pgx.Tx) error)
+			{Method: "BeginFunc", Recv: "github.com/jackc/pgx/v4/pgxpool.Pool", Args: 2, Handout: Callback, CallbackArg: 1, OptionsArg: -1},
+			{Method: "BeginFunc", Recv: "github.com/jackc/pgx/v4.Conn", Args: 2, Handout: Callback, CallbackArg: 1, OptionsArg: -1},
+			{Method: "BeginTxFunc", Recv: "github.com/jackc/pgx/v4/pgxpool.Pool", Args: 3, Handout: Callback, CallbackArg: 2, OptionsArg: 1},
+			{Method: "BeginTxFunc", Recv: "github.com/jackc/pgx/v4.Conn", Args: 3, Handout: Callback, CallbackArg: 2, OptionsArg: 1},
+		},
+		Commits:   []string{"Commit"},
+		Rollbacks: []string{"Rollback"},
+		Isolation: Isolation{Fields: []string{"IsoLevel"}}, // the same strings as v5's
+		NotFound:  []string{"github.com/jackc/pgx/v4.ErrNoRows"},
+	},
+	{
 		Module:   "database/sql",
 		Packages: []string{"database/sql"},
 		Queries: []Query{
-			{Names: []string{"Exec", "Query", "QueryRow"}, SQLArg: 0, Results: []string{"database/sql"}},
-			{Names: []string{"ExecContext", "QueryContext", "QueryRowContext"}, SQLArg: 1, Results: []string{"database/sql"}},
+			{Names: []string{"Exec", "Query"}, SQLArg: 0, Results: []string{"database/sql"}},
+			{Names: []string{"ExecContext", "QueryContext"}, SQLArg: 1, Results: []string{"database/sql"}},
+			{Names: []string{"QueryRow"}, SQLArg: 0, One: true, Results: []string{"database/sql"}},
+			{Names: []string{"QueryRowContext"}, SQLArg: 1, One: true, Results: []string{"database/sql"}},
 		},
 		Prepare: &Prepare{
 			Funcs:       []string{"Prepare", "PrepareContext"},
@@ -323,11 +379,73 @@ var Libraries = []*Library{
 		},
 	},
 	{
+		// sqlx wraps database/sql: its types embed sql's, whose methods
+		// (Exec, QueryRow, Commit) they inherit; the database is told by
+		// the drivers. Get and Select scan into their first argument.
+		Module:   "github.com/jmoiron/sqlx",
+		Packages: []string{"github.com/jmoiron/sqlx"},
+		Queries: []Query{
+			{Names: []string{"Get"}, SQLArg: 1, Dest: true, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"GetContext"}, SQLArg: 2, Dest: true, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"Select"}, SQLArg: 1, Dest: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"SelectContext"}, SQLArg: 2, Dest: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"Queryx", "MustExec"}, SQLArg: 0, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
+			{Names: []string{"QueryRowx"}, SQLArg: 0, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"QueryxContext", "MustExecContext"}, SQLArg: 1, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
+			{Names: []string{"QueryRowxContext"}, SQLArg: 1, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+		},
+		Rebinds: []Rebind{
+			{Func: "github.com/jmoiron/sqlx.Rebind", SQLArg: 1}, // Rebind(bindType, query)
+			{Method: "Rebind", SQLArg: 0},                       // db.Rebind(query), tx.Rebind(query)
+		},
+		TxTypes: []string{"github.com/jmoiron/sqlx.Tx"},
+		Handles: []string{"github.com/jmoiron/sqlx.DB", "github.com/jmoiron/sqlx.Conn"},
+		Begins: []Begin{
+			{Method: "Beginx", Handout: Result, CallbackArg: -1, OptionsArg: -1},
+			{Method: "MustBegin", Handout: Result, CallbackArg: -1, OptionsArg: -1},
+			{Method: "BeginTxx", Handout: Result, CallbackArg: -1, OptionsArg: 1},    // BeginTxx(ctx, *sql.TxOptions)
+			{Method: "MustBeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // MustBeginTx(ctx, *sql.TxOptions)
+		},
+		Commits:   []string{"Commit"},
+		Rollbacks: []string{"Rollback"},
+		Isolation: Isolation{Fields: []string{"Isolation"}}, // sql.TxOptions: database/sql's levels
+		NotFound:  []string{"database/sql.ErrNoRows"},
+	},
+	{
 		Module:   "github.com/rabbitmq/amqp091-go",
 		Packages: []string{"github.com/rabbitmq/amqp091-go"},
 		Broker:   true,
 		// (*Channel) methods.
 		Publishes: []string{"Publish", "PublishWithContext", "PublishWithDeferredConfirm", "PublishWithDeferredConfirmWithContext"},
+	},
+	{
+		Module: "github.com/nats-io/nats.go",
+		// Core NATS (*Conn), the legacy JetStreamContext and the jetstream
+		// package's JetStream: a request publishes too.
+		Packages: []string{"github.com/nats-io/nats.go", "github.com/nats-io/nats.go/jetstream"},
+		Broker:   true,
+		Publishes: []string{"Publish", "PublishMsg", "PublishAsync", "PublishMsgAsync", "Request", "RequestMsg",
+			"RequestWithContext", "RequestMsgWithContext", "PublishRequest"},
+	},
+	{
+		Module:    "github.com/segmentio/kafka-go",
+		Packages:  []string{"github.com/segmentio/kafka-go"},
+		Broker:    true,
+		Publishes: []string{"WriteMessages"}, // (*Writer), (*Conn)
+	},
+	{
+		// Watermill's Publisher interface and its brokers' publishers. The
+		// SQL publisher (watermill-sql) is not a broker: bound to a
+		// transaction it is an outbox (Outboxes).
+		Module: "github.com/ThreeDotsLabs/watermill",
+		Packages: []string{"github.com/ThreeDotsLabs/watermill/message", "github.com/ThreeDotsLabs/watermill/pubsub/gochannel",
+			"github.com/ThreeDotsLabs/watermill-amqp/v2/pkg/amqp", "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp",
+			"github.com/ThreeDotsLabs/watermill-kafka/v2/pkg/kafka", "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka",
+			"github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats", "github.com/ThreeDotsLabs/watermill-redisstream/pkg/redisstream",
+			"github.com/ThreeDotsLabs/watermill-googlecloud/pkg/googlecloud"},
+		Broker:    true,
+		Publishes: []string{"Publish"}, // Publish(topic, messages...)
+		Outboxes:  []string{"github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql.Publisher", "github.com/ThreeDotsLabs/watermill-sql/v3/pkg/sql.Publisher"},
 	},
 }
 
@@ -530,24 +648,62 @@ func LevelOfInt(v int64) string {
 // QuerySQLArg reports whether f is a method that runs SQL given as a string
 // argument, and the index of that argument (receiver excluded).
 func QuerySQLArg(f *types.Func) (int, bool) {
+	q := QueryOf(f)
+	if q == nil {
+		return 0, false
+	}
+	return q.SQLArg, true
+}
+
+// QueryOf returns the query row f matches, or nil.
+func QueryOf(f *types.Func) *Query {
 	sig, _ := f.Type().(*types.Signature)
 	if sig == nil || sig.Recv() == nil || !sig.Variadic() || sig.Results().Len() == 0 {
-		return 0, false
+		return nil
 	}
 	params := sig.Params()
 	result := PkgOf(sig.Results().At(0).Type())
+	if result == "" && sig.Results().Len() == 1 && f.Pkg() != nil {
+		result = f.Pkg().Path() // an error only: the method's own package tells
+	}
 	for _, l := range Libraries {
-		for _, q := range l.Queries {
+		for i, q := range l.Queries {
 			if !slices.Contains(q.Names, f.Name()) || !slices.Contains(q.Results, result) || params.Len() != q.SQLArg+2 {
 				continue
 			}
 			if b, ok := params.At(q.SQLArg).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
 				continue
 			}
-			if q.SQLArg == 1 && TypeName(params.At(0).Type()) != "context.Context" {
+			before := q.SQLArg
+			if q.Dest {
+				if !types.IsInterface(params.At(q.SQLArg - 1).Type()) {
+					continue
+				}
+				before--
+			}
+			if before == 1 && TypeName(params.At(0).Type()) != "context.Context" {
 				continue
 			}
-			return q.SQLArg, true
+			return &l.Queries[i]
+		}
+	}
+	return nil
+}
+
+// RebindSQLArg reports whether f rewrites the ? placeholders of the SQL it
+// is given and returns it, and the index of the SQL (receiver excluded).
+func RebindSQLArg(f *types.Func) (int, bool) {
+	if f == nil || f.Pkg() == nil {
+		return 0, false
+	}
+	fname := FuncName(f)
+	recv := f.Type().(*types.Signature).Recv() != nil
+	for _, l := range Libraries {
+		for _, r := range l.Rebinds {
+			if (r.Func != "" && r.Func == fname) ||
+				(r.Method != "" && recv && r.Method == f.Name() && slices.Contains(l.Packages, f.Pkg().Path())) {
+				return r.SQLArg, true
+			}
 		}
 	}
 	return 0, false
@@ -582,6 +738,22 @@ func IsStmtRun(f *types.Func) bool {
 func IsNotFound(path, name string) bool {
 	qualified := path + "." + name
 	return slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.NotFound, qualified) })
+}
+
+// IsOutbox reports whether t (or *t) is a publisher that writes its
+// messages to the database (Library.Outboxes).
+func IsOutbox(t types.Type) bool {
+	name := TypeName(t)
+	return name != "" && slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.Outboxes, name) })
+}
+
+// IsOutboxPublish reports whether method is a publish method of the
+// outbox type t (or *t).
+func IsOutboxPublish(t types.Type, method string) bool {
+	name := TypeName(t)
+	return slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return slices.Contains(l.Outboxes, name) && slices.Contains(l.Publishes, method)
+	})
 }
 
 // IsPublish reports whether f is a broker method that publishes a message.

@@ -141,9 +141,13 @@ type Call struct {
 	Many bool
 	// Literal is set for literal SQL passed to pgx or database/sql.
 	Literal bool
-	// Dest is the value an ORM call reads into or writes from (the &u of
-	// First(&u) or Save(&u)), or nil.
+	// Dest is the value a call reads into or writes from: the &u of an
+	// ORM's First(&u) or Save(&u), the destination sqlx's Get and Select
+	// scan into; or nil.
 	Dest ssa.Value
+	// One is set for a literal one-row read whose "no row" is the
+	// library's NotFound error (QueryRow, Get).
+	One bool
 
 	common *ssa.CallCommon
 	pkg    string      // package defining the query, for sqlc queries
@@ -249,11 +253,17 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		}
 		return call
 	}
-	if i, ok := apis.QuerySQLArg(fn); ok && i < len(args) {
-		if sql, ok := constString(args[i]); ok {
-			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(recv), Literal: true, common: common, args: args[i+1:]}
+	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
+		i := q.SQLArg
+		st := sqlOf(args[i])
+		if st == nil {
+			return nil
 		}
-		return nil
+		call := &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(recv), Literal: true, One: q.One, common: common, args: args[i+1:]}
+		if q.Dest {
+			call.Dest = Underlying(args[i-1])
+		}
+		return call
 	}
 	if apis.IsStmtRun(fn) && recv != nil {
 		if sql, exec, ok := prepared(recv); ok {
@@ -275,8 +285,47 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 		return f.Stmt
 	}
 	if i, ok := apis.QuerySQLArg(fn); ok && i < len(call.Args) {
+		return c.sqlExpr(call.Args[i])
+	}
+	return nil
+}
+
+// sqlExpr classifies a constant SQL expression, or a rebind call of one
+// (db.Rebind("... ?")), or returns nil.
+func (c *Catalog) sqlExpr(e ast.Expr) *Statement {
+	if tv, ok := c.info.Types[e]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+		return Classify(constant.StringVal(tv.Value))
+	}
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	fn, _ := typeutil.Callee(c.info, call).(*types.Func)
+	if i, ok := apis.RebindSQLArg(fn); ok && i < len(call.Args) {
 		if tv, ok := c.info.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
-			return Classify(constant.StringVal(tv.Value))
+			return ClassifyRebound(constant.StringVal(tv.Value))
+		}
+	}
+	return nil
+}
+
+// sqlOf classifies the SQL value v: a constant, or the result of a rebind
+// call of one (db.Rebind("... ?")); nil for anything else.
+func sqlOf(v ssa.Value) *Statement {
+	if sql, ok := constString(v); ok {
+		return Classify(sql)
+	}
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return nil
+	}
+	args := call.Common().Args
+	if !call.Common().IsInvoke() && call.Common().Signature().Recv() != nil {
+		args = args[1:]
+	}
+	if i, ok := apis.RebindSQLArg(Callee(call.Common())); ok && i < len(args) {
+		if sql, ok := constString(args[i]); ok {
+			return ClassifyRebound(sql)
 		}
 	}
 	return nil
@@ -315,7 +364,10 @@ func Referrers(v ssa.Value) []ssa.Instruction {
 }
 
 // Underlying strips interface conversions from v, so an executor passed as
-// a DBTX is seen as the pool, conn or transaction it is.
+// a DBTX is seen as the pool, conn or transaction it is; and the load of
+// an executor embedded in a library's own executor type (sqlx.Tx embeds
+// *sql.Tx, whose Exec and Commit it inherits), so a promoted method's
+// receiver is seen as the outer executor.
 func Underlying(v ssa.Value) ssa.Value {
 	for {
 		switch x := v.(type) {
@@ -325,10 +377,34 @@ func Underlying(v ssa.Value) ssa.Value {
 			v = x.X
 		case *ssa.ChangeType:
 			v = x.X
+		case *ssa.UnOp:
+			fa, ok := x.X.(*ssa.FieldAddr)
+			if x.Op != token.MUL || !ok || !embeddedExecutor(fa.X.Type(), fa.Field) {
+				return v
+			}
+			v = fa.X
+		case *ssa.Field:
+			if !embeddedExecutor(x.X.Type(), x.Field) {
+				return v
+			}
+			v = x.X
 		default:
 			return v
 		}
 	}
+}
+
+// embeddedExecutor reports whether field i of the struct t (or *t) is an
+// embedded field and t a library's transaction or handle type.
+func embeddedExecutor(t types.Type, i int) bool {
+	if !apis.IsTx(t) && !apis.IsHandle(t) {
+		return false
+	}
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	return ok && i < st.NumFields() && st.Field(i).Embedded()
 }
 
 func constString(v ssa.Value) (string, bool) {

@@ -8,8 +8,21 @@
 // and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
 // pools, conns, transactions and any interface with those methods, such as
 // sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
-// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare):
-// the methods and the argument holding the SQL come from package apis.
+// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare),
+// pgx v4's, and sqlx's Get, Select, Queryx, QueryRowx, MustExec and their
+// Context variants (Call.Dest is the destination Get and Select scan into):
+// the methods and the argument holding the SQL come from package apis. The
+// SQL is a constant, or a constant passed through a rebind call of the
+// table (sqlx's db.Rebind, sqlx.Rebind), classified as the driver will see
+// it ([ClassifyRebound]).
+//
+// SQL written with ? placeholders does not parse in PostgreSQL; when it
+// parses once they are numbered $1, $2, ... ([Dollars]), it is classified
+// that way with Statement.QuestionParams set, since the placeholders mean
+// the same to a driver that rebinds them (sqlx on PostgreSQL) as to MySQL or
+// SQLite, and a statement using syntax only another database has stays
+// Unknown. Only the PostgreSQL-specific rule (a failed statement aborts the
+// transaction) asks whether the SQL is PostgreSQL's.
 //
 // Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
 // classified by [Classify] into a [Statement]: its [Kind] (read, insert,

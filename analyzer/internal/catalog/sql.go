@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -118,9 +119,10 @@ type Statement struct {
 	// WITH, DISTINCT, GROUP BY, HAVING, a window, a function call in its
 	// select list (an aggregate refuses the lock), or a locking clause.
 	ForUpdateAppendable bool
-	// QuestionParams is set for SQL that PostgreSQL cannot parse and that
-	// takes ? placeholders, as MySQL and SQLite do (PostgreSQL's drivers
-	// take $n): SQL written for another database.
+	// QuestionParams is set for SQL written with ? placeholders, which
+	// PostgreSQL cannot parse: SQL for MySQL or SQLite, or for a driver
+	// that rebinds it to $n. It is classified as if written with $n (see
+	// Classify), and is not PostgreSQL's unless rebound in sight.
 	QuestionParams bool
 	// ReadFirst is set for an insert that runs only after a read of the
 	// same row found none, in the same call (GORM's FirstOrCreate).
@@ -187,8 +189,13 @@ var classified sync.Map // SQL text -> *Statement
 
 // Classify parses sql (one statement, optionally preceded by a sqlc
 // "-- name: X :cmd" line) and classifies it. It never fails: SQL that does
-// not parse, or holds several statements, has Kind Unknown. Results are
-// cached and shared; callers must not modify them.
+// not parse, or holds several statements, has Kind Unknown. SQL that does
+// not parse as written but does once its ? placeholders are numbered $1,
+// $2, ... (see Dollars) is classified that way, with QuestionParams set:
+// the ? are placeholders, and the rest of the statement reads the same in
+// PostgreSQL; SQL for another database that PostgreSQL still cannot parse
+// (backquotes, ON DUPLICATE KEY) stays Unknown. Results are cached and
+// shared; callers must not modify them.
 func Classify(sql string) *Statement {
 	if s, ok := classified.Load(sql); ok {
 		return s.(*Statement)
@@ -197,6 +204,11 @@ func Classify(sql string) *Statement {
 	classified.Store(sql, s)
 	return s
 }
+
+// ClassifyRebound classifies SQL seen passing through a call that rebinds
+// its ? placeholders for the driver (sqlx's Rebind): as the driver will see
+// it, so QuestionParams is unset.
+func ClassifyRebound(sql string) *Statement { return Classify(Dollars(sql)) }
 
 func classify(sql string) (st *Statement) {
 	st = &Statement{}
@@ -209,17 +221,59 @@ func classify(sql string) (st *Statement) {
 		}
 	}()
 	tree, err := pg.Parse(sql)
-	if err != nil {
-		st.QuestionParams = strings.Contains(sql, "?")
-		return st
+	if err != nil && strings.Contains(sql, "?") {
+		st.QuestionParams = true
+		if d := Dollars(sql); d != sql {
+			tree, err = pg.Parse(d)
+		}
 	}
-	if len(tree.GetStmts()) != 1 {
+	if err != nil || len(tree.GetStmts()) != 1 {
 		return st
 	}
 	c := classifier{st: st}
 	c.statement(tree.GetStmts()[0].GetStmt())
 	c.finish()
 	return st
+}
+
+// Dollars numbers the ? placeholders of sql $1, $2, ... as sqlx's Rebind
+// does for PostgreSQL, leaving alone a ? inside a string literal, a quoted
+// identifier or a comment.
+func Dollars(sql string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(sql); i++ {
+		ch := sql[i]
+		switch {
+		case ch == '\'' || ch == '"':
+			end := strings.IndexByte(sql[i+1:], ch)
+			if end < 0 {
+				return sql // unterminated: leave it for the parser to reject
+			}
+			b.WriteString(sql[i : i+end+2])
+			i += end + 1
+		case ch == '-' && strings.HasPrefix(sql[i:], "--"):
+			end := strings.IndexByte(sql[i:], '\n')
+			if end < 0 {
+				end = len(sql) - i
+			}
+			b.WriteString(sql[i : i+end])
+			i += end - 1
+		case ch == '/' && strings.HasPrefix(sql[i:], "/*"):
+			end := strings.Index(sql[i:], "*/")
+			if end < 0 {
+				return sql
+			}
+			b.WriteString(sql[i : i+end+2])
+			i += end + 1
+		case ch == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
 }
 
 // sqlcHeader returns the name and command of a "-- name: X :cmd" first line.

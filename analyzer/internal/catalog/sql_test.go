@@ -40,6 +40,12 @@ func TestClassify(t *testing.T) {
 		{"DELETE FROM t WHERE id = $1", "delete t", "$1:predicate:id"},
 		{"UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL", "update cas outbox", "$1:predicate:id"},
 		{"SELECT count(*) FROM a JOIN b ON b.a_id = a.id WHERE a.x = $1", "read a", "$1:predicate:x"},
+		{"UPDATE records SET counter = ? WHERE id = ?", "update records", "$1:overwrite:counter $2:predicate:id"},
+		{"UPDATE posts SET likes = likes + ? WHERE id = ?", "update atomic posts", "$1:delta:likes $2:predicate:id"},
+		{"SELECT counter FROM records WHERE id = ? FOR UPDATE", "read FOR UPDATE records", "$1:predicate:id"},
+		{"INSERT INTO c (k, n) VALUES (?, ?) ON CONFLICT (k) DO NOTHING", "insert on conflict do nothing c", "$1:value:k $2:value:n"},
+		{"INSERT INTO c (k, n) VALUES (?, ?) ON DUPLICATE KEY UPDATE n = VALUES(n)", "unknown", ""}, // MySQL's: not PostgreSQL's even rewritten
+		{"SELECT * FROM `records` WHERE id = ?", "unknown", ""},
 		{"not sql at all", "unknown", ""},
 		{"SELECT 1; SELECT 2", "unknown", ""},
 	}
@@ -61,6 +67,9 @@ func TestClassify(t *testing.T) {
 		if got := Classify(sql).QuestionParams; got != want {
 			t.Errorf("Classify(%q).QuestionParams = %v, want %v", sql, got, want)
 		}
+	}
+	if s := ClassifyRebound("UPDATE records SET counter = ? WHERE id = ?"); s.QuestionParams || uses(s) != "$1:overwrite:counter $2:predicate:id" {
+		t.Errorf("ClassifyRebound: QuestionParams %v, uses %q", s.QuestionParams, uses(s))
 	}
 	if s := Classify("-- name: GetRecord :one\nSELECT 1"); s.Name != "GetRecord" || s.Cmd != ":one" {
 		t.Errorf("sqlc header = %q %q", s.Name, s.Cmd)
@@ -86,6 +95,21 @@ func TestForUpdateAppendable(t *testing.T) {
 	} {
 		if got := Classify(sql).ForUpdateAppendable; got != want {
 			t.Errorf("Classify(%q).ForUpdateAppendable = %v, want %v", sql, got, want)
+		}
+	}
+}
+
+func TestDollars(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SELECT * FROM t WHERE a = ? AND b = ?":          "SELECT * FROM t WHERE a = $1 AND b = $2",
+		"SELECT '?', \"col?\" FROM t WHERE a = ?":        "SELECT '?', \"col?\" FROM t WHERE a = $1",
+		"SELECT 'it''s ?' FROM t WHERE a = ? -- b = ?\n": "SELECT 'it''s ?' FROM t WHERE a = $1 -- b = ?\n",
+		"SELECT /* ? */ x FROM t WHERE a IN (?, ?)":      "SELECT /* ? */ x FROM t WHERE a IN ($1, $2)",
+		"SELECT 'unterminated ? FROM t WHERE a = ?":      "SELECT 'unterminated ? FROM t WHERE a = ?",
+		"SELECT * FROM t WHERE a = $1":                   "SELECT * FROM t WHERE a = $1",
+	} {
+		if got := Dollars(sql); got != want {
+			t.Errorf("Dollars(%q) = %q, want %q", sql, got, want)
 		}
 	}
 }

@@ -394,6 +394,9 @@ func (r *builder) of(v ssa.Value) *Tx {
 	case *ssa.FreeVar:
 		return r.ofFreeVar(v)
 	case *ssa.UnOp:
+		if x := catalog.Underlying(v); x != v {
+			return r.Of(x) // a library's transaction embedding another (sqlx.Tx)
+		}
 		if v.Op == token.MUL {
 			return r.ofCell(v.X)
 		}
