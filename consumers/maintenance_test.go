@@ -37,7 +37,7 @@ func TestMaintenancePrunesOnlyWhatIsPastRetention(t *testing.T) {
 	// Each job's event was delivered to a subscriber, in one attempt; an
 	// event of the old job whose delivery is still pending is kept.
 	exec(`INSERT INTO webhook_subscriptions (url, secret) VALUES ('https://a.example/', 'whsec_x')`)
-	exec(`INSERT INTO webhook_queue (subscription_id, event_id, state, attempt) SELECT s.id, e.id, 'delivered', 1 FROM webhook_subscriptions s, events e`)
+	exec(`INSERT INTO webhook_queue (subscription_id, event_id, state, attempt, expires_at) SELECT s.id, e.id, 'delivered', 1, now() FROM webhook_subscriptions s, events e`)
 	exec(`INSERT INTO webhook_deliveries (subscription_id, event_id, attempt, succeeded) SELECT subscription_id, event_id, 1, true FROM webhook_queue`)
 	pendingEvent := p.recordEvent(oldJob)
 	p.enqueue(pendingEvent)

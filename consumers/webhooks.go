@@ -40,7 +40,10 @@ type WebhookOptions struct {
 	// Schedule is the pause after each failed attempt: after the n-th
 	// failure the next attempt waits Schedule[n-1] plus a jitter of up to
 	// a fifth of it. When the attempt after the last pause fails too, the
-	// delivery is failed (listed and replayed by `lockstep webhooks`).
+	// delivery is failed (listed and replayed by `lockstep webhooks`); so
+	// is one still pending when every pause at its longest and a lease per
+	// attempt have passed since it was recorded (its breaker kept it from
+	// spending its attempts).
 	Schedule []time.Duration
 	// BreakerFailures consecutive failed attempts to a subscription open
 	// its breaker for BreakerOpen: its deliveries are not claimed, and
@@ -74,11 +77,30 @@ const (
 )
 
 // DefaultWebhookSchedule is the pause after each failed attempt: nine
-// attempts over about 16 hours (19 at most with the jitter), then the
-// delivery is failed.
+// attempts over 15h36m (18h43m at most with the jitter), then the delivery
+// is failed.
 var DefaultWebhookSchedule = []time.Duration{
 	10 * time.Second, time.Minute, 5 * time.Minute, 30 * time.Minute,
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour,
+}
+
+// defaultLeaseMargin is how much the default lease exceeds the timeout.
+const defaultLeaseMargin = 30 * time.Second
+
+// DefaultWebhookExpiry is how long a delivery stays pending at most under
+// the default schedule and lease; lockstep webhooks replay gives the
+// deliveries it replays this long.
+var DefaultWebhookExpiry = webhookExpiry(DefaultWebhookSchedule, DefaultWebhookTimeout+defaultLeaseMargin)
+
+// webhookExpiry is how long a delivery may stay pending: every pause of
+// schedule at its longest, and the lease of each attempt. A delivery still
+// pending then (its breaker kept it from spending its attempts) is failed.
+func webhookExpiry(schedule []time.Duration, lease time.Duration) time.Duration {
+	expiry := lease
+	for _, pause := range schedule {
+		expiry += pause + pause/5 + lease
+	}
+	return expiry
 }
 
 // WebhookDeliverer delivers job events to webhook subscriptions
@@ -120,7 +142,7 @@ func NewWebhookDeliverer(cfg Config, opts WebhookOptions) (*WebhookDeliverer, er
 	}
 	orDefault(&opts.Senders, DefaultWebhookSenders)
 	orDefault(&opts.MaxInFlight, DefaultWebhookMaxInFlight)
-	orDefault(&opts.Lease, opts.Timeout+30*time.Second)
+	orDefault(&opts.Lease, opts.Timeout+defaultLeaseMargin)
 	if opts.Lease <= opts.Timeout {
 		return nil, fmt.Errorf("consumers: webhook lease %v must exceed the timeout %v", opts.Lease, opts.Timeout)
 	}
@@ -184,7 +206,9 @@ func (w *webhookDeliverer) handle(ctx context.Context, batch []*inbound) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	found, err := queries.WebhookEnqueue(ctx, w.cfg.Pool, ids)
+	found, err := queries.WebhookEnqueue(ctx, w.cfg.Pool, db.WebhookEnqueueParams{
+		EventIds: ids, ExpireSeconds: webhookExpiry(w.opts.Schedule, w.opts.Lease).Seconds(),
+	})
 	if err != nil {
 		return fmt.Errorf("record deliveries of %d events: %w", len(ids), err)
 	}
@@ -413,8 +437,9 @@ func retryPause(schedule []time.Duration, retries int) (time.Duration, bool) {
 }
 
 // sweep announces again, in bounded batches, events a subscriber never
-// heard of, and refreshes the delivery gauges.
+// heard of, fails expired deliveries and refreshes the delivery gauges.
 func (w *webhookDeliverer) sweep(ctx context.Context) {
+	w.failExpired(ctx)
 	sweepInBatches(ctx, w.cfg, w.cfg.Topology.Events, "announced again events no subscriber heard of",
 		func(ctx context.Context, tx pgx.Tx) ([]outbox.Message, error) {
 			lost, err := queries.EventReannounceUndelivered(ctx, tx, db.EventReannounceUndeliveredParams{
@@ -439,4 +464,26 @@ func (w *webhookDeliverer) sweep(ctx context.Context) {
 	w.cfg.Metrics.WebhookPending.Set(float64(stats.Pending))
 	w.cfg.Metrics.WebhookFailed.Set(float64(stats.Failed))
 	w.cfg.Metrics.WebhookOpenBreakers.Set(float64(stats.OpenBreakers))
+}
+
+// failExpired fails, in bounded batches, the pending deliveries past their
+// expiry.
+func (w *webhookDeliverer) failExpired(ctx context.Context) {
+	var total int64
+	for ctx.Err() == nil {
+		n, err := queries.WebhookFailExpired(ctx, w.cfg.Pool, sweepBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.cfg.Logger.Warn("fail expired webhook deliveries failed; retrying at the next sweep", "err", err)
+			}
+			break
+		}
+		total += n
+		if n < sweepBatch {
+			break
+		}
+	}
+	if total > 0 {
+		w.cfg.Logger.Error("webhook deliveries expired while their breaker stayed open; lockstep webhooks replay sends them again", "deliveries", total)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -132,7 +133,7 @@ func (p *pipeline) enqueue(events ...db.Event) {
 	for i, e := range events {
 		ids[i] = e.ID
 	}
-	if _, err := queries.WebhookEnqueue(context.Background(), p.cfg.Pool, ids); err != nil {
+	if _, err := queries.WebhookEnqueue(context.Background(), p.cfg.Pool, db.WebhookEnqueueParams{EventIds: ids, ExpireSeconds: DefaultWebhookExpiry.Seconds()}); err != nil {
 		p.t.Fatalf("enqueue: %v", err)
 	}
 }
@@ -501,6 +502,49 @@ func TestWebhookRetrySchedule(t *testing.T) {
 	}
 }
 
+// A delivery its breaker kept from spending its attempts is failed when it
+// expires (the test moves expires_at instead of waiting), unless a sender
+// holds it.
+func TestWebhookExpiredDeliveriesFail(t *testing.T) {
+	t.Parallel()
+	p := newPipeline(t)
+	receiver := newWebhookReceiver(t, 0)
+	p.subscribe(receiver)
+	jobID := p.submit(`"x"`, appendStep("a"))
+	waiting, held := p.recordEvent(jobID), p.recordEvent(jobID)
+	p.enqueue(waiting, held)
+	w := p.webhooks(WebhookOptions{})
+	ctx := context.Background()
+	p.exec(`UPDATE webhook_queue SET leased_until = now() + interval '1 minute' WHERE event_id = $1`, held.ID)
+	p.exec(`UPDATE webhook_subscriptions SET consecutive_failures = 5, open_until = now() + interval '1 hour'`)
+	w.w.failExpired(ctx)
+	if d := p.delivery(waiting.ID); d.State != db.WebhookDeliveryStatePending {
+		t.Fatalf("before its expiry the delivery is %s, want pending", d.State)
+	}
+	p.exec(`UPDATE webhook_queue SET expires_at = now() - interval '1 second'`)
+	w.w.failExpired(ctx)
+	if d := p.delivery(waiting.ID); d.State != db.WebhookDeliveryStateFailed || d.LastError == nil || !strings.Contains(*d.LastError, "expired") {
+		t.Errorf("expired delivery: %s, %v; want failed as expired", d.State, d.LastError)
+	}
+	if d := p.delivery(held.ID); d.State != db.WebhookDeliveryStatePending {
+		t.Errorf("expired delivery a sender holds: %s, want pending", d.State)
+	}
+	if n := receiver.requests.Load(); n != 0 {
+		t.Errorf("receiver got %d requests, want none (the breaker is open)", n)
+	}
+}
+
+func TestWebhookExpiry(t *testing.T) {
+	t.Parallel()
+	lease := 40 * time.Second
+	if got, want := webhookExpiry([]time.Duration{10 * time.Second, time.Minute}, lease), 3*lease+12*time.Second+72*time.Second; got != want {
+		t.Errorf("webhookExpiry = %v, want %v", got, want)
+	}
+	if DefaultWebhookExpiry < 18*time.Hour || DefaultWebhookExpiry > 19*time.Hour {
+		t.Errorf("DefaultWebhookExpiry = %v, want the default schedule's 18h43m and its leases", DefaultWebhookExpiry)
+	}
+}
+
 func TestRetryPause(t *testing.T) {
 	t.Parallel()
 	for retries, pause := range DefaultWebhookSchedule {
@@ -552,7 +596,7 @@ func TestWebhookReplayRedeliversOnce(t *testing.T) {
 	}
 	failing.Store(false)
 	replay := func() int64 {
-		n, err := queries.WebhookReplay(ctx, p.cfg.Pool, db.WebhookReplayParams{Ids: []int64{mine.ID}})
+		n, err := queries.WebhookReplay(ctx, p.cfg.Pool, db.WebhookReplayParams{Ids: []int64{mine.ID}, ExpireSeconds: DefaultWebhookExpiry.Seconds()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -336,6 +336,7 @@ type WebhookQueue struct {
 	LastError      *string              `json:"last_error"`
 	CreatedAt      time.Time            `json:"created_at"`
 	UpdatedAt      time.Time            `json:"updated_at"`
+	ExpiresAt      time.Time            `json:"expires_at"`
 }
 
 type WebhookSubscription struct {

@@ -207,8 +207,8 @@ const webhookEnqueue = `-- name: WebhookEnqueue :many
 WITH found AS (
     SELECT id, type FROM events WHERE id = ANY($1::uuid[])
 ), enqueued AS (
-    INSERT INTO webhook_queue (subscription_id, event_id)
-    SELECT s.id, found.id
+    INSERT INTO webhook_queue (subscription_id, event_id, expires_at)
+    SELECT s.id, found.id, statement_timestamp() + make_interval(secs => $2::float8)
     FROM found JOIN webhook_subscriptions AS s
       ON cardinality(s.event_types) = 0 OR found.type = ANY(s.event_types)
     ORDER BY s.id, found.id
@@ -219,6 +219,11 @@ SELECT found.id, (SELECT count(*) FROM enqueued WHERE enqueued.event_id = found.
 FROM found
 `
 
+type WebhookEnqueueParams struct {
+	EventIds      []uuid.UUID `json:"event_ids"`
+	ExpireSeconds float64     `json:"expire_seconds"`
+}
+
 type WebhookEnqueueRow struct {
 	ID       uuid.UUID `json:"id"`
 	Enqueued int32     `json:"enqueued"`
@@ -228,11 +233,11 @@ type WebhookEnqueueRow struct {
 // event types match it, in one short statement; a pair already recorded
 // stays as it is, so an announcement delivered twice changes nothing.
 // Pairs are inserted in one order, so concurrent calls never deadlock.
-// Returns the announced events that exist, with how many deliveries each
-// got now (an announcement of an event that does not exist is
-// dead-lettered).
-func (q *Queries) WebhookEnqueue(ctx context.Context, db DBTX, eventIds []uuid.UUID) ([]WebhookEnqueueRow, error) {
-	rows, err := db.Query(ctx, webhookEnqueue, eventIds)
+// Each delivery expires @expire_seconds from now. Returns the announced
+// events that exist, with how many deliveries each got now (an
+// announcement of an event that does not exist is dead-lettered).
+func (q *Queries) WebhookEnqueue(ctx context.Context, db DBTX, arg WebhookEnqueueParams) ([]WebhookEnqueueRow, error) {
+	rows, err := db.Query(ctx, webhookEnqueue, arg.EventIds, arg.ExpireSeconds)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +254,31 @@ func (q *Queries) WebhookEnqueue(ctx context.Context, db DBTX, eventIds []uuid.U
 		return nil, err
 	}
 	return items, nil
+}
+
+const webhookFailExpired = `-- name: WebhookFailExpired :execrows
+UPDATE webhook_queue
+SET state = 'failed', leased_until = NULL, updated_at = statement_timestamp(),
+    last_error = coalesce(last_error || '; ', '') || 'expired: not delivered within the retry schedule'
+WHERE id IN (
+    SELECT id FROM webhook_queue
+    WHERE state = 'pending' AND expires_at < statement_timestamp()
+      AND (leased_until IS NULL OR leased_until < statement_timestamp())
+    ORDER BY expires_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+`
+
+// Fails at most @batch_size pending deliveries past their expires_at that
+// no sender holds (a held one is failed by its own record, or at the next
+// sweep): those whose breaker kept them from spending their attempts.
+func (q *Queries) WebhookFailExpired(ctx context.Context, db DBTX, batchSize int32) (int64, error) {
+	result, err := db.Exec(ctx, webhookFailExpired, batchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const webhookFailedList = `-- name: WebhookFailedList :many
@@ -340,7 +370,7 @@ func (q *Queries) WebhookListByToken(ctx context.Context, db DBTX, tokenID uuid.
 }
 
 const webhookQueueByEvent = `-- name: WebhookQueueByEvent :many
-SELECT id, subscription_id, event_id, state, attempt, retries, next_attempt_at, leased_until, last_error, created_at, updated_at FROM webhook_queue WHERE event_id = $1 ORDER BY subscription_id
+SELECT id, subscription_id, event_id, state, attempt, retries, next_attempt_at, leased_until, last_error, created_at, updated_at, expires_at FROM webhook_queue WHERE event_id = $1 ORDER BY subscription_id
 `
 
 func (q *Queries) WebhookQueueByEvent(ctx context.Context, db DBTX, eventID uuid.UUID) ([]WebhookQueue, error) {
@@ -364,6 +394,7 @@ func (q *Queries) WebhookQueueByEvent(ctx context.Context, db DBTX, eventID uuid
 			&i.LastError,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ExpiresAt,
 		); err != nil {
 			return nil, err
 		}
@@ -473,21 +504,23 @@ func (q *Queries) WebhookRecordOutcome(ctx context.Context, db DBTX, arg Webhook
 const webhookReplay = `-- name: WebhookReplay :execrows
 UPDATE webhook_queue
 SET state = 'pending', retries = 0, next_attempt_at = statement_timestamp(), leased_until = NULL,
+    expires_at = statement_timestamp() + make_interval(secs => $1::float8),
     updated_at = statement_timestamp()
-WHERE state = 'failed' AND ($1::boolean OR id = ANY($2::bigint[]))
+WHERE state = 'failed' AND ($2::boolean OR id = ANY($3::bigint[]))
 `
 
 type WebhookReplayParams struct {
-	Every bool    `json:"every"`
-	Ids   []int64 `json:"ids"`
+	ExpireSeconds float64 `json:"expire_seconds"`
+	Every         bool    `json:"every"`
+	Ids           []int64 `json:"ids"`
 }
 
 // Makes failed deliveries pending and due now, with the retry schedule
-// from its start: those in @ids, or every one when @every. A delivery that
-// is not failed (pending again, or delivered since) is left alone, so a
-// replay repeated changes nothing.
+// from its start (expiring @expire_seconds from now): those in @ids, or
+// every one when @every. A delivery that is not failed (pending again, or
+// delivered since) is left alone, so a replay repeated changes nothing.
 func (q *Queries) WebhookReplay(ctx context.Context, db DBTX, arg WebhookReplayParams) (int64, error) {
-	result, err := db.Exec(ctx, webhookReplay, arg.Every, arg.Ids)
+	result, err := db.Exec(ctx, webhookReplay, arg.ExpireSeconds, arg.Every, arg.Ids)
 	if err != nil {
 		return 0, err
 	}

@@ -50,7 +50,7 @@ func TestWebhookSubscribe(t *testing.T) {
 			t.Fatal(err)
 		}
 		for round, enqueued := range []int32{int32(len(tc.want)), 0} {
-			found, err := q.WebhookEnqueue(ctx, pool, []uuid.UUID{event.ID, uuid.New()})
+			found, err := q.WebhookEnqueue(ctx, pool, db.WebhookEnqueueParams{EventIds: []uuid.UUID{event.ID, uuid.New()}, ExpireSeconds: 3600})
 			if err != nil || len(found) != 1 || found[0].ID != event.ID || found[0].Enqueued != enqueued {
 				t.Fatalf("WebhookEnqueue(%s) round %d = %+v, %v; want the event alone, %d enqueued", tc.event, round, found, err, enqueued)
 			}
@@ -91,7 +91,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.WebhookEnqueue(ctx, pool, []uuid.UUID{event.ID}); err != nil {
+	if _, err := q.WebhookEnqueue(ctx, pool, db.WebhookEnqueueParams{EventIds: []uuid.UUID{event.ID}, ExpireSeconds: 3600}); err != nil {
 		t.Fatal(err)
 	}
 	claim := func() []db.WebhookClaimRow {

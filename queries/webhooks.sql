@@ -28,14 +28,14 @@ RETURNING *;
 -- event types match it, in one short statement; a pair already recorded
 -- stays as it is, so an announcement delivered twice changes nothing.
 -- Pairs are inserted in one order, so concurrent calls never deadlock.
--- Returns the announced events that exist, with how many deliveries each
--- got now (an announcement of an event that does not exist is
--- dead-lettered).
+-- Each delivery expires @expire_seconds from now. Returns the announced
+-- events that exist, with how many deliveries each got now (an
+-- announcement of an event that does not exist is dead-lettered).
 WITH found AS (
     SELECT id, type FROM events WHERE id = ANY(@event_ids::uuid[])
 ), enqueued AS (
-    INSERT INTO webhook_queue (subscription_id, event_id)
-    SELECT s.id, found.id
+    INSERT INTO webhook_queue (subscription_id, event_id, expires_at)
+    SELECT s.id, found.id, statement_timestamp() + make_interval(secs => @expire_seconds::float8)
     FROM found JOIN webhook_subscriptions AS s
       ON cardinality(s.event_types) = 0 OR found.type = ANY(s.event_types)
     ORDER BY s.id, found.id
@@ -151,13 +151,30 @@ LIMIT @max_rows;
 
 -- name: WebhookReplay :execrows
 -- Makes failed deliveries pending and due now, with the retry schedule
--- from its start: those in @ids, or every one when @every. A delivery that
--- is not failed (pending again, or delivered since) is left alone, so a
--- replay repeated changes nothing.
+-- from its start (expiring @expire_seconds from now): those in @ids, or
+-- every one when @every. A delivery that is not failed (pending again, or
+-- delivered since) is left alone, so a replay repeated changes nothing.
 UPDATE webhook_queue
 SET state = 'pending', retries = 0, next_attempt_at = statement_timestamp(), leased_until = NULL,
+    expires_at = statement_timestamp() + make_interval(secs => @expire_seconds::float8),
     updated_at = statement_timestamp()
 WHERE state = 'failed' AND (@every::boolean OR id = ANY(@ids::bigint[]));
+
+-- name: WebhookFailExpired :execrows
+-- Fails at most @batch_size pending deliveries past their expires_at that
+-- no sender holds (a held one is failed by its own record, or at the next
+-- sweep): those whose breaker kept them from spending their attempts.
+UPDATE webhook_queue
+SET state = 'failed', leased_until = NULL, updated_at = statement_timestamp(),
+    last_error = coalesce(last_error || '; ', '') || 'expired: not delivered within the retry schedule'
+WHERE id IN (
+    SELECT id FROM webhook_queue
+    WHERE state = 'pending' AND expires_at < statement_timestamp()
+      AND (leased_until IS NULL OR leased_until < statement_timestamp())
+    ORDER BY expires_at
+    LIMIT @batch_size
+    FOR UPDATE SKIP LOCKED
+);
 
 -- name: WebhookQueueStats :one
 -- The delivery gauges: pending and failed deliveries, open breakers.

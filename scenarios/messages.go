@@ -107,11 +107,12 @@ func (t *trial) runWebhooks(ctx context.Context, b *broker) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// As many consumers as requests, each taking one message at a time, so
-	// that the deliverer looks each event up as soon as it is announced, as
-	// an idle worker does.
+	// Twice as many consumers as requests, each taking one message at a
+	// time, so that the deliverer looks each event up as soon as it is
+	// announced, as an idle worker does, although recording a found event's
+	// deliveries costs a commit.
 	cfg := b.config(t)
-	cfg.Workers = t.workers
+	cfg.Workers = 2 * t.workers
 	cfg.Prefetch = 1
 	deliverer, err := consumers.NewWebhookDeliverer(cfg, consumers.WebhookOptions{})
 	if err != nil {

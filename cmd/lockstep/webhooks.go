@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/db"
 )
 
@@ -77,7 +78,9 @@ func webhooksCommand(ctx context.Context, out io.Writer, args []string) error {
 	if sub == "failed" {
 		return listFailedWebhooks(ctx, out, pool, *limit)
 	}
-	n, err := queries.WebhookReplay(ctx, pool, db.WebhookReplayParams{Every: *all, Ids: selected})
+	n, err := queries.WebhookReplay(ctx, pool, db.WebhookReplayParams{
+		Every: *all, Ids: selected, ExpireSeconds: consumers.DefaultWebhookExpiry.Seconds(),
+	})
 	if err != nil {
 		return fmt.Errorf("replay failed deliveries: %w", err)
 	}

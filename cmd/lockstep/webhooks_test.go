@@ -30,8 +30,8 @@ func TestWebhooksFailedAndReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := pool.QueryRow(ctx, `INSERT INTO webhook_queue (subscription_id, event_id, state, attempt, last_error)
-		VALUES ($1, $2, 'failed', 9, 'status 503') RETURNING id`, sub.ID, eventID).Scan(&id); err != nil {
+	if err := pool.QueryRow(ctx, `INSERT INTO webhook_queue (subscription_id, event_id, state, attempt, last_error, expires_at)
+		VALUES ($1, $2, 'failed', 9, 'status 503', now()) RETURNING id`, sub.ID, eventID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder

@@ -273,6 +273,7 @@ type WebhookQueue struct {
 	LastError      pgtype.Text
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
 type WebhookSubscription struct {
