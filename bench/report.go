@@ -176,7 +176,10 @@ func (r Report) WriteTable(w io.Writer, profile bool) error {
 		}
 		row()
 	}
-	row("lockstep beside River", "lockstep", "River", "", "lockstep/River", "/ pgbench")
+	pipelineRan := r.Chains != nil || r.IO != nil || r.Burndown != nil || r.Latency != nil || r.Submit != nil
+	if pipelineRan {
+		row("lockstep beside River", "lockstep", "River", "", "lockstep/River", "/ pgbench")
+	}
 	river := func(r *RiverResult, value func(Rate) string) string {
 		if r == nil {
 			return "-"
@@ -246,7 +249,7 @@ func (r Report) WriteTable(w io.Writer, profile bool) error {
 		writeRetention(w, o.Retention, *rt)
 	}
 	switch {
-	case o.River == "":
+	case o.River == "" && pipelineRan:
 		fmt.Fprintln(w, "river: skipped (give --river bin/river-bench; make bench does)")
 	case r.RiverChains != nil || r.RiverIO != nil || r.RiverBurndown != nil:
 		fmt.Fprintf(w, "river: %d workers (as many as handler slots), pool %d, fetch cooldown %s in io and burndown, River's defaults otherwise\n",

@@ -145,3 +145,23 @@ func TestTableShowsRatios(t *testing.T) {
 		}
 	}
 }
+
+// A run of the retention part alone prints its samples and no empty
+// comparison with River.
+func TestTableOfRetentionAlone(t *testing.T) {
+	t.Parallel()
+	full := fullReport()
+	r := Report{Options: Options{Retention: RetentionOptions{Rate: 30, Duration: time.Minute}}, CPUs: 2, Retention: full.Retention}
+	var out bytes.Buffer
+	if err := r.WriteTable(&out, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, absent := range []string{"River", "river:"} {
+		if strings.Contains(out.String(), absent) {
+			t.Errorf("table mentions %q:\n%s", absent, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "retention: one-step jobs at 30/s") {
+		t.Errorf("table lacks the retention part:\n%s", out.String())
+	}
+}
