@@ -164,7 +164,11 @@ type Query struct {
 	Dest bool
 	// One is set when the method reads one row and reports "no row" with
 	// one of the library's NotFound errors (QueryRow's Scan, sqlx's Get).
-	One     bool
+	One bool
+	// Named is set when the SQL takes :name parameters bound from the one
+	// argument after it, a struct's fields or a map's keys (sqlx's
+	// NamedExec); the method is then not variadic.
+	Named   bool
 	Results []string
 }
 
@@ -393,6 +397,8 @@ var Libraries = []*Library{
 			{Names: []string{"QueryRowx"}, SQLArg: 0, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
 			{Names: []string{"QueryxContext", "MustExecContext"}, SQLArg: 1, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
 			{Names: []string{"QueryRowxContext"}, SQLArg: 1, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"NamedExec", "NamedQuery"}, SQLArg: 0, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
+			{Names: []string{"NamedExecContext", "NamedQueryContext"}, SQLArg: 1, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
 		},
 		Rebinds: []Rebind{
 			{Func: "github.com/jmoiron/sqlx.Rebind", SQLArg: 1}, // Rebind(bindType, query)
@@ -658,7 +664,7 @@ func QuerySQLArg(f *types.Func) (int, bool) {
 // QueryOf returns the query row f matches, or nil.
 func QueryOf(f *types.Func) *Query {
 	sig, _ := f.Type().(*types.Signature)
-	if sig == nil || sig.Recv() == nil || !sig.Variadic() || sig.Results().Len() == 0 {
+	if sig == nil || sig.Recv() == nil || sig.Results().Len() == 0 {
 		return nil
 	}
 	params := sig.Params()
@@ -668,7 +674,7 @@ func QueryOf(f *types.Func) *Query {
 	}
 	for _, l := range Libraries {
 		for i, q := range l.Queries {
-			if !slices.Contains(q.Names, f.Name()) || !slices.Contains(q.Results, result) || params.Len() != q.SQLArg+2 {
+			if !slices.Contains(q.Names, f.Name()) || !slices.Contains(q.Results, result) || params.Len() != q.SQLArg+2 || sig.Variadic() == q.Named {
 				continue
 			}
 			if b, ok := params.At(q.SQLArg).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {

@@ -148,6 +148,10 @@ type Call struct {
 	// One is set for a literal one-row read whose "no row" is the
 	// library's NotFound error (QueryRow, Get).
 	One bool
+	// names are the :name parameters of named SQL (sqlx's NamedExec), by
+	// $n; the statement's arguments are then the one struct or map after
+	// the SQL.
+	names []string
 
 	common *ssa.CallCommon
 	pkg    string      // package defining the query, for sqlc queries
@@ -163,6 +167,9 @@ func (c *Call) Common() *ssa.CallCommon { return c.common }
 // struct, the field's name. v is nil when unknown. For literal SQL the
 // value is the variadic argument (an interface conversion of the value).
 func (c *Call) Arg(n int) (v ssa.Value, field string) {
+	if c.names != nil {
+		return namedArg(c.args, c.names, n)
+	}
 	if c.Literal {
 		return VariadicArg(c.args, n-1), ""
 	}
@@ -255,11 +262,21 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
 		i := q.SQLArg
-		st := sqlOf(args[i])
+		var st *Statement
+		var names []string
+		if q.Named {
+			if sql, ok := constString(args[i]); ok {
+				var dollars string
+				dollars, names = Named(sql)
+				st = Classify(dollars)
+			}
+		} else {
+			st = sqlOf(args[i])
+		}
 		if st == nil {
 			return nil
 		}
-		call := &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(recv), Literal: true, One: q.One, common: common, args: args[i+1:]}
+		call := &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(recv), Literal: true, One: q.One, common: common, args: args[i+1:], names: names}
 		if q.Dest {
 			call.Dest = Underlying(args[i-1])
 		}
@@ -284,8 +301,15 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	if f := c.fact(fn); f != nil {
 		return f.Stmt
 	}
-	if i, ok := apis.QuerySQLArg(fn); ok && i < len(call.Args) {
-		return c.sqlExpr(call.Args[i])
+	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(call.Args) {
+		if q.Named {
+			if tv, ok := c.info.Types[call.Args[q.SQLArg]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+				dollars, _ := Named(constant.StringVal(tv.Value))
+				return Classify(dollars)
+			}
+			return nil
+		}
+		return c.sqlExpr(call.Args[q.SQLArg])
 	}
 	return nil
 }
@@ -392,6 +416,33 @@ func Underlying(v ssa.Value) ssa.Value {
 			return v
 		}
 	}
+}
+
+// namedArg returns the struct and the field bound to $n of named SQL, as
+// sqlx's default mapper binds it: the field whose db tag, or else whose
+// lower-cased name, is the parameter's name. A map, a nested name or a
+// field not found gives nil.
+func namedArg(args []ssa.Value, names []string, n int) (ssa.Value, string) {
+	if len(args) != 1 || n < 1 || n > len(names) {
+		return nil, ""
+	}
+	v := Underlying(args[0])
+	t := v.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil, ""
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		tag, _, _ := strings.Cut(reflect.StructTag(st.Tag(i)).Get("db"), ",")
+		if tag == names[n-1] || (tag == "" && strings.ToLower(f.Name()) == names[n-1]) {
+			return v, f.Name()
+		}
+	}
+	return nil, ""
 }
 
 // embeddedExecutor reports whether field i of the struct t (or *t) is an

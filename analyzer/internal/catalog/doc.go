@@ -9,8 +9,11 @@
 // pools, conns, transactions and any interface with those methods, such as
 // sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
 // variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare),
-// pgx v4's, and sqlx's Get, Select, Queryx, QueryRowx, MustExec and their
-// Context variants (Call.Dest is the destination Get and Select scan into):
+// pgx v4's, and sqlx's Get, Select, Queryx, QueryRowx, MustExec, NamedExec,
+// NamedQuery and their Context variants (Call.Dest is the destination Get
+// and Select scan into; a named statement's :name parameters are compiled
+// to $n as sqlx does ([Named]), and Call.Arg gives the struct field each
+// binds):
 // the methods and the argument holding the SQL come from package apis. The
 // SQL is a constant, or a constant passed through a rebind call of the
 // table (sqlx's db.Rebind, sqlx.Rebind), classified as the driver will see

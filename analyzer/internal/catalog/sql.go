@@ -236,6 +236,44 @@ func classify(sql string) (st *Statement) {
 	return st
 }
 
+// Named compiles sqlx's named SQL as sqlx does for PostgreSQL: every
+// :name (letters, digits, _ and .) becomes the next $n, :: stands for one
+// colon and := is kept; it returns the SQL and the name of each $n. Like
+// sqlx, it does not skip string literals or comments.
+func Named(sql string) (string, []string) {
+	var b strings.Builder
+	var names []string
+	for i := 0; i < len(sql); i++ {
+		switch {
+		case strings.HasPrefix(sql[i:], "::"):
+			b.WriteByte(':')
+			i++
+		case strings.HasPrefix(sql[i:], ":="):
+			b.WriteString(":=")
+			i++
+		case sql[i] == ':':
+			j := i + 1
+			for j < len(sql) && isNameByte(sql[j]) {
+				j++
+			}
+			if j == i+1 {
+				b.WriteByte(':')
+				continue
+			}
+			names = append(names, sql[i+1:j])
+			b.WriteString("$" + strconv.Itoa(len(names)))
+			i = j - 1
+		default:
+			b.WriteByte(sql[i])
+		}
+	}
+	return b.String(), names
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
 // Dollars numbers the ? placeholders of sql $1, $2, ... as sqlx's Rebind
 // does for PostgreSQL, leaving alone a ? inside a string literal, a quoted
 // identifier or a comment.

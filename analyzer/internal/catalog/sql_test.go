@@ -113,3 +113,17 @@ func TestDollars(t *testing.T) {
 		}
 	}
 }
+
+func TestNamed(t *testing.T) {
+	for _, tt := range []struct{ sql, want, names string }{
+		{"UPDATE t SET n = :n WHERE id = :id", "UPDATE t SET n = $1 WHERE id = $2", "n id"},
+		{"SELECT * FROM t WHERE a = :a OR b = :a", "SELECT * FROM t WHERE a = $1 OR b = $2", "a a"},
+		{"SELECT n::::int FROM t WHERE u.id = :u.id", "SELECT n::int FROM t WHERE u.id = $1", "u.id"},
+		{"SELECT x := 1, ':' FROM t", "SELECT x := 1, ':' FROM t", ""},
+	} {
+		got, names := Named(tt.sql)
+		if got != tt.want || strings.Join(names, " ") != tt.names {
+			t.Errorf("Named(%q) = %q, %q; want %q, %q", tt.sql, got, names, tt.want, tt.names)
+		}
+	}
+}
