@@ -105,6 +105,13 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 	reported := make(map[ssa.CallInstruction]bool)
 	for _, ins := range calls {
 		st := ins.Stmt
+		if st.SavesNew {
+			if r := filledBy(calls, ins); r != nil {
+				c.reportInsert(*r, ins, "found no row")
+				reported[ins.instr] = true
+			}
+			continue
+		}
 		if st.Kind != catalog.Insert || st.Conflict != catalog.NoConflict || st.Table == "" {
 			continue
 		}
@@ -127,6 +134,18 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 		}
 	}
 	return reported
+}
+
+// filledBy returns the read that filled the value a save writes when it
+// found no row (GORM's FirstOrInit, then Save: the save inserts it), or
+// nil.
+func filledBy(calls []stmtCall, save stmtCall) *stmtCall {
+	for i, r := range calls {
+		if r.Stmt.FillsMissing && r.Dest != nil && r.Dest == save.Dest && r.Stmt.Table == save.Stmt.Table && reachable(r.instr, save.instr) {
+			return &calls[i]
+		}
+	}
+	return nil
 }
 
 // missBranchTo returns how the read r is seen to find nothing ("ErrNoRows",

@@ -114,7 +114,7 @@ const (
 	// RunFind reads rows into its first argument, with inline conditions.
 	RunFind
 	// RunSave writes every column of its argument over its row (an
-	// UPDATE by primary key).
+	// UPDATE by primary key), or inserts it when its key is empty.
 	RunSave
 	// RunUpdates writes the columns of a struct or a map.
 	RunUpdates
@@ -128,6 +128,9 @@ const (
 	RunDelete
 	// RunFirstOrCreate reads one row and inserts it when none is found.
 	RunFirstOrCreate
+	// RunFirstOrInit reads one row, and fills its first argument from the
+	// conditions when none is found, for a later save to insert.
+	RunFirstOrInit
 )
 
 // ChainOp is what a chained method of an ORM adds to the statement.
@@ -360,6 +363,7 @@ var Libraries = []*Library{
 				"Create":        RunCreate,
 				"Delete":        RunDelete,
 				"FirstOrCreate": RunFirstOrCreate,
+				"FirstOrInit":   RunFirstOrInit,
 			},
 			Chain: map[string]ChainOp{
 				"Model":       ChainModel,

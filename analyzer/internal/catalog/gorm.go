@@ -157,9 +157,11 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 	if st.Kind == Unknown {
 		return nil
 	}
-	if op == apis.RunFirst || op == apis.RunFirstOrCreate || m.upsert {
+	if op == apis.RunFirst || op == apis.RunFirstOrCreate || op == apis.RunFirstOrInit || op == apis.RunSave || m.upsert {
 		s := *st
 		s.ReadFirst = op == apis.RunFirstOrCreate
+		s.FillsMissing = op == apis.RunFirstOrInit
+		s.SavesNew = op == apis.RunSave && m.conflict == "" // its insert has no conflict clause
 		if op == apis.RunFirst {
 			s.Cmd = ":one" // a miss is an error the client makes up
 		}
@@ -272,7 +274,7 @@ func (m *ormStmt) clause(v ssa.Value) bool {
 func (m *ormStmt) build(op apis.RunOp, args []ssa.Value, dest ssa.Value, cols []column) (string, bool) {
 	table := quote(m.table)
 	switch op {
-	case apis.RunFirst, apis.RunFind, apis.RunFirstOrCreate:
+	case apis.RunFirst, apis.RunFind, apis.RunFirstOrCreate, apis.RunFirstOrInit:
 		if !m.inline(args, cols) {
 			return "", false
 		}

@@ -127,6 +127,11 @@ type Statement struct {
 	// ReadFirst is set for an insert that runs only after a read of the
 	// same row found none, in the same call (GORM's FirstOrCreate).
 	ReadFirst bool
+	// FillsMissing is set for a read that, finding no row, fills its
+	// destination for a later save to insert (GORM's FirstOrInit);
+	// SavesNew for a write that inserts its value when the value has no
+	// primary key (GORM's Save).
+	FillsMissing, SavesNew bool
 }
 
 // IsWrite reports whether the statement inserts, updates or deletes rows.

@@ -73,3 +73,32 @@ func rereadInAbortedTx(db *gorm.DB, email string) error {
 		return nil
 	})
 }
+
+// FirstOrInit fills u when it finds nothing; Save then inserts it.
+func firstOrInitSave(db *gorm.DB, email, name string) error {
+	var u User
+	if err := db.Where("email = ?", email).FirstOrInit(&u).Error; err != nil {
+		return err
+	}
+	u.Name = name
+	return db.Save(&u).Error // want `Save inserts into users after FirstOrInit at line 80 found no row`
+}
+
+// FirstOrInit with inline conditions, in a transaction.
+func firstOrInitSaveInTx(db *gorm.DB, email string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		u := User{}
+		tx.FirstOrInit(&u, User{Email: email})
+		return tx.Save(&u).Error // want `Save inserts into users after FirstOrInit at line 91 found no row`
+	})
+}
+
+// FirstOrInit then Save behind a branch.
+func firstOrInitSaveNamed(db *gorm.DB, email, name string) error {
+	var u User
+	db.FirstOrInit(&u, "email = ?", email)
+	if name != "" {
+		u.Name = name
+	}
+	return db.Save(&u).Error // want `Save inserts into users after FirstOrInit at line 99 found no row`
+}

@@ -97,3 +97,25 @@ type Login struct {
 func open(dsn string) (*gorm.DB, error) {
 	return gorm.Open(postgres.Open(dsn), &gorm.Config{TranslateError: true})
 }
+
+// ok: FirstOrInit without a save: nothing is inserted.
+func firstOrInitOnly(db *gorm.DB, email string) (User, error) {
+	var u User
+	err := db.FirstOrInit(&u, User{Email: email}).Error // ok: no save
+	return u, err
+}
+
+// ok: the save's insert does nothing on a conflict.
+func firstOrInitSaveOnConflict(db *gorm.DB, email string) error {
+	var u User
+	db.FirstOrInit(&u, User{Email: email})
+	return db.Clauses(clause.OnConflict{DoNothing: true}).Save(&u).Error // ok: on conflict
+}
+
+// ok: the value saved is not the one FirstOrInit filled.
+func firstOrInitSaveOther(db *gorm.DB, email string, l Login) error {
+	var u User
+	db.FirstOrInit(&u, User{Email: email})
+	l.UserID = u.ID
+	return db.Save(&l).Error // ok: another value, another table
+}
