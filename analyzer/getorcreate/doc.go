@@ -28,6 +28,19 @@
 //	ON CONFLICT (token) DO UPDATE SET token = EXCLUDED.token
 //	RETURNING *;
 //
+// With GORM: FirstOrCreate (its own read, then its insert), First, Take or
+// Find whose errors.Is(err, gorm.ErrRecordNotFound) or RowsAffected == 0
+// leads to Create, and FirstOrInit followed by Save of the value it filled
+// (Save inserts a value without a primary key):
+//
+//	db.Where("email = ?", email).FirstOrCreate(&u)
+//
+// RIGHT: db.Clauses(clause.OnConflict{DoNothing: true}).Create(&u) (or
+// UpdateAll / DoUpdates for an upsert), then read the row; or a Create
+// whose gorm.ErrDuplicatedKey (with TranslateError) is handled by reading
+// the row again, outside a transaction or after rolling back to a
+// savepoint (a nested tx.Transaction, or SavePoint and RollbackTo).
+//
 // The bulk form reads many rows of the table (often all of it), tests the
 // candidate values against them (a set built from the rows, slices.Contains,
 // a comparison in a nested loop, a filter) and inserts the values that were
@@ -64,7 +77,8 @@
 // (typically: insert, catch the unique violation, read the row again).
 // PostgreSQL aborts the transaction on any error; every later statement
 // fails with "current transaction is aborted" until ROLLBACK. Run the
-// statement that may fail in a savepoint (pgx: tx.Begin; SQL: SAVEPOINT and
+// statement that may fail in a savepoint (pgx: tx.Begin; GORM: a nested
+// tx.Transaction, or tx.SavePoint and tx.RollbackTo; SQL: SAVEPOINT and
 // ROLLBACK TO SAVEPOINT) and roll back to it, or return the error and retry
 // the whole transaction.
 //

@@ -27,7 +27,26 @@
 //	-- name: IncrementRecord :exec
 //	UPDATE records SET counter = counter + 1 WHERE id = $1;
 //
-// or read the row FOR UPDATE (FOR NO KEY UPDATE) in the writing transaction,
+// GORM chains are understood as the SQL they send: First, Take or Find into
+// a variable, field edits, then Save(&v) (every column written back, the
+// Django save() of Go), Updates with a struct or map, Update or
+// UpdateColumn with a value computed from the read, or gorm.Expr("? + 1",
+// v.N) with the stale value as its parameter:
+//
+//	var w Wallet
+//	tx.First(&w, id)
+//	w.Balance += 10
+//	tx.Save(&w)
+//
+// RIGHT: tx.Model(&w).Update("balance", gorm.Expr("balance + ?", 10)), or
+// tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id) on the same
+// transaction (not on the outer *gorm.DB, whose lock is another
+// transaction's), or db.Transaction(fn, &sql.TxOptions{Isolation:
+// sql.LevelSerializable}) retried. A chain whose model or table is not
+// known statically, or that holds a method txvet does not model, is left
+// alone.
+//
+// Otherwise read the row FOR UPDATE (FOR NO KEY UPDATE) in the writing transaction,
 // run the transaction at REPEATABLE READ or SERIALIZABLE and retry it, or
 // make the write a compare-and-set on a version read with the value
 // (UPDATE ... WHERE id = $1 AND version = $2). The level counts whether it

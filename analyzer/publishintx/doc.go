@@ -49,8 +49,10 @@
 // Open transactions come from package txn: Begin/BeginTx until Commit or
 // Rollback on the path, parameters of transaction type, and the callbacks of
 // pgx.BeginFunc, pgx.BeginTxFunc (pgx v4: the pool's and the connection's
-// BeginFunc and BeginTxFunc) and wrappers of them (a named function
-// passed as the callback counts as a publish at the call).
+// BeginFunc and BeginTxFunc), GORM's db.Transaction (also nested: the outer
+// transaction is open in the savepoint) and wrappers of them (a named
+// function passed as the callback counts as a publish at the call); GORM's
+// db.Begin until Commit or Rollback.
 //
 // Not reported: a publish after Commit or Rollback, in the branch where
 // Begin failed, after the function that ran the transaction returned, or

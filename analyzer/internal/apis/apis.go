@@ -2,7 +2,9 @@
 // libraries it understands: for each, the calls that run SQL and the
 // argument holding it, the transaction types, what begins a transaction and
 // how the transaction is handed out, where the isolation level is given, the
-// errors that mean "no row", and the calls that publish a message. The
+// errors that mean "no row", the calls that publish a message, and for an
+// ORM that builds statements from method chains (GORM) the vocabulary of
+// its chains. The
 // catalog, txn, the checks and the relevance analyzer (Analyzer) all read
 // it: supporting another library is adding its row to Libraries, plus
 // testdata with a faithful fake of its API.

@@ -27,6 +27,20 @@
 // Unknown. Only the PostgreSQL-specific rule (a failed statement aborts the
 // transaction) asks whether the SQL is PostgreSQL's.
 //
+// GORM has no SQL strings: a finishing method of a *gorm.DB chain (First,
+// Take, Last, Find, FirstOrInit, FirstOrCreate, Save, Updates,
+// UpdateColumns, Update, UpdateColumn, Create, Delete) is modelled (gorm.go)
+// as the SQL GORM sends to PostgreSQL, its $n bound to the Go values of the
+// chain: the table from Table("x"), the model's TableName method (a
+// [TableFact] across packages) or GORM's naming (snake_case, plural) of the
+// Model or destination type; the columns from the model's fields and gorm
+// tags; the WHERE from Where or inline conditions (SQL with ?, a model
+// literal, a primary key value) and the primary key of the value given; a
+// locking clause and a conflict action from Clauses literals; SET values,
+// gorm.Expr SQL included. [Call.Dest] is the value read into or written
+// from. A chain with any method outside apis.ORM.Chain, or a model, table,
+// column or condition that is not a constant, runs no known statement.
+//
 // Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
 // classified by [Classify] into a [Statement]: its [Kind] (read, insert,
 // update, delete), its row [Lock] for locking reads (FOR UPDATE, FOR NO KEY
