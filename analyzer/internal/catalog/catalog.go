@@ -291,8 +291,8 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 }
 
 // Statement classifies a call expression in the syntax tree the same way
-// as Of, for analyzers that do not build SSA. It returns nil when the call
-// runs no known statement.
+// as Of, for analyzers that do not build SSA, except ORM chains, which are
+// read from SSA only. It returns nil when the call runs no known statement.
 func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	fn, ok := typeutil.Callee(c.info, call).(*types.Func)
 	if !ok {

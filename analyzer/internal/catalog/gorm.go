@@ -191,6 +191,9 @@ func (m *ormStmt) chain(v ssa.Value) bool {
 		v = common.Args[0]
 	}
 	m.root = v
+	if _, merged := v.(*ssa.Phi); merged {
+		return false // a chain built on several paths (q = q.Where(...) under an if)
+	}
 	// Apply from the handle outwards: a later Model or Table wins.
 	for i := len(calls) - 1; i >= 0; i-- {
 		common := calls[i]

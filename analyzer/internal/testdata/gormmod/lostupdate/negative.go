@@ -97,3 +97,18 @@ func dynamicTable(db *gorm.DB, table string, id uint) error {
 	}
 	return db.Table(table).Where("id = ?", id).Update("balance", w.Balance+1).Error // ok: table not known
 }
+
+// ok: the chain is built on two paths (the lock only on one): not modelled.
+func chainOnTwoPaths(db *gorm.DB, id uint, lock bool) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		q := tx
+		if lock {
+			q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var w Wallet
+		if err := q.First(&w, id).Error; err != nil {
+			return err
+		}
+		return tx.Model(&w).Update("balance", w.Balance+1).Error // ok: the read's chain is not known
+	})
+}
