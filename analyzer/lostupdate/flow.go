@@ -43,6 +43,9 @@ type tracer struct {
 	// returns memoises the sources of a callee's results, so a helper
 	// called from many places (and helpers calling helpers) is traced once.
 	returns map[returnKey][]source
+	// write is the write whose values writtenBy traces: a variable handed
+	// to it (Save(&u)) is read as it is at that call.
+	write ssa.Instruction
 }
 
 type returnKey struct {
@@ -110,6 +113,15 @@ func (t *tracer) sources(v ssa.Value, field string) []source {
 	seen := make(map[visitKey]bool)
 	t.trace(v, field, seen, &out, 0)
 	return out.list
+}
+
+// writtenBy returns the sources of a value the write at runs with: fields
+// assigned before the write on every path hide what the variable held
+// before (w.Name = req.Name; Save(&w) does not write back the Name read).
+func (t *tracer) writtenBy(v ssa.Value, field string, at ssa.Instruction) []source {
+	t.write = at
+	defer func() { t.write = nil }()
+	return t.sources(v, field)
 }
 
 func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *sourceSet, depth int) {
@@ -182,7 +194,7 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 	case *ssa.Alloc:
 		// A field of a variable handed to an ORM write (Save(&u)).
 		if field != "" {
-			t.allocField(v, field, nil, next, keep, out)
+			t.allocField(v, field, t.write, next, keep, out)
 			return
 		}
 		out.add(source{leaf: v})

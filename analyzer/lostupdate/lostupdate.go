@@ -131,7 +131,7 @@ func (c *checker) check(fn *ssa.Function) {
 				continue
 			}
 			v, field := w.Arg(u.Param)
-			for _, s := range c.t.sources(v, field) {
+			for _, s := range c.t.writtenBy(v, field, w.instr) {
 				if s.read == nil {
 					continue
 				}

@@ -54,7 +54,7 @@ func saveAfterTake(db *gorm.DB, id uint) error {
 		return err
 	}
 	w.Owner = "someone"
-	if err := tx.Save(&w).Error; err != nil { // want `Owner, Balance, Version read by Take at line 52 are written back by Save`
+	if err := tx.Save(&w).Error; err != nil { // want `Balance, Version read by Take at line 52 are written back by Save`
 		tx.Rollback()
 		return err
 	}

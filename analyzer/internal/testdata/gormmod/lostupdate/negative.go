@@ -112,3 +112,13 @@ func chainOnTwoPaths(db *gorm.DB, id uint, lock bool) error {
 		return tx.Model(&w).Update("balance", w.Balance+1).Error // ok: the read's chain is not known
 	})
 }
+
+// ok: every column Save writes is assigned anew after the read.
+func saveAllAssigned(db *gorm.DB, id uint, owner string, balance int64, version int) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	w.Owner, w.Balance, w.Version = owner, balance, version
+	return db.Save(&w).Error // ok: nothing read is written back
+}
