@@ -102,3 +102,14 @@ func firstOrInitSaveNamed(db *gorm.DB, email, name string) error {
 	}
 	return db.Save(&u).Error // want `Save inserts into users after FirstOrInit at line 99 found no row`
 }
+
+// FirstOrCreate through Model and Where, with a Begin transaction.
+func firstOrCreateBegin(db *gorm.DB, email string) error {
+	tx := db.Begin()
+	var u User
+	if err := tx.Model(&User{}).Where("email = ?", email).FirstOrCreate(&u).Error; err != nil { // want `FirstOrCreate inserts into users when its own read finds no row`
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit().Error
+}

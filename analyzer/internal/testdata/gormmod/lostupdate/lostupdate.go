@@ -138,3 +138,55 @@ func nestedWrite(db *gorm.DB, id uint) error {
 		})
 	})
 }
+
+// gorm.Expr computing from the stale value, in Updates.
+func exprOfStaleValueInUpdates(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).Updates(map[string]any{"balance": gorm.Expr("? - ?", w.Balance, 5)}).Error // want `Balance read by First at line 145 is written back by Updates`
+}
+
+// gorm.Expr computing from the stale value, in UpdateColumn.
+func exprOfStaleValueInUpdateColumn(db *gorm.DB, id uint, n int64) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).UpdateColumn("balance", gorm.Expr("? * ?", w.Balance, n)).Error // want `Balance read by First at line 154 is written back by UpdateColumn`
+}
+
+// A lock through the outer *gorm.DB beside a Begin transaction.
+func lockOnOuterDBBegin(db *gorm.DB, id uint) error {
+	tx := db.Begin()
+	var w Wallet
+	db.Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id)
+	tx.Model(&w).Update("balance", w.Balance+1) // want `Balance read by First at line 164 is written back by Update \(lost update: First FOR UPDATE outside a transaction locks nothing`
+	return tx.Commit().Error
+}
+
+// The lock is taken in a transaction that has committed before the write.
+func lockInEarlierTransaction(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.Transaction(func(tx *gorm.DB) error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id).Error
+	}); err != nil {
+		return err
+	}
+	return db.Transaction(func(tx *gorm.DB) error {
+		return tx.Model(&w).Update("balance", w.Balance+1).Error // want `Balance read by First at line 173 is written back by Update \(lost update: the FOR UPDATE lock is held by another transaction than the write's`
+	})
+}
+
+// FOR SHARE does not keep another transaction from updating the row
+// after this one's read: both then write.
+func lockForShare(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Clauses(clause.Locking{Strength: "SHARE"}).First(&w, id).Error; err != nil {
+			return err
+		}
+		return tx.Model(&w).Update("balance", w.Balance+1).Error // want `Balance read by First at line 187 is written back by Update`
+	})
+}

@@ -122,3 +122,32 @@ func saveAllAssigned(db *gorm.DB, id uint, owner string, balance int64, version 
 	w.Owner, w.Balance, w.Version = owner, balance, version
 	return db.Save(&w).Error // ok: nothing read is written back
 }
+
+// ok: gorm.Expr from the column itself, in Updates.
+func atomicExprInUpdates(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).Updates(map[string]any{"balance": gorm.Expr("balance - ?", 5)}).Error // ok: atomic
+}
+
+// ok: gorm.Expr from the column itself, in UpdateColumn.
+func atomicExprInUpdateColumn(db *gorm.DB, id uint, n int64) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).UpdateColumn("balance", gorm.Expr("balance * ?", n)).Error // ok: atomic
+}
+
+// ok: repeatable read with Transaction's options.
+func repeatableReadTransaction(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.First(&w, id).Error; err != nil {
+			return err
+		}
+		return tx.Model(&w).Update("balance", w.Balance+1).Error // ok: repeatable read
+	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+}
