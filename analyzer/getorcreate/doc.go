@@ -12,7 +12,8 @@
 // missing row cannot be locked) and neither does the isolation level (the
 // loser still fails). "Not found" is recognised as errors.Is(err,
 // pgx.ErrNoRows), err == sql.ErrNoRows, a switch on err, len(rows) == 0 on a
-// :many query, or rows.Next() returning false.
+// :many query or on the slice sqlx's Select filled, or rows.Next()
+// returning false.
 //
 // WRONG:
 //

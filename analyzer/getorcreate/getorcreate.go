@@ -199,7 +199,7 @@ func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
 			if cond.Op == token.EQL {
 				return 1, "an error"
 			}
-		case (rows != nil && isLenOf(x, rows) || isRowsAffected(x, r)) && isIntConst(y):
+		case (rows != nil && isLenOf(x, rows) || isLenOfDest(x, r) || isRowsAffected(x, r)) && isIntConst(y):
 			n, _ := constant.Int64Val(y.(*ssa.Const).Value)
 			op := cond.Op
 			if x != cond.X { // the constant was on the left: mirror
@@ -701,6 +701,21 @@ func isLenOf(v, rows ssa.Value) bool {
 	}
 	b, ok := call.Common().Value.(*ssa.Builtin)
 	return ok && b.Name() == "len" && len(call.Common().Args) == 1 && call.Common().Args[0] == rows
+}
+
+// isLenOfDest reports whether v is len(*dest) of the destination a
+// many-row literal read scanned into (sqlx's Select(&ids, ...)).
+func isLenOfDest(v ssa.Value, r stmtCall) bool {
+	if r.Dest == nil || r.One || !r.Literal {
+		return false
+	}
+	call, ok := v.(*ssa.Call)
+	if !ok || len(call.Common().Args) != 1 {
+		return false
+	}
+	b, ok := call.Common().Value.(*ssa.Builtin)
+	load, isLoad := call.Common().Args[0].(*ssa.UnOp)
+	return ok && b.Name() == "len" && isLoad && load.Op == token.MUL && load.X == r.Dest
 }
 
 // loopHeader reports whether b is the head of a loop (for rows.Next()).

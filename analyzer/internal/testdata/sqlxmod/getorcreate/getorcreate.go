@@ -134,3 +134,44 @@ func NamedUpsert(db *sqlx.DB, token string) error {
 	}
 	return err
 }
+
+// Tags inserts the tag when Select found none.
+func Tags(ctx context.Context, db *sqlx.DB, name string) error {
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, db.Rebind("SELECT id FROM tags WHERE name = ?"), name); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		_, err := db.ExecContext(ctx, db.Rebind("INSERT INTO tags (name) VALUES (?)"), name) // want `ExecContext inserts into tags after SelectContext at line 141 returned no rows`
+		return err
+	}
+	return nil
+}
+
+// TagsUpsert inserts with ON CONFLICT when Select found none.
+func TagsUpsert(db *sqlx.DB, name string) error {
+	var ids []int64
+	if err := db.Select(&ids, "SELECT id FROM tags WHERE name = $1", name); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		// ok: ON CONFLICT DO NOTHING
+		_, err := db.Exec("INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", name)
+		return err
+	}
+	return nil
+}
+
+// TagsFound inserts a link only when Select found the tag.
+func TagsFound(db *sqlx.DB, name string, bookmark int64) error {
+	var ids []int64
+	if err := db.Select(&ids, "SELECT id FROM tags WHERE name = $1", name); err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		// ok: runs only where the read found rows
+		_, err := db.Exec("INSERT INTO tags (name) VALUES ($1)", name)
+		return err
+	}
+	return nil
+}
