@@ -374,6 +374,9 @@ var Libraries = []*Library{
 				"Clauses":     ChainClauses,
 				"WithContext": ChainNeutral, "Session": ChainNeutral, "Debug": ChainNeutral,
 				"Order": ChainNeutral, "Limit": ChainNeutral, "Offset": ChainNeutral,
+				// Preload runs its own queries for associations; Unscoped
+				// only lifts the soft-delete condition.
+				"Preload": ChainNeutral, "Unscoped": ChainNeutral,
 			},
 			Expr:        "gorm.io/gorm.Expr",
 			Locking:     "gorm.io/gorm/clause.Locking",

@@ -190,3 +190,14 @@ func lockForShare(db *gorm.DB, id uint) error {
 		return tx.Model(&w).Update("balance", w.Balance+1).Error // want `Balance read by First at line 187 is written back by Update`
 	})
 }
+
+// Preload reads the associations with queries of their own; the row is
+// still the one saved.
+func saveAfterPreload(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.Preload("Notes").First(&w, id).Error; err != nil {
+		return err
+	}
+	w.Version++
+	return db.Save(&w).Error // want `Owner, Balance, Version read by First at line 198 are written back by Save`
+}
