@@ -13,7 +13,11 @@
 // loser still fails). "Not found" is recognised as errors.Is(err,
 // pgx.ErrNoRows), err == sql.ErrNoRows, a switch on err, len(rows) == 0 on a
 // :many query or on the slice sqlx's Select filled, or rows.Next()
-// returning false.
+// returning false, also when err is a named result that a deferred
+// wrap(&err, ...) annotates. A repository that turns "no row" into its own
+// sign (its ErrNotFound, a nil result with a nil error, a false found or
+// exists result) gets a fact saying so (MissFact), and its caller's test of
+// the sign is a miss too.
 //
 // WRONG:
 //
@@ -93,7 +97,10 @@
 // err != nil, case err == nil); statements after Rollback, Commit, or a
 // helper that ends the transaction; and statements after the call that
 // begins the transaction again, as in a loop that begins a fresh
-// transaction per tick or per item.
+// transaction per tick or per item. The transaction may be carried in a
+// context (a runner's callback context, ctx = WithTx(ctx, tx)) or held in
+// a struct; on a handle whose transaction is not known (the caller's
+// context, a DBTX parameter, which may be the pool) nothing is reported.
 //
 // The rule is PostgreSQL's: SQLite and MySQL undo only the failed statement
 // and the transaction goes on. A pgx transaction (v4 or v5) is

@@ -27,11 +27,12 @@ const URL = "https://github.com/lockstep-dev/lockstep#getorcreate"
 
 // Analyzer reports get-or-create races and statements after a failure.
 var Analyzer = &analysis.Analyzer{
-	Name:     "getorcreate",
-	Doc:      analyzerdoc.Extract(doc, "getorcreate"),
-	URL:      URL,
-	Requires: []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, apis.Analyzer},
-	Run:      run,
+	Name:      "getorcreate",
+	Doc:       analyzerdoc.Extract(doc, "getorcreate"),
+	URL:       URL,
+	Requires:  []*analysis.Analyzer{catalog.Analyzer, txn.Analyzer, apis.Analyzer},
+	FactTypes: []analysis.Fact{new(MissFact)},
+	Run:       run,
 }
 
 type checker struct {
@@ -40,6 +41,8 @@ type checker struct {
 	txr     *txn.Result
 	drivers *apis.Uses
 	rep     *ignore.Reporter
+	// misses are the MissFacts of this package and its dependencies.
+	misses map[*types.Func]*MissFact
 }
 
 type stmtCall struct {
@@ -58,8 +61,14 @@ func run(pass *analysis.Pass) (any, error) {
 		txr:     pass.ResultOf[txn.Analyzer].(*txn.Result),
 		drivers: pass.ResultOf[apis.Analyzer].(*apis.Uses),
 		rep:     ignore.New(pass),
+		misses:  make(map[*types.Func]*MissFact),
 	}
 	defer c.rep.Finish()
+	c.importMisses()
+	func() {
+		defer func() { _ = recover() }()
+		c.missFacts()
+	}()
 	for _, fn := range c.txr.SrcFuncs {
 		calls := c.calls(fn)
 		if len(calls) == 0 {
@@ -172,6 +181,9 @@ func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, b *ssa.BasicBlock) 
 // missEdge returns which successor of iff is taken when the read r found no
 // row, and how that is seen, or -1.
 func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
+	if e := c.helperMissEdge(r, iff); e >= 0 {
+		return e, c.missFact(r).how()
+	}
 	errV := errorOf(r)
 	rows := firstResult(r)
 	switch cond := iff.Cond.(type) {
@@ -315,7 +327,8 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 	for _, first := range calls {
 		tx := c.txOf(first)
 		errV := errorOf(first)
-		if tx == nil || errV == nil || !c.aborts(tx, first) {
+		// A Maybe transaction may be the pool: nothing is aborted there.
+		if tx == nil || tx.Kind == txn.Maybe || errV == nil || !c.aborts(tx, first) {
 			continue
 		}
 		for _, b := range fn.Blocks {
@@ -644,9 +657,12 @@ func firstResult(s stmtCall) ssa.Value {
 }
 
 // same reports whether v is x, looking through phis that merge x with
-// itself and interface conversions.
+// itself, interface conversions and a variable x was stored in.
 func same(v, x ssa.Value) bool {
 	v = catalog.Underlying(v)
+	if sv := storedValue(v); sv != nil {
+		v = catalog.Underlying(sv) // err, a named result a deferred wrap(&err) keeps in a variable
+	}
 	return v == x
 }
 

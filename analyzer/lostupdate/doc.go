@@ -55,7 +55,13 @@
 // level and the lock count when they are taken inside the project's own
 // wrapper (repo.InSerializableTx(ctx, func(tx pgx.Tx) error {...}), or one
 // that locks the row FOR UPDATE before calling the callback), followed
-// across packages through facts. A lock taken through the pool, or in
+// across packages through facts. The transaction is followed where the
+// code keeps it: in a context.Context (ctx = WithTx(ctx, tx), repositories
+// picking it with From(ctx, pool)), in a struct field (a unit of work's
+// u.tx, repo.WithTx(tx), sqlc's q.WithTx(tx)), behind an interface (sqlc's
+// Querier, a repository interface) whose implementations agree. Statements
+// on a handle whose transaction is not known (a context or DBTX parameter)
+// share it: a lock through it counts. A lock taken through the pool, or in
 // another or already committed transaction, protects nothing, and neither
 // does a lock taken after the value was read, nor one on another table.
 //

@@ -235,10 +235,10 @@ func (c *checker) protected(fn *ssa.Function, calls []stmtCall, r, w stmtCall) b
 
 // optionsUnread reports whether tx was begun with transaction options that
 // could not be evaluated, as opposed to none (Begin, BeginFunc) or a
-// caller's transaction (a parameter, read committed unless the caller says
-// otherwise).
+// caller's transaction (a parameter, a context or a field: read committed
+// unless the caller says otherwise).
 func optionsUnread(tx *txn.Tx) bool {
-	return tx.Kind != txn.Param && tx.Isolation == txn.IsolationUnknown && !tx.NoOptions
+	return (tx.Kind == txn.Begun || tx.Kind == txn.Callback) && tx.Isolation == txn.IsolationUnknown && !tx.NoOptions
 }
 
 // lockBefore returns a locking read of w's table, in w's transaction, that

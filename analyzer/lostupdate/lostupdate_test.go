@@ -47,3 +47,10 @@ func TestLibraries(t *testing.T) {
 		})
 	}
 }
+
+// TestFlowModule runs the analyzer on the flow shapes of a module built
+// against the real pgx/v5 and sqlc's generated code: transactions carried
+// in a context or held in a struct, interfaces, helpers.
+func TestFlowModule(t *testing.T) {
+	analysistest.Run(t, testmod.Dir(t, "flowmod"), lostupdate.Analyzer, "example.com/flowmod/lostupdate/...")
+}

@@ -17,7 +17,7 @@ import (
 
 // TestTogether runs all of txvet's analyzers in one process, as the txvet
 // command does, over the shared testdata, the race lab's naive ports and
-// the sqlx module.
+// the sqlx module and the flow module (built against the real pgx/v5).
 // The checker runs the analyzers of one package in parallel, so they share
 // the results of txn and the catalog at the same time: under -race this
 // test fails when such a result is written after its Run returned. Each
@@ -46,6 +46,10 @@ func TestTogether(t *testing.T) {
 		// sqlx against the real library: destinations, rebinds, embedded
 		// transactions through the shared results.
 		{"sqlx", &packages.Config{Dir: filepath.Join(testdata, "sqlxmod")}},
+		{"flow module", &packages.Config{
+			Dir: filepath.Join(testdata, "flowmod"),
+			Env: append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly"),
+		}},
 	}
 	for _, l := range loads {
 		t.Run(l.name, func(t *testing.T) {

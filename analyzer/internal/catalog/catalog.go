@@ -89,6 +89,7 @@ type Catalog struct {
 	facts   map[*types.Func]*QueryFact // of this package and its dependencies
 	tables  map[*types.Func]string     // ORM table methods' constants (TableFact)
 	queries map[string][]query         // sqlc queries by defining package, by name
+	tried   map[*types.Func]bool       // interface methods resolved once, during Run
 }
 
 // query is one sqlc query method.
@@ -533,7 +534,7 @@ func run(pass *analysis.Pass) (any, error) {
 	// Wrappers of wrappers in the same package: repeat until nothing new.
 	done := map[*ast.FuncDecl]bool{}
 	fixpoint.Iterate(3, func() bool {
-		found := false
+		found := c.interfaceCalls(pass)
 		for _, fd := range append(others, generated...) {
 			if done[fd] {
 				continue
@@ -552,7 +553,7 @@ func run(pass *analysis.Pass) (any, error) {
 	})
 	c.queries = make(map[string][]query)
 	for fn, f := range c.facts {
-		if f.Query == fn.Name() {
+		if f.Query == fn.Name() && !isInterfaceMethod(fn) {
 			c.queries[f.Pkg] = append(c.queries[f.Pkg], query{name: fn.Name(), stmt: f.Stmt})
 		}
 	}

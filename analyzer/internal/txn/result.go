@@ -32,6 +32,7 @@ type Result struct {
 	closures  map[*ssa.Function][]*ssa.MakeClosure
 	sites     map[*ssa.Function][]ssa.CallInstruction // direct calls of anonymous functions
 	callbacks map[ssa.CallInstruction]callback
+	ctxCalls  map[*ssa.CallCommon]*Tx // calls running in their context argument's transaction
 }
 
 // builder derives a Result during txn's Run: it resolves handles with a
@@ -42,6 +43,20 @@ type builder struct {
 	local    map[*types.Func]*BeginFact
 	memo     map[ssa.Value]*Tx
 	visiting map[ssa.Value]bool
+
+	hlocal    map[*types.Func]*HandleFact
+	ifaces    map[*types.Func]*HandleFact // interface methods, by what their implementations agree on
+	imported  map[string]bool             // names of imported functions with a HandleFact
+	carry     map[carryKey]*Tx
+	maybes    map[maybeKey]*Tx
+	ctxParams map[*ssa.Parameter]ctxParam
+}
+
+// ctxParam is a callback's context parameter that its runner made carry
+// the callback's transaction under key.
+type ctxParam struct {
+	key string
+	tx  *Tx
 }
 
 // callback is a function value a call runs inside a transaction.
@@ -50,7 +65,7 @@ type callback struct {
 	tx  *Tx
 }
 
-func newBuilder(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact) *builder {
+func newBuilder(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Func]*BeginFact, hlocal map[*types.Func]*HandleFact, imported map[string]bool) *builder {
 	return &builder{
 		Result: &Result{
 			Relevant:  true,
@@ -64,11 +79,18 @@ func newBuilder(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Fun
 			closures:  make(map[*ssa.Function][]*ssa.MakeClosure),
 			sites:     make(map[*ssa.Function][]ssa.CallInstruction),
 			callbacks: make(map[ssa.CallInstruction]callback),
+			ctxCalls:  make(map[*ssa.CallCommon]*Tx),
 		},
-		pass:     pass,
-		local:    local,
-		memo:     make(map[ssa.Value]*Tx),
-		visiting: make(map[ssa.Value]bool),
+		pass:      pass,
+		local:     local,
+		memo:      make(map[ssa.Value]*Tx),
+		visiting:  make(map[ssa.Value]bool),
+		hlocal:    hlocal,
+		imported:  imported,
+		ifaces:    make(map[*types.Func]*HandleFact),
+		carry:     make(map[carryKey]*Tx),
+		maybes:    make(map[maybeKey]*Tx),
+		ctxParams: make(map[*ssa.Parameter]ctxParam),
 	}
 }
 
@@ -85,6 +107,11 @@ func (r *builder) freeze() *Result {
 		forEachInstr(fn, func(instr ssa.Instruction) {
 			if v, ok := instr.(ssa.Value); ok {
 				r.resolve(v)
+			}
+			if call, ok := instr.(ssa.CallInstruction); ok {
+				if tx := r.usesOf(call.Common()); tx != nil {
+					r.ctxCalls[call.Common()] = tx
+				}
 			}
 		})
 	}
@@ -128,7 +155,8 @@ type beginKind struct {
 	level        level
 	savepointOf  ssa.Value
 	via          string
-	noOptions    bool // a begin call that takes no transaction options
+	ctxKey       string // the callback's context carries the transaction under this key
+	noOptions    bool   // a begin call that takes no transaction options
 }
 
 func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
@@ -138,7 +166,7 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 	}
 	sig := c.Signature()
 	if bf := r.fact(f); bf != nil && (bf.begins() || bf.CallbackParam >= 0) {
-		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, level: level{iso: levelAt(c, bf)}, via: f.Name()}
+		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, level: level{iso: levelAt(c, bf)}, via: f.Name(), ctxKey: bf.CallbackCtx}
 		if bf.CallbackParam >= 0 && !c.IsInvoke() && bf.CallbackParam < len(c.Args) {
 			k.callbackArg = bf.CallbackParam
 		}
@@ -306,6 +334,9 @@ func (r *builder) scan(fn *ssa.Function) {
 					}
 					r.params[p] = tx
 				}
+				if k.ctxKey != "" && isContext(p.Type()) {
+					r.ctxParams[p] = ctxParam{k.ctxKey, tx}
+				}
 			}
 			return
 		}
@@ -367,6 +398,7 @@ func (r *builder) of(v ssa.Value) *Tx {
 			if k := r.classifyBegin(call.Common()); k != nil && k.txResult == v.Index {
 				return r.begun[call]
 			}
+			return r.ofBound(call.Common(), v.Index)
 		}
 	case *ssa.Call:
 		c := v.Common()
@@ -378,24 +410,30 @@ func (r *builder) of(v ssa.Value) *Tx {
 			return r.Of(receiverOf(c))
 		}
 		// sqlc: q.WithTx(tx) and New(tx) bind Queries to the transaction.
-		if f := catalog.Callee(c); f != nil && returnsQueries(c.Signature()) {
-			args := c.Args
-			if c.IsInvoke() {
-				args = append([]ssa.Value{nil}, args...)
-			}
-			for _, b := range apis.SqlcBinders {
-				if f.Name() == b.Name && len(args) == b.Args {
-					return r.Of(args[b.ExecArg])
-				}
-			}
+		if i := sqlcExecArg(c); i >= 0 {
+			return r.Of(c.Args[i])
 		}
+		if c.Signature().Results().Len() == 1 {
+			return r.ofBound(c, 0)
+		}
+	case *ssa.Field:
+		return r.ofField(v.X, fieldName(v.X.Type(), v.Field), v.Parent())
 	case *ssa.Parameter:
-		return r.params[v]
+		if tx := r.params[v]; tx != nil {
+			return tx
+		}
+		if isHandleType(v.Type()) && !apis.IsTx(v.Type()) {
+			return r.maybe(v, paramKey) // a DBTX, a repository, a Queries
+		}
+		return nil
 	case *ssa.FreeVar:
 		return r.ofFreeVar(v)
 	case *ssa.UnOp:
 		if x := catalog.Underlying(v); x != v {
 			return r.Of(x) // a library's transaction embedding another (sqlx.Tx)
+		}
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+			return r.ofField(fa.X, fieldName(fa.X.Type(), fa.Field), v.Parent())
 		}
 		if v.Op == token.MUL {
 			return r.ofCell(v.X)
@@ -423,6 +461,21 @@ func (r *builder) of(v ssa.Value) *Tx {
 		return found
 	}
 	return nil
+}
+
+// sqlcExecArg returns the index in c.Args of the executor a sqlc binder
+// (New(db), q.WithTx(tx)) binds its Queries to, or -1.
+func sqlcExecArg(c *ssa.CallCommon) int {
+	f := catalog.Callee(c)
+	if f == nil || c.IsInvoke() || !returnsQueries(c.Signature()) {
+		return -1
+	}
+	for _, b := range apis.SqlcBinders {
+		if f.Name() == b.Name && len(c.Args) == b.Args {
+			return b.ExecArg
+		}
+	}
+	return -1
 }
 
 // returnsQueries reports whether a call returns a sqlc *Queries.
@@ -526,12 +579,20 @@ func (r *builder) commitOf(v ssa.Value) *Tx {
 // q.TaskGet with q bound by WithTx) or, for sqlc's
 // emit_methods_with_db_argument shape and helpers, the first argument that
 // is a transaction. Nil means autocommit or unknown.
+//
+// A call of a function that runs its statements on the transaction its
+// context argument carries (a repository method picking it with
+// From(ctx, pool)) runs in that transaction.
 func (r *Result) OfCall(c *ssa.CallCommon) *Tx {
-	return ofCall(r.Of, c)
+	return ofCall(r.Of, func(c *ssa.CallCommon) *Tx { return r.ctxCalls[c] }, c)
 }
 
-// ofCall is OfCall with the given resolver of handles.
-func ofCall(of func(ssa.Value) *Tx, c *ssa.CallCommon) *Tx {
+// ofCall is OfCall with the given resolvers of handles and of context
+// transactions.
+func ofCall(of func(ssa.Value) *Tx, uses func(*ssa.CallCommon) *Tx, c *ssa.CallCommon) *Tx {
+	if tx := uses(c); tx != nil {
+		return tx
+	}
 	if tx := of(receiverOf(c)); tx != nil {
 		return tx
 	}
@@ -821,8 +882,8 @@ func (r *builder) deriveFact(fn *ssa.Function) *BeginFact {
 			f.EndsParams = append(f.EndsParams, i)
 		}
 		if _, ok := types.Unalias(p.Type()).Underlying().(*types.Signature); ok {
-			if in, l := r.runsInTx(fn, p); in {
-				f.CallbackParam = i
+			if in, l, key := r.runsInTx(fn, p); in {
+				f.CallbackParam, f.CallbackCtx = i, key
 				if begun == nil {
 					f.setLevel(fn, l)
 				}
@@ -856,9 +917,10 @@ func (r *builder) commitsParentTx(fn *ssa.Function, mc *ssa.MakeClosure) *Tx {
 }
 
 // runsInTx reports whether the func parameter p of fn is called while a
-// transaction is open, or handed to a callback runner, and the isolation
-// level of that transaction.
-func (r *builder) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
+// transaction is open, or handed to a callback runner, the isolation level
+// of that transaction, and the key under which the callback's context
+// carries it.
+func (r *builder) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level, string) {
 	for _, u := range ValuesOf(fn, p) {
 		for _, ref := range *u.Referrers() {
 			call, ok := ref.(ssa.CallInstruction)
@@ -868,16 +930,42 @@ func (r *builder) runsInTx(fn *ssa.Function, p *ssa.Parameter) (bool, level) {
 			c := call.Common()
 			if c.Value == u && !c.IsInvoke() {
 				if open := r.Open(call); len(open) > 0 {
-					return true, open[0].level
+					return true, open[0].level, r.ctxKeyOf(c.Args, open[0])
 				}
 				continue
 			}
 			if k := r.classifyBegin(c); k != nil && k.callbackArg >= 0 && k.callbackArg < len(c.Args) && c.Args[k.callbackArg] == u {
-				return true, k.level
+				return true, k.level, k.ctxKey
 			}
 		}
 	}
-	return false, level{iso: IsolationUnknown}
+	return false, level{iso: IsolationUnknown}, ""
+}
+
+// ctxKeyOf returns the key under which a context among args carries tx, or
+// "": fn(WithTx(ctx, tx)) hands the callback its transaction in ctx.
+func (r *builder) ctxKeyOf(args []ssa.Value, tx *Tx) string {
+	for _, a := range args {
+		if !isContext(a.Type()) {
+			continue
+		}
+		v := a
+		for range 8 {
+			call, ok := v.(*ssa.Call)
+			if !ok {
+				break
+			}
+			if p, ok := r.putOf(call.Common(), 0); ok {
+				if t := r.Of(p.val); t != nil && t.Root() == tx.Root() {
+					return p.key
+				}
+				v = p.ctx
+				continue
+			}
+			break
+		}
+	}
+	return ""
 }
 
 // setLevel records a wrapper's isolation level: a constant, or the
@@ -921,6 +1009,8 @@ func (r *Result) Describe(tx *Tx) string {
 		return "transaction received as " + tx.Via + " at line " + strconv.Itoa(line)
 	case Callback:
 		return "transaction of the " + tx.Via + " callback at line " + strconv.Itoa(line)
+	case Maybe:
+		return "transaction the " + tx.Via + " at line " + strconv.Itoa(line) + " may hold"
 	}
 	return "transaction begun by " + strings.TrimPrefix(tx.Via, "parameter ") + " at line " + strconv.Itoa(line)
 }

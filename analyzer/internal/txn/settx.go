@@ -49,7 +49,7 @@ func (r *builder) firstStatementLevel(tx *Tx) (Isolation, bool) {
 	for steps := 0; steps < len(tx.Fn.Blocks); steps++ {
 		for ; i < len(b.Instrs); i++ {
 			call, ok := b.Instrs[i].(ssa.CallInstruction)
-			if _, deferred := b.Instrs[i].(*ssa.Defer); !ok || deferred || ofCall(r.Of, call.Common()) != tx {
+			if _, deferred := b.Instrs[i].(*ssa.Defer); !ok || deferred || ofCall(r.Of, r.usesOf, call.Common()) != tx {
 				continue
 			}
 			for _, a := range call.Common().Args {

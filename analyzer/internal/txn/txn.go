@@ -20,6 +20,13 @@
 // Handles follow the value: interface conversions, phis, captured variables,
 // sqlc's q.WithTx(tx) and db.New(tx), and the *Queries parameter of a
 // callback run in a transaction (sqlc's execTx pattern: fn(db.New(tx))).
+// They also follow the transaction where services keep it (see
+// [HandleFact]): carried in a context.Context (WithTx(ctx, tx), a getter
+// picking it or the pool, a runner handing its callback such a context),
+// held in a struct field (u.tx, a repository WithTx bound), behind an
+// interface whose implementations agree. A handle whose transaction is not
+// known (a context parameter, a DBTX field or parameter) is a Tx of Kind
+// Maybe: statements on it share it, and nothing else is assumed.
 //
 // API (from analysis.Pass.ResultOf[txn.Analyzer].(*txn.Result)):
 //
@@ -47,7 +54,9 @@
 // txn should take their SSA from r.SrcFuncs rather than requiring buildssa,
 // which would build SSA for every package.
 //
-// Facts: [BeginFact] on functions that begin transactions for their callers.
+// Facts: [BeginFact] on functions that begin transactions for their
+// callers; [HandleFact] on functions that hand out, put in a context or use
+// a handle their caller gave.
 package txn
 
 import (
@@ -75,7 +84,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:        "track database transactions for the txvet analyzers",
 	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer, apis.Analyzer},
 	ResultType: reflect.TypeOf((*Result)(nil)),
-	FactTypes:  []analysis.Fact{(*BeginFact)(nil)},
+	FactTypes:  []analysis.Fact{(*BeginFact)(nil), (*HandleFact)(nil)},
 	Flags:      flags(),
 	Run:        run,
 }
@@ -99,6 +108,11 @@ const (
 	Param
 	// Callback is the transaction a callback's whole body runs in.
 	Callback
+	// Maybe is whatever a handle the caller gave holds: the transaction a
+	// context parameter may carry, a DBTX field that may hold the pool.
+	// Statements on it share it; it is not known to be open, so Func and
+	// Open leave it out.
+	Maybe
 )
 
 // Isolation is a transaction's isolation level.
@@ -184,6 +198,9 @@ type BeginFact struct {
 	// otherwise.
 	IsolationParam int
 	IsolationField string
+	// CallbackCtx is the context key under which the callback's context
+	// argument carries the transaction (fn(WithTx(ctx, tx))), or "".
+	CallbackCtx string
 }
 
 // AFact marks BeginFact as an analysis fact.
@@ -194,10 +211,6 @@ func (f *BeginFact) String() string {
 }
 
 func (f *BeginFact) begins() bool { return f.TxResult >= 0 || f.CommitResult >= 0 }
-
-func (f *BeginFact) equal(g *BeginFact) bool {
-	return reflect.DeepEqual(f, g)
-}
 
 func newFact() *BeginFact {
 	return &BeginFact{TxResult: -1, CommitResult: -1, CallbackParam: -1, IsolationParam: -1}
@@ -210,11 +223,13 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	funcs := BuildSSA(pass)
 	local := make(map[*types.Func]*BeginFact)
+	hlocal := make(map[*types.Func]*HandleFact)
+	imported := importedHandleNames(pass)
 	var r *builder
 	// Facts of this package's own wrappers feed each other: iterate until
 	// they settle (a wrapper of a wrapper needs a second round).
 	fixpoint.Iterate(4, func() bool {
-		r = newBuilder(pass, funcs, local)
+		r = newBuilder(pass, funcs, local, hlocal, imported)
 		r.build()
 		changed := false
 		for _, fn := range funcs {
@@ -222,26 +237,33 @@ func run(pass *analysis.Pass) (any, error) {
 			if obj == nil {
 				continue
 			}
-			f := r.deriveFact(fn)
-			old := local[obj]
-			if f == nil && old == nil {
-				continue
-			}
-			if f == nil || old == nil || !f.equal(old) {
-				changed = true
-				if f == nil {
-					delete(local, obj)
-				} else {
-					local[obj] = f
-				}
-			}
+			changed = update(local, obj, r.deriveFact(fn)) || changed
+			changed = update(hlocal, obj, r.deriveHandleFact(fn)) || changed
 		}
 		return changed
 	})
 	for obj, f := range local {
 		pass.ExportObjectFact(obj, f)
 	}
+	for obj, f := range hlocal {
+		pass.ExportObjectFact(obj, f)
+	}
 	return r.freeze(), nil
+}
+
+// update sets m[obj] to f (deleting it for nil) and reports whether that
+// changed it.
+func update[F any](m map[*types.Func]*F, obj *types.Func, f *F) bool {
+	old := m[obj]
+	if (f == nil && old == nil) || (f != nil && old != nil && reflect.DeepEqual(f, old)) {
+		return false
+	}
+	if f == nil {
+		delete(m, obj)
+	} else {
+		m[obj] = f
+	}
+	return true
 }
 
 // BuildSSA builds the package's SSA form, as buildssa does, and returns its

@@ -308,7 +308,7 @@ func freshTxPerItem(ctx context.Context, pool *pgxpool.Pool, tokens []string) {
 var errNotFound = errors.New("not found")
 
 // sessionByToken maps "no row" to the store's own error.
-func sessionByToken(ctx context.Context, tx pgx.Tx, token string) (sqlcpgx.Session, error) {
+func sessionByToken(ctx context.Context, tx pgx.Tx, token string) (sqlcpgx.Session, error) { // want sessionByToken:"miss: getorcreate.errNotFound"
 	s, err := q.SessionGet(ctx, tx, token)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, errNotFound
