@@ -51,8 +51,11 @@
 // pgx.BeginFunc, pgx.BeginTxFunc (pgx v4: the pool's and the connection's
 // BeginFunc and BeginTxFunc), GORM's db.Transaction (also nested: the outer
 // transaction is open in the savepoint) and wrappers of them (a named
-// function passed as the callback counts as a publish at the call); GORM's
-// db.Begin until Commit or Rollback.
+// function passed as the callback counts as a publish at the call; so
+// does a wrapper handing its callback the transaction in a context);
+// GORM's db.Begin until Commit or Rollback. A closure called directly,
+// started with go, or run by errgroup's Go or TryGo publishes where it is
+// started: inside the transaction open there.
 //
 // Not reported: a publish after Commit or Rollback, in the branch where
 // Begin failed, after the function that ran the transaction returned, or

@@ -36,3 +36,9 @@ func TestLibraries(t *testing.T) {
 		})
 	}
 }
+
+// TestFlowModule runs the analyzer on the flow shapes of a module built
+// against the real pgx/v5, amqp091-go and errgroup.
+func TestFlowModule(t *testing.T) {
+	analysistest.Run(t, testmod.Dir(t, "flowmod"), publishintx.Analyzer, "example.com/flowmod/publishintx/...")
+}

@@ -27,7 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:        run,
 	Requires:   []*analysis.Analyzer{apis.Analyzer},
 	ResultType: reflect.TypeFor[*Catalog](),
-	FactTypes:  []analysis.Fact{new(QueryFact), new(TableFact)},
+	FactTypes:  []analysis.Fact{new(QueryFact), new(TableFact), new(ForwardFact)},
 }
 
 // ArgRef says where the Go value of one SQL parameter comes from: the
@@ -90,6 +90,8 @@ type Catalog struct {
 	tables  map[*types.Func]string     // ORM table methods' constants (TableFact)
 	queries map[string][]query         // sqlc queries by defining package, by name
 	tried   map[*types.Func]bool       // interface methods resolved once, during Run
+	// forwards are the functions that run the SQL their caller passes.
+	forwards map[*types.Func]*ForwardFact
 }
 
 // query is one sqlc query method.
@@ -288,7 +290,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(exec), Literal: true, common: common, args: args[len(args)-1:]}
 		}
 	}
-	return nil
+	return c.forwardCall(fn, common, recv, args)
 }
 
 // Statement classifies a call expression in the syntax tree the same way
@@ -311,6 +313,9 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 			return nil
 		}
 		return c.sqlExpr(call.Args[q.SQLArg])
+	}
+	if f := c.forwards[fn.Origin()]; f != nil && f.SQL < len(call.Args) {
+		return c.sqlExpr(call.Args[f.SQL])
 	}
 	return nil
 }
@@ -499,6 +504,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	c.facts = make(map[*types.Func]*QueryFact)
 	c.tables = make(map[*types.Func]string)
+	c.forwards = make(map[*types.Func]*ForwardFact)
 	for _, of := range pass.AllObjectFacts() {
 		fn, ok := of.Object.(*types.Func)
 		if !ok {
@@ -509,6 +515,8 @@ func run(pass *analysis.Pass) (any, error) {
 			c.facts[fn] = f
 		case *TableFact:
 			c.tables[fn] = f.Table
+		case *ForwardFact:
+			c.forwards[fn] = f
 		}
 	}
 	var generated, others []*ast.FuncDecl
@@ -531,6 +539,7 @@ func run(pass *analysis.Pass) (any, error) {
 			c.export(pass, fd, f)
 		}
 	}
+	c.findForwarders(pass, others)
 	// Wrappers of wrappers in the same package: repeat until nothing new.
 	done := map[*ast.FuncDecl]bool{}
 	fixpoint.Iterate(3, func() bool {

@@ -70,6 +70,11 @@
 //	}
 //
 // Facts: a [QueryFact] on each generated query method and each wrapper, so
-// calls across packages are understood; generated files are read for facts
-// only (analyzers must not report in them).
+// calls across packages are understood; a [ForwardFact] on each helper that
+// runs the SQL its caller passes (queryOne[T](ctx, db, sql, args...)), whose
+// calls with constant SQL are classified as that SQL; generated files are
+// read for facts only (analyzers must not report in them). A call through
+// an interface (sqlc's Querier, a repository interface) is classified when
+// every implementation of the method in the program (the package and the
+// packages it imports) has the same QueryFact; see [Implementations].
 package catalog

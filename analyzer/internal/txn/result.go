@@ -305,6 +305,9 @@ func (r *builder) scan(fn *ssa.Function) {
 		if cf := AnonFunc(call.Common().Value); cf != nil {
 			r.sites[cf] = append(r.sites[cf], call)
 		}
+		if cf := groupFunc(call.Common()); cf != nil {
+			r.sites[cf] = append(r.sites[cf], call)
+		}
 		k := r.classifyBegin(call.Common())
 		if k == nil {
 			return
@@ -661,6 +664,24 @@ func (r *Result) openAt(tx *Tx, instr ssa.Instruction, depth int) bool {
 // its parent (f := func(){...}; f(), or go f()).
 func (r *Result) callSites(fn *ssa.Function) []ssa.CallInstruction {
 	return r.sites[fn]
+}
+
+// groupMethods are the methods that run their func argument on a goroutine
+// the caller waits for (g.Wait) before going on: errgroup's Go and TryGo.
+var groupMethods = map[string]bool{
+	"golang.org/x/sync/errgroup.Group.Go":    true,
+	"golang.org/x/sync/errgroup.Group.TryGo": true,
+}
+
+// groupFunc returns the anonymous function an errgroup call runs, or nil.
+// The closure stands for code run where the call is, as a direct call
+// does: a transaction open at g.Go is open in the closure.
+func groupFunc(c *ssa.CallCommon) *ssa.Function {
+	f := catalog.Callee(c)
+	if f == nil || c.IsInvoke() || len(c.Args) != 2 || !groupMethods[FuncKey(f)] {
+		return nil
+	}
+	return AnonFunc(c.Args[1])
 }
 
 // AnonFunc returns the anonymous function v creates, with or without free
