@@ -364,8 +364,11 @@ func (c *checker) report(calls []stmtCall, e *stale, w stmtCall) {
 			Message: fmt.Sprintf("%s read here by %s", strings.Join(e.fields, ", "), r.Name),
 		}},
 	}
-	if !e.fresh && txW != nil && txW == txR && !r.Stmt.Locks() {
-		d.SuggestedFixes = c.forUpdateFix(r)
+	if !e.fresh {
+		d.SuggestedFixes = c.atomicFix(e, w)
+		if d.SuggestedFixes == nil && txW != nil && txW == txR && !r.Stmt.Locks() {
+			d.SuggestedFixes = c.forUpdateFix(r)
+		}
 	}
 	c.rep.Report(d)
 }

@@ -59,10 +59,14 @@ func TestFix(t *testing.T) {
 		t.Fatalf("txvet after -fix reports nothing, want the findings without a fix")
 	}
 	var lines []string
-	for _, m := range regexp.MustCompile(`(?m)^\S+forupdate\.go:(\d+):\d+: [^\t]`).FindAllStringSubmatch(out, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\S+/(\w+\.go:\d+):\d+: [^\t]`).FindAllStringSubmatch(out, -1) {
 		lines = append(lines, m[1])
 	}
-	if want := []string{"74", "85", "98", "108"}; !slices.Equal(lines, want) {
+	want := []string{
+		"atomic.go:38", "atomic.go:50", "atomic.go:60", "atomic.go:90", "atomic.go:99",
+		"forupdate.go:74", "forupdate.go:85", "forupdate.go:98", "forupdate.go:108",
+	}
+	if !slices.Equal(lines, want) {
 		t.Errorf("findings after -fix on lines %v, want %v (those without a fix):\n%s", lines, want, out)
 	}
 }

@@ -98,6 +98,8 @@ type Catalog struct {
 type query struct {
 	name string
 	stmt *Statement
+	fn   *types.Func
+	fact *QueryFact
 }
 
 // Sibling returns the name of a query of the same sqlc package as the
@@ -563,7 +565,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c.queries = make(map[string][]query)
 	for fn, f := range c.facts {
 		if f.Query == fn.Name() && !isInterfaceMethod(fn) {
-			c.queries[f.Pkg] = append(c.queries[f.Pkg], query{name: fn.Name(), stmt: f.Stmt})
+			c.queries[f.Pkg] = append(c.queries[f.Pkg], query{name: fn.Name(), stmt: f.Stmt, fn: fn, fact: f})
 		}
 	}
 	for _, qs := range c.queries {

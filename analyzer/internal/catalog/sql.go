@@ -114,6 +114,9 @@ type Statement struct {
 	Written []string
 	// Keys are the columns compared for equality with a parameter in WHERE.
 	Keys []string
+	// Increments are the SETs of an UPDATE that add a parameter or an
+	// integer constant to the column's own value.
+	Increments []Increment
 	// ForUpdateAppendable is set for a read that stays valid with FOR UPDATE
 	// appended: one SELECT from one plain table, without a set operation,
 	// WITH, DISTINCT, GROUP BY, HAVING, a window, a function call in its
@@ -598,6 +601,9 @@ func (c *classifier) update(s *pg.UpdateStmt) {
 		if refersTo(val, col, target) && val.GetCoalesceExpr() == nil {
 			c.st.Atomic = true
 			c.st.Computed = append(c.st.Computed, col)
+			if inc, ok := increment(val, col); ok {
+				c.st.Increments = append(c.st.Increments, inc)
+			}
 			c.assign(val, col, Delta)
 			continue
 		}

@@ -127,3 +127,19 @@ func TestNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestIncrements(t *testing.T) {
+	for sql, want := range map[string]string{
+		"UPDATE posts SET likes = likes + $1 WHERE id = $2":           "[{likes 1 0}]",
+		"UPDATE records SET counter = counter + 1 WHERE id = $1":      "[{counter 0 1}]",
+		"UPDATE t SET n = n - 2, version = version + 1 WHERE id = $1": "[{n 0 -2} {version 0 1}]",
+		"UPDATE t SET n = n + $1::bigint WHERE id = $2":               "[{n 1 0}]",
+		"UPDATE t SET n = n - $1 WHERE id = $2":                       "[]", // not an increment by $1
+		"UPDATE t SET n = n * 2 WHERE id = $1":                        "[]",
+		"UPDATE t SET n = $1 WHERE id = $2":                           "[]",
+	} {
+		if got := fmt.Sprint(Classify(sql).Increments); got != want {
+			t.Errorf("Classify(%q).Increments = %s, want %s", sql, got, want)
+		}
+	}
+}

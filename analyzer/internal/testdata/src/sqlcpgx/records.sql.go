@@ -25,6 +25,20 @@ func (q *Queries) RecordAddCounter(ctx context.Context, db DBTX, arg RecordAddCo
 	return counter, err
 }
 
+const recordBumpCounter = `-- name: RecordBumpCounter :exec
+UPDATE records SET counter = counter + $1 WHERE id = $2
+`
+
+type RecordBumpCounterParams struct {
+	Delta int64 `json:"delta"`
+	ID    int64 `json:"id"`
+}
+
+func (q *Queries) RecordBumpCounter(ctx context.Context, db DBTX, arg RecordBumpCounterParams) error {
+	_, err := db.Exec(ctx, recordBumpCounter, arg.Delta, arg.ID)
+	return err
+}
+
 const recordCreate = `-- name: RecordCreate :one
 INSERT INTO records (name) VALUES ($1) RETURNING id, counter, name, version
 `
