@@ -28,7 +28,7 @@ func increment(val *pg.Node, col string) (Increment, bool) {
 	if tc := right.GetTypeCast(); tc != nil {
 		right = unwrap(tc.GetArg())
 	}
-	if p := right.GetParamRef(); p != nil && op == "+" {
+	if p := right.GetParamRef(); p != nil && p.GetNumber() >= 1 && op == "+" {
 		return Increment{Column: col, Param: int(p.GetNumber())}, true
 	}
 	if ac := right.GetAConst(); ac != nil && ac.GetIval() != nil {
