@@ -57,7 +57,7 @@ func TestCustomGolangciLint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOLANGCI_LINT_CACHE="+t.TempDir())
+	env := append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off", "GOLANGCI_LINT_CACHE="+t.TempDir())
 	if out, err := command(shop, env, "go", "mod", "download").CombinedOutput(); err != nil {
 		t.Fatalf("go mod download: %v\n%s", err, out)
 	}
@@ -96,7 +96,7 @@ func TestCustomGolangciLint(t *testing.T) {
 			"orders/orders.go:100 lostupdate: visits read by QueryRow at line 97 is written back by Exec",
 		}
 		// Restock's finding (line 32) is silenced by its directive.
-		checkIssues(t, issues, want)
+		checkIssues(t, issues, want, stderr)
 	})
 
 	t.Run("unknown setting", func(t *testing.T) {
@@ -134,8 +134,9 @@ func findings(issues []issue) []issue {
 }
 
 // checkIssues requires one finding from txvet per wanted prefix and no
-// other, and related information beside them.
-func checkIssues(t *testing.T, issues []issue, want []string) {
+// other, and related information beside them. Failures show golangci-lint's
+// stderr.
+func checkIssues(t *testing.T, issues []issue, want []string, stderr string) {
 	t.Helper()
 	var got []string
 	for _, is := range issues {
@@ -147,11 +148,11 @@ func checkIssues(t *testing.T, issues []issue, want []string) {
 		got = append(got, is.String())
 	}
 	if len(got) == len(issues) {
-		t.Errorf("no related information among the issues")
+		t.Errorf("no related information among the issues\n%s", stderr)
 	}
 	slices.SortFunc(got, func(a, b string) int { return cmp.Compare(lineOf(a), lineOf(b)) })
 	if len(got) != len(want) {
-		t.Fatalf("got %d findings, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+		t.Fatalf("got %d findings, want %d:\n%s\ngolangci-lint's stderr:\n%s", len(got), len(want), strings.Join(got, "\n"), stderr)
 	}
 	for i := range want {
 		if !strings.HasPrefix(got[i], want[i]) {
