@@ -21,7 +21,8 @@ import (
 // commit. Reads of sqlc queries get no fix: their SQL is reviewed in the
 // queries' .sql files, and other callers of the query would lock too.
 func (c *checker) forUpdateFix(r stmtCall) []analysis.SuggestedFix {
-	if !r.Literal || !r.Stmt.ForUpdateAppendable {
+	// SQL with ? placeholders may be SQLite's, which has no FOR UPDATE.
+	if !r.Literal || !r.Stmt.ForUpdateAppendable || r.Stmt.QuestionParams {
 		return nil
 	}
 	lit := c.sqlLiteral(r)

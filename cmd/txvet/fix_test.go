@@ -64,7 +64,7 @@ func TestFix(t *testing.T) {
 	}
 	want := []string{
 		"atomic.go:38", "atomic.go:50", "atomic.go:60", "atomic.go:90", "atomic.go:99",
-		"forupdate.go:74", "forupdate.go:85", "forupdate.go:98", "forupdate.go:108",
+		"forupdate.go:74", "forupdate.go:85", "forupdate.go:98", "forupdate.go:108", "forupdate.go:117",
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("findings after -fix on lines %v, want %v (those without a fix):\n%s", lines, want, out)

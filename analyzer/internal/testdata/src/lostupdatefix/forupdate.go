@@ -107,3 +107,13 @@ func bumpSqlc(ctx context.Context, tx pgx.Tx, id int64) error {
 	}
 	return q.RecordSetCounter(ctx, tx, sqlcpgx.RecordSetCounterParams{ID: id, Counter: r.Counter * 2}) // want `Counter read by RecordGet at line 104 is written back by RecordSetCounter`
 }
+
+// No fix: SQL with ? placeholders may be SQLite's, which has no FOR UPDATE.
+func likeQuestion(ctx context.Context, tx *sql.Tx, id int64) error {
+	var likes int64
+	if err := tx.QueryRowContext(ctx, "SELECT likes FROM posts WHERE id = ?", id).Scan(&likes); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE posts SET likes = ? WHERE id = ?", likes+1, id) // want `likes read by QueryRowContext at line 114 is written back by ExecContext`
+	return err
+}
