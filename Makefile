@@ -50,6 +50,7 @@ test: ## run every test against the local PostgreSQL and RabbitMQ
 	go test -count=1 $(PARSER_PKGS)
 	go test -count=1 -race $(RACE_PARSER_TEST)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(MAKE) --no-print-directory torture TORTURE_DURATION=1m
 
 # Each fuzz target, as "package:target".
 FUZZ_TARGETS := ./jobs:FuzzValidatedTextIsStorable ./consumers:FuzzDecodeMessages ./webhook:FuzzVerify \
