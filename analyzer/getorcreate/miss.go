@@ -10,6 +10,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 )
 
 // MissFact marks a function that runs one read and tells its caller the
@@ -276,7 +277,7 @@ func storedValue(v ssa.Value) ssa.Value {
 	}
 	var last *ssa.Store
 	for _, st := range stores {
-		if dominates(st, load) && (last == nil || dominates(last, st)) {
+		if ssaorder.Before(st, load) && (last == nil || ssaorder.Before(last, st)) {
 			last = st
 		}
 	}
@@ -284,29 +285,11 @@ func storedValue(v ssa.Value) ssa.Value {
 		return nil
 	}
 	for _, st := range stores {
-		if st != last && !dominates(st, last) && reachable(st, load) {
+		if st != last && !ssaorder.Before(st, last) && reachable(st, load) {
 			return nil // another store may come between
 		}
 	}
 	return last.Val
-}
-
-// dominates reports whether a runs before b on every path to b.
-func dominates(a, b ssa.Instruction) bool {
-	if a.Parent() != b.Parent() || a == b {
-		return false
-	}
-	if a.Block() == b.Block() {
-		for _, instr := range a.Block().Instrs {
-			if instr == a {
-				return true
-			}
-			if instr == b {
-				return false
-			}
-		}
-	}
-	return a.Block().Dominates(b.Block())
 }
 
 // globalName names the package variable v loads, as "path.Name", or "".

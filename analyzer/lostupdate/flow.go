@@ -10,6 +10,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 )
 
 // flowFact summarises a function for callers: which parameters each result
@@ -345,7 +346,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 	var killer ssa.Instruction
 	if at != nil && field != "" {
 		for _, w := range writes {
-			if w.field == "" && before(w.instr, at) && (killer == nil || before(killer, w.instr)) {
+			if w.field == "" && ssaorder.Before(w.instr, at) && (killer == nil || ssaorder.Before(killer, w.instr)) {
 				killer = w.instr
 			}
 		}
@@ -359,7 +360,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 		}
 	}
 	for _, w := range writes {
-		if killer != nil && w.instr != killer && before(w.instr, killer) {
+		if killer != nil && w.instr != killer && ssaorder.Before(w.instr, killer) {
 			continue
 		}
 		if len(fills) > 0 && !fills[w.instr] {

@@ -13,6 +13,7 @@ import (
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
 
@@ -245,7 +246,7 @@ func optionsUnread(tx *txn.Tx) bool {
 // runs before r on every path, or nil.
 func (c *checker) lockBefore(calls []stmtCall, r, w stmtCall, tx *txn.Tx) *stmtCall {
 	for i, l := range calls {
-		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !before(l.instr, r.instr) {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(l.instr, r.instr) {
 			continue
 		}
 		if tl := c.txOf(l); (tx != nil && tl == tx) || (tx == nil && tl == nil && sameHandle(l, w)) {
@@ -260,7 +261,7 @@ func (c *checker) lockBefore(calls []stmtCall, r, w stmtCall, tx *txn.Tx) *stmtC
 func (c *checker) lockAfter(calls []stmtCall, r, w stmtCall) *stmtCall {
 	tx := c.txOf(w)
 	for i, l := range calls {
-		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !before(r.instr, l.instr) || !before(l.instr, w.instr) {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(r.instr, l.instr) || !ssaorder.Before(l.instr, w.instr) {
 			continue
 		}
 		if tl := c.txOf(l); tx != nil && tl == tx {
@@ -268,24 +269,6 @@ func (c *checker) lockAfter(calls []stmtCall, r, w stmtCall) *stmtCall {
 		}
 	}
 	return nil
-}
-
-// before reports whether a runs before b on every path to b.
-func before(a, b ssa.Instruction) bool {
-	if a.Parent() != b.Parent() || a == b {
-		return false
-	}
-	if a.Block() == b.Block() {
-		for _, instr := range a.Block().Instrs {
-			if instr == a {
-				return true
-			}
-			if instr == b {
-				return false
-			}
-		}
-	}
-	return a.Block().Dominates(b.Block())
 }
 
 // sameRow reports whether w evidently writes a row r read: a predicate (or

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
 
@@ -92,7 +93,7 @@ func (c *checker) locksBefore(call ssa.CallInstruction) []string {
 	}
 	var tables []string
 	for _, l := range c.calls(call.Parent()) {
-		if l.Stmt.Locks() && before(l.instr, call) && c.txOf(l) == tx.Root() {
+		if l.Stmt.Locks() && ssaorder.Before(l.instr, call) && c.txOf(l) == tx.Root() {
 			tables = append(tables, l.Stmt.Tables...)
 		}
 	}
