@@ -67,19 +67,30 @@ func consumedQueues(topo message.Topology) []string {
 	return []string{topo.Tasks, topo.Results, topo.Webhooks}
 }
 
+// brokerChannel dials the broker and opens a channel on the connection,
+// which the caller closes.
+func brokerChannel(amqpURL string) (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := amqp.DialConfig(amqpURL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("dial broker: %w", err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("open channel: %w", err)
+	}
+	return conn, ch, nil
+}
+
 // publishMalformed publishes n malformed messages, each of a random
 // variant onto a random consumed queue, with confirms, and returns the
 // probes the broker confirmed.
 func publishMalformed(ctx context.Context, amqpURL string, topo message.Topology, rng *rand.Rand, n int) ([]probe, error) {
-	conn, err := amqp.DialConfig(amqpURL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+	conn, ch, err := brokerChannel(amqpURL)
 	if err != nil {
-		return nil, fmt.Errorf("dial broker: %w", err)
+		return nil, err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return nil, fmt.Errorf("open channel: %w", err)
-	}
 	if err := ch.Confirm(false /* noWait */); err != nil {
 		return nil, fmt.Errorf("enable confirms: %w", err)
 	}

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lockstep-dev/lockstep/consumers"
 	"github.com/lockstep-dev/lockstep/internal/tokens"
@@ -305,15 +304,11 @@ func pending(ctx context.Context, s *scratch, topo message.Topology, r *receiver
 
 // queueDepths returns the queues among names with messages ready.
 func queueDepths(amqpURL string, names []string) (map[string]int, error) {
-	conn, err := amqp.DialConfig(amqpURL, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+	conn, ch, err := brokerChannel(amqpURL)
 	if err != nil {
-		return nil, fmt.Errorf("dial broker: %w", err)
+		return nil, err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return nil, fmt.Errorf("open channel: %w", err)
-	}
 	depths := map[string]int{}
 	for _, name := range names {
 		q, err := ch.QueueDeclarePassive(name,
