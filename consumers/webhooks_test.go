@@ -373,7 +373,7 @@ func TestWebhookBreakerOpensAndRecovers(t *testing.T) {
 	// claim more; it fails and the breaker opens again.
 	holdNext.Store(true)
 	p.exec(`UPDATE webhook_subscriptions SET open_until = now() - interval '1 second'`)
-	<-arrived
+	requestArrives(t, arrived, "the half-open probe")
 	claimNothing("probe in flight")
 	release <- struct{}{}
 	waitFor(t, "the breaker opens again", func() (bool, error) {
@@ -388,12 +388,23 @@ func TestWebhookBreakerOpensAndRecovers(t *testing.T) {
 	succeed.Store(true)
 	holdNext.Store(true)
 	p.exec(`UPDATE webhook_subscriptions SET open_until = now() - interval '1 second'`)
-	<-arrived
+	requestArrives(t, arrived, "the second probe")
 	claimNothing("second probe in flight")
 	release <- struct{}{}
 	p.waitWebhooksDelivered(jobID, n)
 	if consecutive, open := breaker(); consecutive != 0 || open {
 		t.Errorf("breaker after the deliveries: %d consecutive failures, open %v; want closed", consecutive, open)
+	}
+}
+
+// requestArrives waits for a request to reach a receiver that signals on
+// arrived, failing the test rather than hanging it when none comes.
+func requestArrives(t *testing.T, arrived <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s never reached the receiver", what)
 	}
 }
 
@@ -454,7 +465,7 @@ func TestWebhookSubscriptionDeletedInFlight(t *testing.T) {
 	first := p.recordEvent(jobID)
 	p.enqueue(first)
 	start(t, p.webhooks(WebhookOptions{Senders: 1}))
-	<-arrived
+	requestArrives(t, arrived, "the delivery")
 	p.exec(`DELETE FROM webhook_subscriptions`)
 	close(release)
 	next := newWebhookReceiver(t, 0)
