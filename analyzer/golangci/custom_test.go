@@ -229,7 +229,32 @@ func customBinary(t *testing.T, root, version, customYML string) string {
 		t.Fatal(err)
 	}
 	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Second))
+	pruneBuilds(t, cache, version, 3)
 	return bin
+}
+
+// pruneBuilds removes all but the keep newest custom builds of version
+// (each about 100 MB), so a build per change of the plugin does not fill
+// the disk. Older ones belong to sources no longer checked out, or to
+// other checkouts, which build again if they need to.
+func pruneBuilds(t *testing.T, cache, version string, keep int) {
+	t.Helper()
+	dirs, err := filepath.Glob(filepath.Join(cache, version+"-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modified := map[string]time.Time{}
+	for _, d := range dirs {
+		if info, err := os.Stat(d); err == nil {
+			modified[d] = info.ModTime()
+		}
+	}
+	slices.SortFunc(dirs, func(a, b string) int { return modified[b].Compare(modified[a]) })
+	for _, d := range dirs[min(keep, len(dirs)):] {
+		if err := os.RemoveAll(d); err != nil {
+			t.Logf("remove an old build: %v", err)
+		}
+	}
 }
 
 // gitRepoOfModule makes a git repository holding golangci-lint's module at
