@@ -10,6 +10,7 @@ import (
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 )
 
 // level is how a value depends on the rows of a many-row read.
@@ -40,7 +41,7 @@ func (c *checker) checkBulk(fn *ssa.Function, calls []stmtCall, reported map[ssa
 		}
 		for _, r := range calls {
 			rows := firstResult(r)
-			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table || rows == nil || !(r.Many || r.Literal) || !reachable(r.instr, ins.instr) {
+			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table || rows == nil || !(r.Many || r.Literal) || !ssaorder.Reachable(r.instr, ins.instr) {
 				continue
 			}
 			f := flows[r.instr]
@@ -345,7 +346,7 @@ func (f *rowFlow) reaches(a, b *ssa.BasicBlock) bool {
 	}
 	after, ok := f.reach[a]
 	if !ok {
-		after = reachableFrom(a)
+		after = ssaorder.BlocksAfter(a)
 		f.reach[a] = after
 	}
 	return after[b.Index]

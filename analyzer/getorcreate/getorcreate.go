@@ -16,6 +16,7 @@ import (
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ignore"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/txn"
 )
 
@@ -150,7 +151,7 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 // nil.
 func filledBy(calls []stmtCall, save stmtCall) *stmtCall {
 	for i, r := range calls {
-		if r.Stmt.FillsMissing && r.Dest != nil && r.Dest == save.Dest && r.Stmt.Table == save.Stmt.Table && reachable(r.instr, save.instr) {
+		if r.Stmt.FillsMissing && r.Dest != nil && r.Dest == save.Dest && r.Stmt.Table == save.Stmt.Table && ssaorder.Reachable(r.instr, save.instr) {
 			return &calls[i]
 		}
 	}
@@ -268,7 +269,7 @@ func (c *checker) retried(fn *ssa.Function, r, ins stmtCall) bool {
 // read.)
 func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall, skip ssa.CallInstruction) bool {
 	for _, r := range calls {
-		if r.instr != skip && r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && reachable(ins.instr, r.instr) {
+		if r.instr != skip && r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && ssaorder.Reachable(ins.instr, r.instr) {
 			return true
 		}
 	}
@@ -746,42 +747,7 @@ func loopHeader(b *ssa.BasicBlock) bool {
 
 // inLoop reports whether b lies on a cycle.
 func inLoop(b *ssa.BasicBlock) bool {
-	return reachableFrom(b)[b.Index]
-}
-
-// reachable reports whether b may run after a.
-func reachable(a, b ssa.Instruction) bool {
-	if a.Parent() != b.Parent() {
-		return false
-	}
-	if a.Block() == b.Block() {
-		for _, instr := range a.Block().Instrs {
-			if instr == a {
-				return true
-			}
-			if instr == b {
-				break
-			}
-		}
-	}
-	return reachableFrom(a.Block())[b.Block().Index]
-}
-
-// reachableFrom returns, by block index, the blocks of b's function that
-// can run after b: those reached over at least one edge, so b itself only
-// when it lies on a cycle.
-func reachableFrom(b *ssa.BasicBlock) []bool {
-	seen := make([]bool, len(b.Parent().Blocks))
-	work := append([]*ssa.BasicBlock(nil), b.Succs...)
-	for len(work) > 0 {
-		x := work[len(work)-1]
-		work = work[:len(work)-1]
-		if !seen[x.Index] {
-			seen[x.Index] = true
-			work = append(work, x.Succs...)
-		}
-	}
-	return seen
+	return ssaorder.BlocksAfter(b)[b.Index]
 }
 
 func isError(t types.Type) bool {

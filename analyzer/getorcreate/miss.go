@@ -285,7 +285,7 @@ func storedValue(v ssa.Value) ssa.Value {
 		return nil
 	}
 	for _, st := range stores {
-		if st != last && !ssaorder.Before(st, last) && reachable(st, load) {
+		if st != last && !ssaorder.Before(st, last) && ssaorder.Reachable(st, load) {
 			return nil // another store may come between
 		}
 	}
