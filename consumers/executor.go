@@ -437,25 +437,10 @@ func (x *executor) record(stop <-chan struct{}) {
 // lost connection, a database restart) with capped backoff until it
 // commits or the base context ends; the leases cover the wait.
 func (x *executor) recordWithRetry(batch []outcome) {
-	for failures := 1; ; failures++ {
-		err := x.recordOnce(x.base, batch)
-		if err == nil {
-			return
-		}
-		if x.base.Err() != nil {
-			return
-		}
-		if !transact.Transient(err) {
-			x.cfg.Logger.Error("recording outcomes failed; the lease rescue will retry these tasks", "tasks", len(batch), "err", err)
-			return
-		}
-		pause := retryDelay(x.cfg.ReconnectBackoff, x.cfg.MaxReconnectBackoff, failures)
-		x.cfg.Logger.Warn("recording outcomes failed, retrying", "tasks", len(batch), "err", err, "in", pause)
-		select {
-		case <-time.After(pause):
-		case <-x.base.Done():
-			return
-		}
+	err := whileTransient(x.base, x.cfg, "recording outcomes failed, retrying", []any{"tasks", len(batch)},
+		func() error { return x.recordOnce(x.base, batch) })
+	if err != nil && x.base.Err() == nil {
+		x.cfg.Logger.Error("recording outcomes failed; the lease rescue will retry these tasks", "tasks", len(batch), "err", err)
 	}
 }
 
@@ -526,6 +511,25 @@ func (x *executor) decide(o outcome) (db.TaskStatus, time.Duration) {
 		return db.TaskStatusFailed, 0
 	}
 	return db.TaskStatusQueued, retryDelay(x.opts.RetryBackoff, x.opts.MaxRetryBackoff, int(o.task.Attempts))
+}
+
+// whileTransient runs fn until it succeeds, fails with an error that is not
+// transient, or ctx ends, and returns its last error. A transient failure
+// is logged with warn and attrs, and retried after retryDelay's backoff.
+func whileTransient(ctx context.Context, cfg Config, warn string, attrs []any, fn func() error) error {
+	for failures := 1; ; failures++ {
+		err := fn()
+		if err == nil || ctx.Err() != nil || !transact.Transient(err) {
+			return err
+		}
+		pause := retryDelay(cfg.ReconnectBackoff, cfg.MaxReconnectBackoff, failures)
+		cfg.Logger.Warn(warn, append(attrs, "err", err, "in", pause)...)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return err
+		}
+	}
 }
 
 // retryDelay is the pause before the attempt after attempt: base doubled

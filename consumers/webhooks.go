@@ -329,23 +329,11 @@ type webhookBody struct {
 // or on another error, the lease runs out and another attempt follows.
 func (w *webhookDeliverer) send(ctx context.Context, d db.WebhookClaimRow) {
 	status, postErr := w.post(ctx, d)
-	pause := 50 * time.Millisecond
-	for {
-		err := w.record(context.WithoutCancel(ctx), d, status, postErr)
-		if err == nil {
-			return
-		}
-		if !transact.Transient(err) {
-			w.cfg.Logger.Error("record webhook attempt failed", "event_id", d.EventID, "url", d.Url, "attempt", d.Attempt, "err", err)
-			return
-		}
-		w.cfg.Logger.Warn("record webhook attempt failed, retrying", "event_id", d.EventID, "url", d.Url, "attempt", d.Attempt, "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, time.Second)
+	attrs := []any{"event_id", d.EventID, "url", d.Url, "attempt", d.Attempt}
+	err := whileTransient(ctx, w.cfg, "record webhook attempt failed, retrying", attrs,
+		func() error { return w.record(context.WithoutCancel(ctx), d, status, postErr) })
+	if err != nil && ctx.Err() == nil {
+		w.cfg.Logger.Error("record webhook attempt failed", append(attrs, "err", err)...)
 	}
 }
 
