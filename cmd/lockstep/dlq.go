@@ -25,16 +25,9 @@ func runDLQ(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 100, "list: at most this many")
 	ids := fs.String("id", "", "replay: comma-separated message ids")
 	all := fs.Bool("all", false, "replay: every dead letter")
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("give list, replay or purge")
-	}
-	sub := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSubcommand(fs, args, "list, replay or purge")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if err := validateAMQPURL(*amqpURL); err != nil {
 		return err

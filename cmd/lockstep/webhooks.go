@@ -35,20 +35,9 @@ func webhooksCommand(ctx context.Context, out io.Writer, args []string) error {
 	limit := fs.Int("limit", 100, "failed: at most this many")
 	ids := fs.String("id", "", "replay: comma-separated delivery ids (the ID column of failed)")
 	all := fs.Bool("all", false, "replay: every failed delivery")
-	if len(args) == 0 {
-		fs.Usage()
-		return errors.New("give failed or replay")
-	}
-	sub := args[0]
-	if sub == "-h" || sub == "--help" {
-		fs.Usage()
-		return flag.ErrHelp
-	}
-	if err := fs.Parse(args[1:]); err != nil {
+	sub, err := parseSubcommand(fs, args, "failed or replay")
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	var selected []int64
 	switch sub {
