@@ -118,11 +118,70 @@ func (t *tracer) sources(v ssa.Value, field string) []source {
 
 // writtenBy returns the sources of a value the write at runs with: fields
 // assigned before the write on every path hide what the variable held
-// before (w.Name = req.Name; Save(&w) does not write back the Name read).
+// before (w.Name = req.Name; Save(&w) does not write back the Name read),
+// also through a pointer a helper returned (w, _ := load(id); w.Name = ...).
 func (t *tracer) writtenBy(v ssa.Value, field string, at ssa.Instruction) []source {
 	t.write = at
 	defer func() { t.write = nil }()
+	if field != "" {
+		base := v
+		if mi, ok := v.(*ssa.MakeInterface); ok {
+			base = mi.X // Save(w) takes any
+		}
+		if stores := assignedBefore(base, field, at); stores != nil {
+			var out sourceSet
+			for _, st := range stores {
+				for _, s := range t.sources(st.Val, "") {
+					out.add(s)
+				}
+			}
+			return out.list
+		}
+	}
 	return t.sources(v, field)
+}
+
+// assignedBefore returns the stores into field of the struct the pointer
+// base points to that a store made before at on every path does not
+// overwrite, when there is such a store: what base held before it is
+// hidden from at. Nil otherwise, and for a local variable, which
+// allocField follows with its whole-value stores.
+func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []*ssa.Store {
+	if _, ok := base.(*ssa.Alloc); ok {
+		return nil
+	}
+	if _, ok := base.Type().Underlying().(*types.Pointer); !ok {
+		return nil
+	}
+	var stores []*ssa.Store
+	for _, ref := range catalog.Referrers(base) {
+		fa, ok := ref.(*ssa.FieldAddr)
+		if !ok || fa.X != base || fieldName(base.Type(), fa.Field) != field {
+			continue
+		}
+		for _, fr := range catalog.Referrers(fa) {
+			if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
+				stores = append(stores, st)
+			}
+		}
+	}
+	killer := lastBefore(stores, at)
+	if killer == nil {
+		return nil
+	}
+	return slices.DeleteFunc(stores, func(st *ssa.Store) bool { return st != killer && ssaorder.Before(st, killer) })
+}
+
+// lastBefore returns the store that runs last of those running before at
+// on every path, or nil.
+func lastBefore(stores []*ssa.Store, at ssa.Instruction) *ssa.Store {
+	var last *ssa.Store
+	for _, st := range stores {
+		if ssaorder.Before(st, at) && (last == nil || ssaorder.Before(last, st)) {
+			last = st
+		}
+	}
+	return last
 }
 
 func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *sourceSet, depth int) {
@@ -296,6 +355,12 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 			t.allocField(base, name, at, next, keep, out)
 			return
 		}
+		if stores := assignedBefore(a.X, name, at); stores != nil {
+			for _, st := range stores {
+				next(st.Val, "")
+			}
+			return
+		}
 		t.stores(a, next, out)
 		next(a.X, name)
 	case *ssa.Alloc:
@@ -323,6 +388,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 	}
 	var writes []write
 	var fieldAddrs []ssa.Value
+	var fieldStores []*ssa.Store
 	for _, ref := range catalog.Referrers(a) {
 		switch r := ref.(type) {
 		case *ssa.Store:
@@ -337,6 +403,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 			for _, fr := range catalog.Referrers(r) {
 				if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
 					writes = append(writes, write{st, st.Val, ""})
+					fieldStores = append(fieldStores, st)
 				}
 			}
 		}
@@ -345,10 +412,8 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 	// the stores before it.
 	var killer ssa.Instruction
 	if at != nil && field != "" {
-		for _, w := range writes {
-			if w.field == "" && ssaorder.Before(w.instr, at) && (killer == nil || ssaorder.Before(killer, w.instr)) {
-				killer = w.instr
-			}
+		if st := lastBefore(fieldStores, at); st != nil {
+			killer = st
 		}
 	}
 	fills := make(map[ssa.Instruction]bool)
