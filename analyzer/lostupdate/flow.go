@@ -453,10 +453,25 @@ func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *sourc
 	t.scanned(addr, out)
 }
 
-// scanned finds a Scan(..., addr, ...) on the result of a read and records
-// the read and the column scanned into addr.
+// scanned finds a Scan(..., addr, ...) on the result of a read, also in a
+// closure addr is captured by (a batch's row callback), and records the
+// read and the column scanned into addr.
 func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
+	t.scannedAt(addr, out, 0)
+}
+
+func (t *tracer) scannedAt(addr ssa.Value, out *sourceSet, depth int) {
 	for _, ref := range catalog.Referrers(addr) {
+		if mc, ok := ref.(*ssa.MakeClosure); ok && depth < 4 {
+			if fn, ok := mc.Fn.(*ssa.Function); ok {
+				for i, b := range mc.Bindings {
+					if b == addr && i < len(fn.FreeVars) {
+						t.scannedAt(fn.FreeVars[i], out, depth+1)
+					}
+				}
+			}
+			continue
+		}
 		var val ssa.Value = addr
 		if mi, ok := ref.(*ssa.MakeInterface); ok {
 			val = mi
@@ -501,8 +516,8 @@ func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
 				if ex, ok := recv.(*ssa.Extract); ok {
 					recv = ex.Tuple
 				}
-				rc, ok := recv.(*ssa.Call)
-				if !ok || !t.isRead(rc) {
+				rc := t.cat.ResultsOf(recv)
+				if rc == nil || !t.isRead(rc) {
 					continue
 				}
 				col := ""

@@ -1,6 +1,7 @@
 // Package apis is txvet's one table of the database and broker client
 // libraries it understands: for each, the calls that run SQL and the
-// argument holding it, the transaction types, what begins a transaction and
+// argument holding it, how statements are batched and bulk-copied, the
+// transaction types, what begins a transaction and
 // how the transaction is handed out, where the isolation level is given, the
 // errors that mean "no row", the calls that publish a message, and for an
 // ORM that builds statements from method chains (GORM) the vocabulary of
@@ -67,6 +68,45 @@ type Library struct {
 	// outbox; a publish through one is reported only when it was made, in
 	// sight, with a pool or connection (Handles).
 	Outboxes []string
+
+	// Batch is how statements are queued and sent together, if they can be.
+	Batch *Batch
+	// Copy is a bulk insert into a table named by an argument, if any.
+	Copy *Copy
+}
+
+// Batch describes statements queued into a batch and sent at once (pgx's
+// Batch and SendBatch): each queued statement runs on the pool, connection
+// or transaction the batch is sent to, when it is sent, and the send's
+// result reads the statements' results in queue order.
+type Batch struct {
+	// Type is the batch type ("path.Name"); Queue its method queueing SQL,
+	// Queue(sql, args...); Neutral its methods that change nothing.
+	Type, Queue string
+	Neutral     []string
+	// Send is the method, on any type, sending a batch given at SendArg
+	// (receiver excluded): SendBatch(ctx, b).
+	Send    string
+	SendArg int
+	// Results are the methods of the send's result that read the next
+	// statement's results as the query method of that name does; One is
+	// the one that reads one row (QueryRow). Close reads what is left.
+	Results    []string
+	One, Close string
+	// Callbacks are the methods of Queue's result that register a
+	// function reading that statement's results, run by Close (pgx v5's
+	// QueuedQuery.QueryRow(func(pgx.Row) error)).
+	Callbacks []string
+}
+
+// Copy is a method, on any type, that inserts rows into the table named by
+// its argument TableArg (receiver excluded), of type Ident ("path.Name"), a
+// []string of the name's parts: pgx's CopyFrom(ctx, pgx.Identifier{"t"},
+// columns, rows), a plain INSERT.
+type Copy struct {
+	Method   string
+	TableArg int
+	Ident    string
 }
 
 // ORM describes a library whose statements are built by chaining methods
@@ -271,6 +311,14 @@ var Libraries = []*Library{
 			},
 		},
 		NotFound: []string{"github.com/jackc/pgx/v5.ErrNoRows"},
+		Batch: &Batch{
+			Type: "github.com/jackc/pgx/v5.Batch", Queue: "Queue", Neutral: []string{"Len"},
+			Send: "SendBatch", SendArg: 1, // SendBatch(ctx, b) pgx.BatchResults
+			Results: []string{"Exec", "Query", "QueryRow"}, One: "QueryRow", Close: "Close",
+			Callbacks: []string{"Exec", "Query", "QueryRow"}, // b.Queue(sql).QueryRow(func(pgx.Row) error)
+		},
+		// CopyFrom(ctx, pgx.Identifier, columns []string, pgx.CopyFromSource) (int64, error)
+		Copy: &Copy{Method: "CopyFrom", TableArg: 1, Ident: "github.com/jackc/pgx/v5.Identifier"},
 	},
 	{
 		// pgx v4: the v5 API, with pgconn in its own module and the
@@ -297,6 +345,13 @@ var Libraries = []*Library{
 		Rollbacks: []string{"Rollback"},
 		Isolation: Isolation{Fields: []string{"IsoLevel"}}, // the same strings as v5's
 		NotFound:  []string{"github.com/jackc/pgx/v4.ErrNoRows"},
+		// v4's Queue returns nothing: no callbacks.
+		Batch: &Batch{
+			Type: "github.com/jackc/pgx/v4.Batch", Queue: "Queue", Neutral: []string{"Len"},
+			Send: "SendBatch", SendArg: 1,
+			Results: []string{"Exec", "Query", "QueryRow"}, One: "QueryRow", Close: "Close",
+		},
+		Copy: &Copy{Method: "CopyFrom", TableArg: 1, Ident: "github.com/jackc/pgx/v4.Identifier"},
 	},
 	{
 		Module:   "database/sql",
@@ -788,6 +843,55 @@ func ORMOf(t types.Type) *ORM {
 	for _, l := range Libraries {
 		if l.ORM != nil && name != "" && l.ORM.Handle == name {
 			return l.ORM
+		}
+	}
+	return nil
+}
+
+// BatchOf returns the batch row whose batch type t (or *t) is, or nil.
+func BatchOf(t types.Type) *Batch {
+	name := TypeName(t)
+	for _, l := range Libraries {
+		if l.Batch != nil && name != "" && l.Batch.Type == name {
+			return l.Batch
+		}
+	}
+	return nil
+}
+
+// BatchMethod returns the batch row of which f is a method of the batch
+// type, or nil.
+func BatchMethod(f *types.Func) *Batch {
+	recv := f.Type().(*types.Signature).Recv()
+	if recv == nil {
+		return nil
+	}
+	return BatchOf(recv.Type())
+}
+
+// BatchSend returns the batch row whose batch f sends, or nil.
+func BatchSend(f *types.Func) *Batch {
+	sig := f.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return nil
+	}
+	for _, l := range Libraries {
+		if b := l.Batch; b != nil && f.Name() == b.Send && b.SendArg < sig.Params().Len() && TypeName(sig.Params().At(b.SendArg).Type()) == b.Type {
+			return b
+		}
+	}
+	return nil
+}
+
+// CopyOf returns the copy row f matches, or nil.
+func CopyOf(f *types.Func) *Copy {
+	sig := f.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return nil
+	}
+	for _, l := range Libraries {
+		if c := l.Copy; c != nil && f.Name() == c.Method && c.TableArg < sig.Params().Len() && TypeName(sig.Params().At(c.TableArg).Type()) == c.Ident {
+			return c
 		}
 	}
 	return nil

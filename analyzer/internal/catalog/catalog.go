@@ -242,17 +242,14 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 	if fn == nil {
 		return nil
 	}
-	var args []ssa.Value
-	var recv ssa.Value
-	switch {
-	case common.IsInvoke():
-		recv, args = common.Value, common.Args
-	case fn.Signature().Recv() != nil && len(common.Args) > 0:
-		recv, args = common.Args[0], common.Args[1:]
-	default:
-		args = common.Args
-	}
+	recv, args := split(common, fn)
 	if call := c.ormCall(common, fn); call != nil {
+		return call
+	}
+	if call := c.batchCall(common, fn, recv); call != nil {
+		return call
+	}
+	if call := copyCall(common, fn, recv, args); call != nil {
 		return call
 	}
 	if f := c.fact(fn); f != nil {
@@ -293,6 +290,18 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		}
 	}
 	return c.forwardCall(fn, common, recv, args)
+}
+
+// split returns a call's receiver (nil for a function) and its other
+// arguments.
+func split(common *ssa.CallCommon, fn *types.Func) (recv ssa.Value, args []ssa.Value) {
+	switch {
+	case common.IsInvoke():
+		return common.Value, common.Args
+	case fn.Signature().Recv() != nil && len(common.Args) > 0:
+		return common.Args[0], common.Args[1:]
+	}
+	return nil, common.Args
 }
 
 // Statement classifies a call expression in the syntax tree the same way

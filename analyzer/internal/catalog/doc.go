@@ -41,6 +41,16 @@
 // from. A chain with any method outside apis.ORM.Chain, or a model, table,
 // column or condition that is not a constant, runs no known statement.
 //
+// A pgx batch (batch.go) is modelled as its queued statements, each run on
+// the handle the batch is sent to: b.Queue(sql, args...) on a local batch
+// that one SendBatch sends. A statement's call is where its results are
+// read, the n-th read of the send's result (br.QueryRow(), br.Exec(),
+// br.Query()) when every queue and read runs once and in one order, or the
+// callback registered on its queue call (v5's QueuedQuery.QueryRow(fn),
+// whose row parameter [Catalog.ResultsOf] gives), else the queue call,
+// which has no results. CopyFrom(ctx, pgx.Identifier{"t"}, ...) is a plain
+// INSERT into t.
+//
 // Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
 // classified by [Classify] into a [Statement]: its [Kind] (read, insert,
 // update, delete), its row [Lock] for locking reads (FOR UPDATE, FOR NO KEY

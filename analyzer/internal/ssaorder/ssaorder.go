@@ -28,6 +28,30 @@ func Reachable(a, b ssa.Instruction) bool {
 	return BlocksAfter(a.Block())[b.Block().Index]
 }
 
+// Once reports whether x runs at most once each time from runs: from runs
+// before x on every path, and no cycle leads from x back to x without
+// running from again.
+func Once(from, x ssa.Instruction) bool {
+	if !Before(from, x) {
+		return false
+	}
+	seen := make([]bool, len(x.Parent().Blocks))
+	work := append([]*ssa.BasicBlock(nil), x.Block().Succs...)
+	for len(work) > 0 {
+		b := work[len(work)-1]
+		work = work[:len(work)-1]
+		if b == from.Block() || seen[b.Index] {
+			continue // entering from's block runs from first
+		}
+		if b == x.Block() {
+			return false
+		}
+		seen[b.Index] = true
+		work = append(work, b.Succs...)
+	}
+	return true
+}
+
 // first reports whether a comes before b in their one block.
 func first(a, b ssa.Instruction) bool {
 	for _, instr := range a.Block().Instrs {

@@ -95,3 +95,49 @@ func Savepoint(ctx context.Context, pool *pgxpool.Pool, token string) (int64, er
 	}
 	return id, tx.Commit(ctx)
 }
+
+// Batch reads the session in a batch and inserts it when none was found.
+func Batch(ctx context.Context, tx pgx.Tx, token string) error {
+	b := &pgx.Batch{}
+	b.Queue("SELECT id FROM sessions WHERE token = $1", token)
+	br := tx.SendBatch(ctx, b)
+	var id int64
+	err := br.QueryRow().Scan(&id)
+	br.Close()
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = tx.Exec(ctx, "INSERT INTO sessions (token) VALUES ($1)", token) // want `Exec inserts into sessions after QueryRow at line 105 found no row`
+	}
+	return err
+}
+
+// BatchUpsert queues an insert that cannot fail on the token.
+func BatchUpsert(ctx context.Context, tx pgx.Tx, token string) error {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM sessions WHERE token = $1", token).Scan(&id)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	b := &pgx.Batch{}
+	b.Queue("INSERT INTO sessions (token) VALUES ($1) ON CONFLICT (token) DO NOTHING", token) // ok: ON CONFLICT
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// Copy copies the session in when its read found none.
+func Copy(ctx context.Context, pool *pgxpool.Pool, token string) error {
+	var id int64
+	err := pool.QueryRow(ctx, "SELECT id FROM sessions WHERE token = $1", token).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = pool.CopyFrom(ctx, pgx.Identifier{"sessions"}, []string{"token"}, pgx.CopyFromRows([][]interface{}{{token}})) // want `CopyFrom inserts into sessions after QueryRow at line 128 found no row`
+	}
+	return err
+}
+
+// CopyOther copies the miss into another table.
+func CopyOther(ctx context.Context, pool *pgxpool.Pool, token string) error {
+	var id int64
+	err := pool.QueryRow(ctx, "SELECT id FROM sessions WHERE token = $1", token).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = pool.CopyFrom(ctx, pgx.Identifier{"misses"}, []string{"token"}, pgx.CopyFromRows([][]interface{}{{token}})) // ok: another table
+	}
+	return err
+}

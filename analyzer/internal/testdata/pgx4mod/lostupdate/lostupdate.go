@@ -114,3 +114,35 @@ func RepeatableRead(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 	}
 	return tx.Commit(ctx)
 }
+
+// Batch reads the counter in a batch and writes it back in the next.
+func Batch(ctx context.Context, tx pgx.Tx, id int64) error {
+	b := &pgx.Batch{}
+	b.Queue("SELECT counter FROM records WHERE id = $1", id)
+	br := tx.SendBatch(ctx, b)
+	var n int64
+	err := br.QueryRow().Scan(&n)
+	br.Close()
+	if err != nil {
+		return err
+	}
+	w := &pgx.Batch{}
+	w.Queue("UPDATE records SET counter = $1 WHERE id = $2", n+1, id) // want `counter read by QueryRow at line 124 is written back by Queue`
+	return tx.SendBatch(ctx, w).Close()
+}
+
+// BatchLocked reads the counter FOR UPDATE in the batch.
+func BatchLocked(ctx context.Context, tx pgx.Tx, id int64) error {
+	b := &pgx.Batch{}
+	b.Queue("SELECT counter FROM records WHERE id = $1 FOR UPDATE", id)
+	br := tx.SendBatch(ctx, b)
+	var n int64
+	err := br.QueryRow().Scan(&n)
+	br.Close()
+	if err != nil {
+		return err
+	}
+	w := &pgx.Batch{}
+	w.Queue("UPDATE records SET counter = $1 WHERE id = $2", n+1, id) // ok: read FOR UPDATE in this transaction
+	return tx.SendBatch(ctx, w).Close()
+}
