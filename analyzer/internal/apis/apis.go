@@ -839,21 +839,24 @@ func IsPublish(f *types.Func) bool {
 
 // ORMOf returns the ORM whose handle type t (or *t) is, or nil.
 func ORMOf(t types.Type) *ORM {
-	name := TypeName(t)
-	for _, l := range Libraries {
-		if l.ORM != nil && name != "" && l.ORM.Handle == name {
-			return l.ORM
-		}
-	}
-	return nil
+	return rowOfType(t, func(l *Library) *ORM { return l.ORM }, func(o *ORM) string { return o.Handle })
 }
 
 // BatchOf returns the batch row whose batch type t (or *t) is, or nil.
 func BatchOf(t types.Type) *Batch {
+	return rowOfType(t, func(l *Library) *Batch { return l.Batch }, func(b *Batch) string { return b.Type })
+}
+
+// rowOfType returns the first library row (row(l), if any) whose type,
+// as typ gives it, is the named type of t or *t.
+func rowOfType[T any](t types.Type, row func(*Library) *T, typ func(*T) string) *T {
 	name := TypeName(t)
+	if name == "" {
+		return nil
+	}
 	for _, l := range Libraries {
-		if l.Batch != nil && name != "" && l.Batch.Type == name {
-			return l.Batch
+		if r := row(l); r != nil && typ(r) == name {
+			return r
 		}
 	}
 	return nil
@@ -871,27 +874,31 @@ func BatchMethod(f *types.Func) *Batch {
 
 // BatchSend returns the batch row whose batch f sends, or nil.
 func BatchSend(f *types.Func) *Batch {
-	sig := f.Type().(*types.Signature)
-	if sig.Recv() == nil {
-		return nil
-	}
-	for _, l := range Libraries {
-		if b := l.Batch; b != nil && f.Name() == b.Send && b.SendArg < sig.Params().Len() && TypeName(sig.Params().At(b.SendArg).Type()) == b.Type {
-			return b
-		}
-	}
-	return nil
+	return methodWithArg(f, func(l *Library) *Batch { return l.Batch },
+		func(b *Batch) (string, int, string) { return b.Send, b.SendArg, b.Type })
 }
 
 // CopyOf returns the copy row f matches, or nil.
 func CopyOf(f *types.Func) *Copy {
+	return methodWithArg(f, func(l *Library) *Copy { return l.Copy },
+		func(c *Copy) (string, int, string) { return c.Method, c.TableArg, c.Ident })
+}
+
+// methodWithArg returns the first library row (row(l), if any) that f
+// matches: a method named name whose parameter arg (receiver excluded) has
+// the named type typ, as match gives them for the row.
+func methodWithArg[T any](f *types.Func, row func(*Library) *T, match func(*T) (name string, arg int, typ string)) *T {
 	sig := f.Type().(*types.Signature)
 	if sig.Recv() == nil {
 		return nil
 	}
 	for _, l := range Libraries {
-		if c := l.Copy; c != nil && f.Name() == c.Method && c.TableArg < sig.Params().Len() && TypeName(sig.Params().At(c.TableArg).Type()) == c.Ident {
-			return c
+		r := row(l)
+		if r == nil {
+			continue
+		}
+		if name, arg, typ := match(r); f.Name() == name && arg < sig.Params().Len() && TypeName(sig.Params().At(arg).Type()) == typ {
+			return r
 		}
 	}
 	return nil

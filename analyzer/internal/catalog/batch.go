@@ -116,7 +116,6 @@ func batchOf(b ssa.Value) *batch {
 	if m.send == nil {
 		return nil
 	}
-	byPos := func(a, b *ssa.Call) int { return cmp.Compare(a.Pos(), b.Pos()) }
 	slices.SortFunc(queues, byPos)
 	for _, q := range queues {
 		if !ssaorder.Reachable(q, m.send) || ssaorder.Reachable(m.send, q) {
@@ -200,7 +199,7 @@ func (m *batch) reads() ([]*ssa.Call, bool) {
 			paired = false
 		}
 	}
-	slices.SortFunc(reads, func(a, b *ssa.Call) int { return cmp.Compare(a.Pos(), b.Pos()) })
+	slices.SortFunc(reads, byPos)
 	for _, cl := range closes {
 		for _, r := range reads {
 			if ssaorder.Reachable(cl, r) {
@@ -210,6 +209,10 @@ func (m *batch) reads() ([]*ssa.Call, bool) {
 	}
 	return reads, paired
 }
+
+// byPos orders calls as they are written, which inOrder then checks is
+// the order they run in.
+func byPos(a, b *ssa.Call) int { return cmp.Compare(a.Pos(), b.Pos()) }
 
 // inOrder reports whether calls run once each per run of from, one after
 // the other.
