@@ -2,11 +2,15 @@ package catalog
 
 import (
 	"cmp"
+	"go/ast"
+	"go/constant"
 	"go/types"
 	"slices"
 	"strings"
 
+	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/types/typeutil"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
@@ -232,41 +236,106 @@ func copyCall(common *ssa.CallCommon, fn *types.Func, recv ssa.Value, args []ssa
 	if cp == nil || cp.TableArg >= len(args) {
 		return nil
 	}
-	table, ok := identifier(args[cp.TableArg])
-	if !ok {
-		return nil
-	}
-	st := Classify("INSERT INTO " + table + " DEFAULT VALUES")
-	if st.Kind != Insert {
+	st := copyStatement(identifier(args[cp.TableArg]))
+	if st == nil {
 		return nil
 	}
 	return &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(recv), Literal: true, common: common}
 }
 
-// identifier returns the quoted, qualified table name of a slice literal
-// of constant name parts (pgx.Identifier{"public", "t"}).
-func identifier(v ssa.Value) (string, bool) {
+// generatedCopy recognises a sqlc :copyfrom method, which passes no SQL:
+// its one call is a bulk copy into a constant table.
+func (c *Catalog) generatedCopy(pass *analysis.Pass, fd *ast.FuncDecl) *QueryFact {
+	info := pass.TypesInfo
+	var f *QueryFact
+	calls := 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		calls++
+		fn, _ := typeutil.Callee(info, call).(*types.Func)
+		cp := (*apis.Copy)(nil)
+		if fn != nil {
+			cp = apis.CopyOf(fn)
+		}
+		sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if cp == nil || !isSel || cp.TableArg >= len(call.Args) {
+			return true
+		}
+		if st := copyStatement(identifierLit(info, call.Args[cp.TableArg])); st != nil {
+			f = &QueryFact{Stmt: st, Query: fd.Name.Name, Exec: execParam(info, sel.X, params(info, fd), receiver(info, fd)), Pkg: pass.Pkg.Path()}
+		}
+		return true
+	})
+	if calls != 1 {
+		return nil // the copy, and nothing else that could run SQL
+	}
+	return f
+}
+
+// copyStatement returns the plain INSERT a bulk copy into the table named
+// by parts (schema and name) runs, or nil.
+func copyStatement(parts []string) *Statement {
+	if len(parts) < 1 || len(parts) > 3 {
+		return nil
+	}
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		if p == "" || strings.ContainsAny(p, "\"\x00") {
+			return nil
+		}
+		quoted[i] = quote(p)
+	}
+	st := Classify("INSERT INTO " + strings.Join(quoted, ".") + " DEFAULT VALUES")
+	if st.Kind != Insert {
+		return nil
+	}
+	return st
+}
+
+// identifier returns the constant parts of a table name given as a slice
+// literal (pgx.Identifier{"public", "t"}), or nil.
+func identifier(v ssa.Value) []string {
 	sl, ok := Underlying(v).(*ssa.Slice)
-	if !ok {
-		return "", false
+	if !ok || sl.Low != nil || sl.High != nil {
+		return nil
 	}
 	arr, ok := sl.X.(*ssa.Alloc)
 	if !ok {
-		return "", false
+		return nil
 	}
 	at, ok := arr.Type().(*types.Pointer).Elem().Underlying().(*types.Array)
-	if !ok || at.Len() < 1 || at.Len() > 3 || sl.Low != nil || sl.High != nil {
-		return "", false
+	if !ok {
+		return nil
 	}
 	parts := make([]string, at.Len())
 	for i := range parts {
 		s, ok := constString(VariadicArg([]ssa.Value{sl}, i))
-		if !ok || s == "" || strings.ContainsAny(s, "\"\x00") {
-			return "", false
+		if !ok {
+			return nil
 		}
-		parts[i] = quote(s)
+		parts[i] = s
 	}
-	return strings.Join(parts, "."), true
+	return parts
+}
+
+// identifierLit is identifier for a slice literal in the syntax tree.
+func identifierLit(info *types.Info, e ast.Expr) []string {
+	lit, ok := ast.Unparen(e).(*ast.CompositeLit)
+	if !ok {
+		return nil
+	}
+	var parts []string
+	for _, elt := range lit.Elts {
+		tv, ok := info.Types[elt]
+		if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
+			return nil
+		}
+		parts = append(parts, constant.StringVal(tv.Value))
+	}
+	return parts
 }
 
 // ResultsOf returns the call whose results (a row, rows) v holds: v itself

@@ -640,7 +640,7 @@ func (c *Catalog) generatedQuery(pass *analysis.Pass, fd *ast.FuncDecl) *QueryFa
 		return true
 	})
 	if run == nil {
-		return nil
+		return c.generatedCopy(pass, fd)
 	}
 	stmt := Classify(sql)
 	f := &QueryFact{Stmt: stmt, Query: fd.Name.Name, Exec: ExecUnknown, Pkg: pass.Pkg.Path()}

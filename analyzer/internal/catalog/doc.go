@@ -49,7 +49,7 @@
 // callback registered on its queue call (v5's QueuedQuery.QueryRow(fn),
 // whose row parameter [Catalog.ResultsOf] gives), else the queue call,
 // which has no results. CopyFrom(ctx, pgx.Identifier{"t"}, ...) is a plain
-// INSERT into t.
+// INSERT into t, and so is a sqlc :copyfrom method, whose one call it is.
 //
 // Each statement is parsed with pg_query_go (PostgreSQL's own parser) and
 // classified by [Classify] into a [Statement]: its [Kind] (read, insert,

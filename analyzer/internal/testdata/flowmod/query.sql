@@ -24,3 +24,6 @@ SELECT id, account_id, key, amount FROM entries WHERE key = $1;
 
 -- name: CreateEntry :exec
 INSERT INTO entries (account_id, key, amount) VALUES ($1, $2, $3);
+
+-- name: CopyEntries :copyfrom
+INSERT INTO entries (account_id, key, amount) VALUES ($1, $2, $3);

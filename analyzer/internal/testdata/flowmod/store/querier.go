@@ -10,6 +10,7 @@ import (
 
 type Querier interface {
 	AddBalance(ctx context.Context, arg AddBalanceParams) error
+	CopyEntries(ctx context.Context, arg []CopyEntriesParams) (int64, error)
 	CreateAccount(ctx context.Context, owner string) (int64, error)
 	CreateEntry(ctx context.Context, arg CreateEntryParams) error
 	EnsureAccount(ctx context.Context, owner string) error

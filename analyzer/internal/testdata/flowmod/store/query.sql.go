@@ -23,6 +23,12 @@ func (q *Queries) AddBalance(ctx context.Context, arg AddBalanceParams) error {
 	return err
 }
 
+type CopyEntriesParams struct {
+	AccountID int64
+	Key       string
+	Amount    int64
+}
+
 const createAccount = `-- name: CreateAccount :one
 INSERT INTO accounts (owner) VALUES ($1) RETURNING id
 `

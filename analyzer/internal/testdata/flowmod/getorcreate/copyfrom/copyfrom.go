@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"example.com/flowmod/store"
 )
 
 // Tx copies the account in when its read in the transaction found none.
@@ -15,7 +17,7 @@ func Tx(ctx context.Context, tx pgx.Tx, owner string) error {
 	var id int64
 	err := tx.QueryRow(ctx, "SELECT id FROM accounts WHERE owner = $1", owner).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"accounts"}, []string{"owner"}, pgx.CopyFromRows([][]any{{owner}})) // want `CopyFrom inserts into accounts after QueryRow at line 16 found no row`
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"accounts"}, []string{"owner"}, pgx.CopyFromRows([][]any{{owner}})) // want `CopyFrom inserts into accounts after QueryRow at line 18 found no row`
 	}
 	return err
 }
@@ -25,7 +27,7 @@ func Pool(ctx context.Context, pool *pgxpool.Pool, owner string) error {
 	var id int64
 	err := pool.QueryRow(ctx, "SELECT id FROM accounts WHERE owner = $1", owner).Scan(&id)
 	if err == pgx.ErrNoRows {
-		_, err = pool.CopyFrom(ctx, pgx.Identifier{"public", "accounts"}, []string{"owner"}, pgx.CopyFromSlice(1, func(int) ([]any, error) { // want `CopyFrom inserts into accounts after QueryRow at line 26 found no row`
+		_, err = pool.CopyFrom(ctx, pgx.Identifier{"public", "accounts"}, []string{"owner"}, pgx.CopyFromSlice(1, func(int) ([]any, error) { // want `CopyFrom inserts into accounts after QueryRow at line 28 found no row`
 			return []any{owner}, nil
 		}))
 	}
@@ -47,7 +49,7 @@ func Conn(ctx context.Context, conn *pgx.Conn, owners []string) error {
 	for i, o := range owners {
 		rows[i] = []any{o}
 	}
-	_, err = conn.CopyFrom(ctx, []string{"accounts"}, []string{"owner"}, pgx.CopyFromRows(rows)) // want `CopyFrom inserts into accounts after QueryRow at line 41 found no row`
+	_, err = conn.CopyFrom(ctx, []string{"accounts"}, []string{"owner"}, pgx.CopyFromRows(rows)) // want `CopyFrom inserts into accounts after QueryRow at line 43 found no row`
 	return err
 }
 
@@ -92,6 +94,27 @@ func Named(ctx context.Context, tx pgx.Tx, table pgx.Identifier, owner string) e
 	err := tx.QueryRow(ctx, "SELECT id FROM accounts WHERE owner = $1", owner).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_, err = tx.CopyFrom(ctx, table, []string{"owner"}, pgx.CopyFromRows([][]any{{owner}})) // ok: the table is not known here
+	}
+	return err
+}
+
+// Sqlc copies the entry in with sqlc's :copyfrom query when its read
+// found none.
+func Sqlc(ctx context.Context, tx pgx.Tx, account int64, key string) error {
+	q := store.New(tx)
+	_, err := q.GetEntry(ctx, key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = q.CopyEntries(ctx, []store.CopyEntriesParams{{AccountID: account, Key: key}}) // want `CopyEntries inserts into entries after GetEntry at line 105 found no row`
+	}
+	return err
+}
+
+// SqlcOther copies entries in when the account's read found none.
+func SqlcOther(ctx context.Context, tx pgx.Tx, owner, key string) error {
+	q := store.New(tx)
+	_, err := q.GetAccountByOwner(ctx, owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = q.CopyEntries(ctx, []store.CopyEntriesParams{{Key: key}}) // ok: another table
 	}
 	return err
 }
