@@ -137,3 +137,19 @@ func Aborted(ctx context.Context, tx pgx.Tx, owner string) (int64, error) {
 	}
 	return id, nil
 }
+
+// ConditionalQueue queues the insert only after a miss, in a batch sent
+// either way.
+func ConditionalQueue(ctx context.Context, tx pgx.Tx, owner string) error {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM accounts WHERE owner = $1", owner).Scan(&id)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	b := &pgx.Batch{}
+	if errors.Is(err, pgx.ErrNoRows) {
+		b.Queue("INSERT INTO accounts (owner) VALUES ($1)", owner) // want `Queue inserts into accounts after QueryRow at line 145 found no row`
+	}
+	b.Queue("UPDATE accounts SET balance = 0 WHERE owner = $1", owner)
+	return tx.SendBatch(ctx, b).Close()
+}
