@@ -54,8 +54,10 @@
 // the transaction's first statement (PostgreSQL refuses it later), and the
 // level and the lock count when they are taken inside the project's own
 // wrapper (repo.InSerializableTx(ctx, func(tx pgx.Tx) error {...}), or one
-// that locks the row FOR UPDATE before calling the callback), followed
-// across packages through facts. The transaction is followed where the
+// that locks the row FOR UPDATE before calling the callback) or helper
+// (locks.Account(ctx, tx, id), serializable(ctx, tx), running the lock or
+// SET TRANSACTION on the transaction it is given, holds or finds in the
+// context), followed across packages through facts. The transaction is followed where the
 // code keeps it: in a context.Context (ctx = WithTx(ctx, tx), repositories
 // picking it with From(ctx, pool)), in a struct field (a unit of work's
 // u.tx, repo.WithTx(tx), sqlc's q.WithTx(tx)), behind an interface (sqlc's
@@ -63,7 +65,8 @@
 // on a handle whose transaction is not known (a context or DBTX parameter)
 // share it: a lock through it counts. A lock taken through the pool, or in
 // another or already committed transaction, protects nothing, and neither
-// does a lock taken after the value was read, nor one on another table.
+// does a lock taken after the value was read, nor one on another table or
+// evidently on another row (looked up by another parameter or constant).
 //
 // A value found empty and replaced by a fresh one (a new random code) is not
 // written back: where it was not empty the row gets what it had. It is

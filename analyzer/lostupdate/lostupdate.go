@@ -242,11 +242,11 @@ func optionsUnread(tx *txn.Tx) bool {
 	return (tx.Kind == txn.Begun || tx.Kind == txn.Callback) && tx.Isolation == txn.IsolationUnknown && !tx.NoOptions
 }
 
-// lockBefore returns a locking read of w's table, in w's transaction, that
+// lockBefore returns a locking read of w's row, in w's transaction, that
 // runs before r on every path, or nil.
 func (c *checker) lockBefore(calls []stmtCall, r, w stmtCall, tx *txn.Tx) *stmtCall {
 	for i, l := range calls {
-		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(l.instr, r.instr) {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(l.instr, r.instr) || !c.mayLockRow(l, r, w) {
 			continue
 		}
 		if tl := c.txOf(l); (tx != nil && tl == tx) || (tx == nil && tl == nil && sameHandle(l, w)) {
@@ -261,7 +261,7 @@ func (c *checker) lockBefore(calls []stmtCall, r, w stmtCall, tx *txn.Tx) *stmtC
 func (c *checker) lockAfter(calls []stmtCall, r, w stmtCall) *stmtCall {
 	tx := c.txOf(w)
 	for i, l := range calls {
-		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(r.instr, l.instr) || !ssaorder.Before(l.instr, w.instr) {
+		if !l.Stmt.Locks() || !l.Stmt.Touches(w.Stmt.Table) || !ssaorder.Before(r.instr, l.instr) || !ssaorder.Before(l.instr, w.instr) || !c.mayLockRow(l, r, w) {
 			continue
 		}
 		if tl := c.txOf(l); tx != nil && tl == tx {
@@ -269,6 +269,62 @@ func (c *checker) lockAfter(calls []stmtCall, r, w stmtCall) *stmtCall {
 		}
 	}
 	return nil
+}
+
+// mayLockRow reports whether the lock l may hold the row w writes after r
+// read it: a key l looks rows up by is one r looked the row up by or w
+// writes it by, or l's keys are not all known values (parameters,
+// constants, read columns). Only a lock evidently of another row
+// (locks.Account(ctx, tx, from) before writing the row of id) is not.
+func (c *checker) mayLockRow(l, r, w stmtCall) bool {
+	locked := make(map[source]bool)
+	for _, u := range l.Stmt.Uses {
+		if u.Role != catalog.Predicate {
+			continue
+		}
+		v, field := l.Arg(u.Param)
+		if v == nil {
+			return true
+		}
+		for _, s := range c.t.sources(v, field) {
+			if !known(s) {
+				return true
+			}
+			s.kept = false
+			locked[s] = true
+		}
+	}
+	if len(locked) == 0 {
+		return true // no key: every row the WHERE finds, or all of them
+	}
+	for _, x := range []stmtCall{r, w} {
+		for _, u := range x.Stmt.Uses {
+			if u.Role != catalog.Predicate && u.Role != catalog.Value {
+				continue
+			}
+			v, field := x.Arg(u.Param)
+			for _, s := range c.t.sources(v, field) {
+				s.kept = false
+				if locked[s] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// known reports whether a source is a value two statements can be told to
+// share or not: a parameter, a constant, or a column of a read.
+func known(s source) bool {
+	if s.read != nil {
+		return true
+	}
+	switch s.leaf.(type) {
+	case string, *ssa.Parameter:
+		return true
+	}
+	return false
 }
 
 // sameRow reports whether w evidently writes a row r read: a predicate (or

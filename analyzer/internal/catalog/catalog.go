@@ -761,12 +761,13 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 				inner, innerFact = n, f
 				count++
 			} else if _, ok := apis.QuerySQLArg(fn); ok {
+				inner, innerFact = n, c.literalFact(n, fn)
 				count++
 			}
 		}
 		return true
 	})
-	if count != 1 || inner == nil {
+	if count != 1 || innerFact == nil {
 		return nil
 	}
 	innerFn := typeutil.Callee(info, inner).(*types.Func)
@@ -819,6 +820,28 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	default:
 		f.Result = nil
 		f.Many = false
+	}
+	return f
+}
+
+// literalFact describes a library call with constant SQL as a wrapper
+// would see a query: only for SQL that acts on the transaction (a lock,
+// SET TRANSACTION), so a helper taking the caller's transaction to lock a
+// row or set its level stands for its statement; a helper running any
+// other literal SQL is followed into instead, its reads and writes judged
+// where they are. Its arguments are the ones after the SQL.
+func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
+	q := apis.QueryOf(fn)
+	if q == nil || q.Named || q.SQLArg >= len(call.Args) || call.Ellipsis.IsValid() {
+		return nil
+	}
+	st := c.sqlExpr(call.Args[q.SQLArg])
+	if st == nil || !st.SetsTransaction() {
+		return nil
+	}
+	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver}
+	for i := range call.Args[q.SQLArg+1:] {
+		f.Args = append(f.Args, ArgRef{Param: q.SQLArg + 1 + i})
 	}
 	return f
 }

@@ -4,8 +4,10 @@
 // both shapes (func (q *Queries) X(ctx, arg...) using q.db, and
 // emit_methods_with_db_argument's func (q *Queries) X(ctx, db DBTX, arg...)),
 // by the package-level "-- name: X :cmd" constant they pass on. It also
-// recognises functions that forward to exactly one statement (wrappers),
-// and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
+// recognises functions that forward to exactly one statement (wrappers:
+// of a query, or of literal SQL that acts on the transaction, a locking
+// read or SET TRANSACTION ISOLATION LEVEL, which Statement.Isolation
+// gives), and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
 // pools, conns, transactions and any interface with those methods, such as
 // sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
 // variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare),

@@ -135,7 +135,17 @@ type Statement struct {
 	// SavesNew for a write that inserts its value when the value has no
 	// primary key (GORM's Save).
 	FillsMissing, SavesNew bool
+	// Isolation is the level a SET TRANSACTION ISOLATION LEVEL statement
+	// gives the current transaction, as PostgreSQL spells it in lower case
+	// ("serializable", "repeatable read"); "" for any other statement.
+	Isolation string
 }
+
+// SetsTransaction reports whether the statement does something to the
+// transaction it runs in rather than to rows a caller uses: a locking
+// read or SET TRANSACTION ISOLATION LEVEL. A helper that runs one such
+// statement stands for it at its call sites.
+func (s *Statement) SetsTransaction() bool { return s.Locks() || s.Isolation != "" }
 
 // IsWrite reports whether the statement inserts, updates or deletes rows.
 func (s *Statement) IsWrite() bool {
@@ -388,7 +398,23 @@ func (c *classifier) statement(n *pg.Node) {
 		c.fromList(d.GetUsingClause())
 		c.where(d.GetWhereClause(), true)
 		c.columns(d.GetReturningList())
+	case n.GetVariableSetStmt() != nil:
+		c.st.Isolation = isolationSet(n.GetVariableSetStmt())
 	}
+}
+
+// isolationSet returns the level SET TRANSACTION ISOLATION LEVEL sets, or
+// "" for another SET.
+func isolationSet(v *pg.VariableSetStmt) string {
+	if !strings.EqualFold(v.GetName(), "transaction") {
+		return ""
+	}
+	for _, a := range v.GetArgs() {
+		if d := a.GetDefElem(); d != nil && d.GetDefname() == "transaction_isolation" {
+			return d.GetArg().GetAConst().GetSval().GetSval()
+		}
+	}
+	return ""
 }
 
 func (c *classifier) withClause(w *pg.WithClause) {

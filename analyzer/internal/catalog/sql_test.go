@@ -99,6 +99,22 @@ func TestForUpdateAppendable(t *testing.T) {
 	}
 }
 
+func TestIsolation(t *testing.T) {
+	for sql, want := range map[string]string{
+		"SET TRANSACTION ISOLATION LEVEL SERIALIZABLE":                            "serializable",
+		"set transaction isolation level\n  repeatable   read":                    "repeatable read",
+		"SET TRANSACTION ISOLATION LEVEL READ COMMITTED, READ ONLY":               "read committed",
+		"SET TRANSACTION READ ONLY":                                               "",
+		"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE": "", // later transactions
+		"SET statement_timeout = 0":                                               "",
+		"SELECT 1":                                                                "",
+	} {
+		if got := Classify(sql).Isolation; got != want {
+			t.Errorf("Classify(%q).Isolation = %q, want %q", sql, got, want)
+		}
+	}
+}
+
 func TestDollars(t *testing.T) {
 	for sql, want := range map[string]string{
 		"SELECT * FROM t WHERE a = ? AND b = ?":          "SELECT * FROM t WHERE a = $1 AND b = $2",

@@ -253,6 +253,20 @@ func (r *builder) putOf(c *ssa.CallCommon, index int) (put, bool) {
 	return put{}, false
 }
 
+// putBy returns what the context value v, a call's result, adds to the
+// call's context argument.
+func (r *builder) putBy(v ssa.Value) (put, bool) {
+	switch v := v.(type) {
+	case *ssa.Call:
+		return r.putOf(v.Common(), 0)
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return r.putOf(call.Common(), v.Index)
+		}
+	}
+	return put{}, false
+}
+
 type carryKey struct {
 	v   ssa.Value
 	key string
@@ -306,6 +320,9 @@ func (r *builder) carriedIn(v ssa.Value, key string) *Tx {
 		}
 	case *ssa.Call:
 		c := v.Common()
+		if k := r.classifyBegin(c); k != nil && k.ctxResult == 0 && k.resultKey == key {
+			return r.begun[v] // the context a begin helper returns
+		}
 		if p, ok := r.putOf(c, 0); ok {
 			if p.key == key {
 				return r.Of(p.val)
@@ -321,6 +338,9 @@ func (r *builder) carriedIn(v ssa.Value, key string) *Tx {
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
 			c := call.Common()
+			if k := r.classifyBegin(c); k != nil && k.ctxResult == v.Index && k.resultKey == key {
+				return r.begun[call]
+			}
 			if p, ok := r.putOf(c, v.Index); ok {
 				if p.key == key {
 					return r.Of(p.val)
@@ -716,17 +736,7 @@ func (r *builder) resultPut(fn *ssa.Function, i int) (Put, bool) {
 		if !ok || i >= len(ret.Results) {
 			continue
 		}
-		v := ret.Results[i]
-		var p put
-		ok = false
-		switch v := v.(type) {
-		case *ssa.Call:
-			p, ok = r.putOf(v.Common(), 0)
-		case *ssa.Extract:
-			if call, isCall := v.Tuple.(*ssa.Call); isCall {
-				p, ok = r.putOf(call.Common(), v.Index)
-			}
-		}
+		p, ok := r.putBy(ret.Results[i])
 		if !ok {
 			return Put{}, false
 		}

@@ -40,6 +40,7 @@ type Result struct {
 type builder struct {
 	*Result
 	pass     *analysis.Pass
+	cat      *catalog.Catalog
 	local    map[*types.Func]*BeginFact
 	memo     map[ssa.Value]*Tx
 	visiting map[ssa.Value]bool
@@ -82,6 +83,7 @@ func newBuilder(pass *analysis.Pass, funcs []*ssa.Function, local map[*types.Fun
 			ctxCalls:  make(map[*ssa.CallCommon]*Tx),
 		},
 		pass:      pass,
+		cat:       pass.ResultOf[catalog.Analyzer].(*catalog.Catalog),
 		local:     local,
 		memo:      make(map[ssa.Value]*Tx),
 		visiting:  make(map[ssa.Value]bool),
@@ -156,6 +158,8 @@ type beginKind struct {
 	savepointOf  ssa.Value
 	via          string
 	ctxKey       string // the callback's context carries the transaction under this key
+	ctxResult    int    // result that is a context carrying the transaction, or -1
+	resultKey    string // the key it carries it under
 	noOptions    bool   // a begin call that takes no transaction options
 }
 
@@ -166,7 +170,7 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 	}
 	sig := c.Signature()
 	if bf := r.fact(f); bf != nil && (bf.begins() || bf.CallbackParam >= 0) {
-		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, callbackArg: -1, level: level{iso: levelAt(c, bf)}, via: f.Name(), ctxKey: bf.CallbackCtx}
+		k := &beginKind{txResult: bf.TxResult, commitResult: bf.CommitResult, ctxResult: bf.CtxResult, resultKey: bf.CtxKey, callbackArg: -1, level: level{iso: levelAt(c, bf)}, via: f.Name(), ctxKey: bf.CallbackCtx}
 		if bf.CallbackParam >= 0 && !c.IsInvoke() && bf.CallbackParam < len(c.Args) {
 			k.callbackArg = bf.CallbackParam
 		}
@@ -177,7 +181,7 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 		args = args[1:]
 	}
 	if b := apis.BeginOf(f, len(args)); b != nil {
-		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, level: level{iso: IsolationDefault}, via: f.Name()}
+		k := &beginKind{txResult: -1, commitResult: -1, ctxResult: -1, callbackArg: -1, level: level{iso: IsolationDefault}, via: f.Name()}
 		if b.Func != "" {
 			k.via = f.Pkg().Name() + "." + f.Name()
 		}
@@ -209,7 +213,7 @@ func (r *builder) classifyBegin(c *ssa.CallCommon) *beginKind {
 		return k
 	}
 	if BeginFuncs.Has(f) {
-		k := &beginKind{txResult: -1, commitResult: -1, callbackArg: -1, level: level{iso: IsolationUnknown}, via: f.Name()}
+		k := &beginKind{txResult: -1, commitResult: -1, ctxResult: -1, callbackArg: -1, level: level{iso: IsolationUnknown}, via: f.Name()}
 		for i := len(c.Args) - 1; i >= 0; i-- {
 			if _, ok := types.Unalias(c.Args[i].Type()).Underlying().(*types.Signature); ok {
 				k.callbackArg = i
@@ -240,6 +244,7 @@ func (r *builder) build() {
 	}
 	// Values resolved while scanning may predate a callback's parameters.
 	clear(r.memo)
+	clear(r.carry)
 	for _, fn := range r.SrcFuncs {
 		forEachCall(fn, func(call ssa.CallInstruction) {
 			if _, ok := call.(*ssa.Call); !ok {
@@ -252,8 +257,8 @@ func (r *builder) build() {
 			if apis.IsEnd(f) {
 				if tx := r.Of(receiverOf(c)); tx != nil {
 					tx.ends = append(tx.ends, call)
+					return
 				}
-				return
 			}
 			if f == nil {
 				if tx := r.commitOf(c.Value); tx != nil {
@@ -267,6 +272,11 @@ func (r *builder) build() {
 						if tx := r.Of(c.Args[i]); tx != nil {
 							tx.ends = append(tx.ends, call)
 						}
+					}
+				}
+				for _, s := range bf.EndsCtx {
+					if tx := r.ofSource(c, s); tx != nil {
+						tx.ends = append(tx.ends, call)
 					}
 				}
 			}
@@ -395,6 +405,9 @@ func (r *builder) Of(v ssa.Value) *Tx {
 }
 
 func (r *builder) of(v ssa.Value) *Tx {
+	if ctx, key, ok := ctxValue(v); ok {
+		return r.carried(ctx, key) // tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	}
 	switch v := v.(type) {
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
@@ -885,6 +898,11 @@ func (r *builder) deriveFact(fn *ssa.Function) *BeginFact {
 			if tx := r.Of(v); tx != nil && tx.Kind == Begun && tx.Fn == fn && tx.Parent == nil {
 				f.TxResult, begun = i, tx
 			}
+			if p, ok := r.putBy(v); ok && isContext(v.Type()) {
+				if tx := r.Of(p.val); tx != nil && tx.Kind == Begun && tx.Fn == fn && tx.Parent == nil {
+					f.CtxResult, f.CtxKey, begun = i, p.key, tx
+				}
+			}
 			if mc, ok := v.(*ssa.MakeClosure); ok {
 				if tx := r.commitsParentTx(fn, mc); tx != nil {
 					f.CommitResult = i
@@ -898,6 +916,7 @@ func (r *builder) deriveFact(fn *ssa.Function) *BeginFact {
 	if begun != nil {
 		f.setLevel(fn, begun.level)
 	}
+	f.EndsCtx = r.endsCarried(fn)
 	for i, p := range fn.Params {
 		if tx := r.params[p]; tx != nil && tx.Kind == Param && len(tx.ends) > 0 {
 			f.EndsParams = append(f.EndsParams, i)
@@ -911,10 +930,31 @@ func (r *builder) deriveFact(fn *ssa.Function) *BeginFact {
 			}
 		}
 	}
-	if !f.begins() && f.CallbackParam < 0 && len(f.EndsParams) == 0 {
+	if !f.begins() && f.CallbackParam < 0 && len(f.EndsParams) == 0 && len(f.EndsCtx) == 0 {
 		return nil
 	}
 	return f
+}
+
+// endsCarried returns the context parameters of fn, with their keys, whose
+// carried transaction fn commits or rolls back, in a stable order.
+func (r *builder) endsCarried(fn *ssa.Function) []Source {
+	var out []Source
+	for k, tx := range r.maybes {
+		if len(tx.ends) == 0 || !isContext(k.root.Type()) {
+			continue
+		}
+		if s, ok := r.maybeSource(fn, tx); ok && s.Key != "" {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Source) int {
+		if a.Param != b.Param {
+			return a.Param - b.Param
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
 }
 
 // commitsParentTx returns the transaction begun in fn that the closure mc

@@ -2,15 +2,9 @@ package txn
 
 import (
 	"go/constant"
-	"regexp"
-	"strings"
 
 	"golang.org/x/tools/go/ssa"
 )
-
-// setTransaction matches SQL that sets the current transaction's isolation
-// level.
-var setTransaction = regexp.MustCompile(`(?is)^\s*SET\s+TRANSACTION\s+ISOLATION\s+LEVEL\s+(SERIALIZABLE|REPEATABLE\s+READ|READ\s+COMMITTED|READ\s+UNCOMMITTED)\b`)
 
 // setLevels gives a transaction begun without options, or a callback's, the
 // level its first statement sets with SET TRANSACTION ISOLATION LEVEL
@@ -36,7 +30,8 @@ func (r *builder) setLevels() {
 
 // firstStatementLevel follows the one path from where tx starts (leaving
 // out the branch where Begin failed) to the first call that uses tx, and
-// returns the level it sets if it is SET TRANSACTION ISOLATION LEVEL.
+// returns the level it sets if it is SET TRANSACTION ISOLATION LEVEL, as
+// literal SQL, a query or a helper that runs it on the transaction.
 func (r *builder) firstStatementLevel(tx *Tx) (Isolation, bool) {
 	b, i := tx.Fn.Blocks[0], 0
 	if tx.begin != nil {
@@ -52,13 +47,8 @@ func (r *builder) firstStatementLevel(tx *Tx) (Isolation, bool) {
 			if _, deferred := b.Instrs[i].(*ssa.Defer); !ok || deferred || ofCall(r.Of, r.usesOf, call.Common()) != tx {
 				continue
 			}
-			for _, a := range call.Common().Args {
-				if k, ok := a.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.String {
-					if m := setTransaction.FindStringSubmatch(constant.StringVal(k.Value)); m != nil {
-						name := strings.ToLower(strings.Join(strings.Fields(m[1]), " "))
-						return levelOfConst(constant.MakeString(name)), true
-					}
-				}
+			if st := r.cat.Of(call.Common()); st != nil && st.Stmt.Isolation != "" {
+				return levelOfConst(constant.MakeString(st.Stmt.Isolation)), true
 			}
 			return IsolationUnknown, false
 		}

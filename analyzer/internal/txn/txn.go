@@ -11,7 +11,9 @@
 //     and wrappers that pass their func argument on or call it from such a
 //     callback (pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { ...; return
 //     fn(tx) })) (see [BeginFact]);
-//   - returned by helpers, with or without a commit function (see [BeginFact]);
+//   - returned by helpers, with or without a commit function, or in the
+//     context a helper returns (ctx, err := txm.Begin(ctx), ended by
+//     txm.Commit(ctx)) (see [BeginFact]);
 //   - begun by functions named with the -txvet.beginfuncs flag (exposed here as
 //     the analyzer's "beginfuncs" flag): a function with a func parameter runs
 //     its last func parameter inside a transaction; otherwise its first result
@@ -38,7 +40,8 @@
 //	r.EndedAt(tx, instr) whether tx is committed or rolled back on every path to instr
 //	r.Open(instr)        every outermost transaction that may be open at instr
 //	tx.Isolation         from constant pgx.TxOptions / sql.TxOptions, or a first statement
-//	                     SET TRANSACTION ISOLATION LEVEL ..., else IsolationUnknown
+//	                     SET TRANSACTION ISOLATION LEVEL ... (literal, a sqlc query or a
+//	                     helper running it on the transaction), else IsolationUnknown
 //	tx.BeginCall()       the call that begins a Begun transaction
 //
 //	txn.BuildSSA(pass)   SSA for a package txn skipped (Relevant is false)
@@ -74,6 +77,7 @@ import (
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/fixpoint"
 )
 
@@ -82,7 +86,7 @@ import (
 var Analyzer = &analysis.Analyzer{
 	Name:       "txn",
 	Doc:        "track database transactions for the txvet analyzers",
-	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer, apis.Analyzer},
+	Requires:   []*analysis.Analyzer{ctrlflow.Analyzer, apis.Analyzer, catalog.Analyzer},
 	ResultType: reflect.TypeOf((*Result)(nil)),
 	FactTypes:  []analysis.Fact{(*BeginFact)(nil), (*HandleFact)(nil)},
 	Flags:      flags(),
@@ -188,11 +192,18 @@ func (t *Tx) BeginCall() ssa.Instruction { return t.begin }
 // BeginFact marks a function that begins a transaction for its caller.
 // Indexes count the receiver of a method as argument 0, as in SSA.
 type BeginFact struct {
-	TxResult      int // result that is the transaction, or -1
-	CommitResult  int // result that is a function committing it, or -1
+	TxResult     int // result that is the transaction, or -1
+	CommitResult int // result that is a function committing it, or -1
+	// CtxResult is the result that is a context carrying the transaction
+	// under CtxKey (ctx, err := txm.Begin(ctx)), or -1.
+	CtxResult     int
+	CtxKey        string
 	CallbackParam int // parameter (a func) called inside a transaction, or -1
 	EndsParams    []int
-	Isolation     Isolation
+	// EndsCtx are the context parameters, with their keys, whose carried
+	// transaction the function ends (txm.Commit(ctx)).
+	EndsCtx   []Source
+	Isolation Isolation
 	// IsolationParam is the parameter the level comes from (IsolationField
 	// of it when set), when the wrapper passes the caller's choice on; -1
 	// otherwise.
@@ -210,10 +221,10 @@ func (f *BeginFact) String() string {
 	return fmt.Sprintf("txn(tx=%d commit=%d callback=%d ends=%v iso=%s)", f.TxResult, f.CommitResult, f.CallbackParam, f.EndsParams, f.Isolation)
 }
 
-func (f *BeginFact) begins() bool { return f.TxResult >= 0 || f.CommitResult >= 0 }
+func (f *BeginFact) begins() bool { return f.TxResult >= 0 || f.CommitResult >= 0 || f.CtxResult >= 0 }
 
 func newFact() *BeginFact {
-	return &BeginFact{TxResult: -1, CommitResult: -1, CallbackParam: -1, IsolationParam: -1}
+	return &BeginFact{TxResult: -1, CommitResult: -1, CtxResult: -1, CallbackParam: -1, IsolationParam: -1}
 }
 
 func run(pass *analysis.Pass) (any, error) {

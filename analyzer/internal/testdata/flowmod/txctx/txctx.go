@@ -6,6 +6,7 @@ package txctx
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,6 +64,45 @@ func (m *Manager) WithinSerializable(ctx context.Context, fn func(ctx context.Co
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// Begin returns ctx carrying a new transaction, which Commit or Rollback
+// of that context ends.
+func (m *Manager) Begin(ctx context.Context) (context.Context, error) {
+	tx, err := m.Pool.Begin(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, txKey{}, tx), nil
+}
+
+// BeginCtx is Begin that also returns the transaction.
+func (m *Manager) BeginCtx(ctx context.Context) (context.Context, pgx.Tx, error) {
+	tx, err := m.Pool.Begin(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return WithTx(ctx, tx), tx, nil
+}
+
+var errNoTx = errors.New("txctx: no transaction in the context")
+
+// Commit commits the transaction ctx carries.
+func (m *Manager) Commit(ctx context.Context) error {
+	tx, ok := Lookup(ctx)
+	if !ok {
+		return errNoTx
+	}
+	return tx.Commit(ctx)
+}
+
+// Rollback rolls back the transaction ctx carries.
+func (m *Manager) Rollback(ctx context.Context) error {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	if !ok {
+		return errNoTx
+	}
+	return tx.Rollback(ctx)
 }
 
 // Outside runs fn while a transaction is open, but hands it the caller's
