@@ -430,8 +430,10 @@ var Libraries = []*Library{
 				"WithContext": ChainNeutral, "Session": ChainNeutral, "Debug": ChainNeutral,
 				"Order": ChainNeutral, "Limit": ChainNeutral, "Offset": ChainNeutral,
 				// Preload runs its own queries for associations; Unscoped
-				// only lifts the soft-delete condition.
-				"Preload": ChainNeutral, "Unscoped": ChainNeutral,
+				// only lifts the soft-delete condition; Set stores a value
+				// for callbacks and plugins (GORM v2 ignores v1's
+				// "gorm:query_option", so it adds no FOR UPDATE).
+				"Preload": ChainNeutral, "Unscoped": ChainNeutral, "Set": ChainNeutral,
 			},
 			Expr:        "gorm.io/gorm.Expr",
 			Locking:     "gorm.io/gorm/clause.Locking",

@@ -201,3 +201,34 @@ func saveAfterPreload(db *gorm.DB, id uint) error {
 	w.Version++
 	return db.Save(&w).Error // want `Owner, Balance, Version read by First at line 198 are written back by Save`
 }
+
+// GORM v1's Set("gorm:query_option", "FOR UPDATE") is ignored by GORM v2:
+// the read takes no lock.
+func saveAfterQueryOptionForUpdate(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Set("gorm:query_option", "FOR UPDATE").First(&w, id).Error; err != nil {
+			return err
+		}
+		w.Balance += 10
+		return tx.Save(&w).Error // want `Owner, Balance, Version read by First at line 210 are written back by Save \(lost update: read it FOR UPDATE in this transaction`
+	})
+}
+
+// Set in the middle of the read's chain.
+func updateAfterSetInChain(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.Where("id = ?", id).Set("audit:reason", "bump").Take(&w).Error; err != nil {
+		return err
+	}
+	return db.Model(&w).Update("balance", w.Balance+1).Error // want `Balance read by Take at line 221 is written back by Update`
+}
+
+// Set on the write's chain.
+func updateWithSetOnWrite(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Set("audit:reason", "bump").Model(&w).Update("balance", w.Balance+1).Error // want `Balance read by First at line 230 is written back by Update`
+}

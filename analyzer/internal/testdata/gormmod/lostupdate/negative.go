@@ -151,3 +151,36 @@ func repeatableReadTransaction(db *gorm.DB, id uint) error {
 		return tx.Model(&w).Update("balance", w.Balance+1).Error // ok: repeatable read
 	}, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 }
+
+// ok: a setting next to a real lock.
+func setAndLocked(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Set("audit:reason", "bump").Clauses(clause.Locking{Strength: "UPDATE"}).First(&w, id).Error; err != nil {
+			return err
+		}
+		w.Balance += 10
+		return tx.Save(&w).Error // ok: locked in this transaction
+	})
+}
+
+// ok: gorm.Expr on a chain with Set.
+func setAndAtomic(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.Set("gorm:query_option", "FOR UPDATE").First(&w, id).Error; err != nil {
+		return err
+	}
+	return db.Set("audit:reason", "bump").Model(&w).Update("balance", gorm.Expr("balance + ?", 1)).Error // ok: atomic
+}
+
+// ok: serializable, with v1's query option set as well.
+func setAndSerializable(db *gorm.DB, id uint) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Set("gorm:query_option", "FOR UPDATE").First(&w, id).Error; err != nil {
+			return err
+		}
+		w.Balance++
+		return tx.Save(&w).Error // ok: serializable
+	}, &sql.TxOptions{Isolation: sql.LevelSerializable})
+}
