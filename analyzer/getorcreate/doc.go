@@ -12,9 +12,12 @@
 // missing row cannot be locked) and neither does the isolation level (the
 // loser still fails). "Not found" is recognised as errors.Is(err,
 // pgx.ErrNoRows), err == sql.ErrNoRows, a switch on err, len(rows) == 0 on a
-// :many query or on the slice sqlx's Select filled, or rows.Next()
-// returning false, also when err is a named result that a deferred
-// wrap(&err, ...) annotates. A repository that turns "no row" into its own
+// :many query or on the slice sqlx's Select filled, rows.Next()
+// returning false, or the destination of a one-row read (Get, Scan) still
+// zero after it (if tag.ID == 0, if name == "") when the read's ErrNoRows
+// was let through and the destination was zero before the read: declared
+// there, or just tested zero, and not written since. These hold also when
+// err is a named result that a deferred wrap(&err, ...) annotates. A repository that turns "no row" into its own
 // sign (its ErrNotFound, a nil result with a nil error, a false found or
 // exists result) gets a fact saying so (MissFact), and its caller's test of
 // the sign is a miss too.

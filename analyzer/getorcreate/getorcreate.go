@@ -135,7 +135,7 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 				continue
 			}
 			how := c.missBranchTo(fn, r, ins.instr.Block())
-			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins, nil) {
+			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins, nil) && !c.rereadOnlyNextRound(fn, calls, r, ins) {
 				continue
 			}
 			c.reportInsert(r, ins, how)
@@ -198,10 +198,12 @@ func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
 		}
 	case *ssa.BinOp:
 		x, y := cond.X, cond.Y
-		if isNilConst(x) || isNoRows(x) || isIntConst(x) {
+		if isNilConst(x) || isNoRows(x) || isIntConst(x) || catalog.IsZeroConst(x) {
 			x, y = y, x
 		}
 		switch {
+		case catalog.IsZeroConst(y) && c.zeroAfterRead(r, x, iff):
+			return eqEdge(cond.Op), zeroDest
 		case errV != nil && same(x, errV) && isNoRows(y):
 			return eqEdge(cond.Op), "ErrNoRows"
 		case errV != nil && same(x, errV) && isNilConst(y):
@@ -271,6 +273,31 @@ func (c *checker) rereadAfter(calls []stmtCall, ins stmtCall, skip ssa.CallInstr
 	for _, r := range calls {
 		if r.instr != skip && r.Stmt.Kind == catalog.Read && r.Stmt.Table == ins.Stmt.Table && ssaorder.Reachable(ins.instr, r.instr) {
 			return true
+		}
+	}
+	return false
+}
+
+// rereadOnlyNextRound reports whether the only read of the inserted table
+// that may follow the insert is r itself, run again in the next round of
+// a loop, and not where the insert failed: the next item's lookup, not a
+// fallback read after a unique violation.
+func (c *checker) rereadOnlyNextRound(fn *ssa.Function, calls []stmtCall, r, ins stmtCall) bool {
+	if c.rereadAfter(calls, ins, r.instr) {
+		return false
+	}
+	errV := errorOf(ins)
+	if errV == nil {
+		return false
+	}
+	for _, b := range fn.Blocks {
+		iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
+		if !ok || !ssaorder.Reachable(ins.instr, iff) {
+			continue
+		}
+		if e := nonNilEdge(iff, errV); e >= 0 {
+			failed := b.Succs[e]
+			return !ssaorder.Reachable(failed.Instrs[0], r.instr) && failed.Instrs[0] != ssa.Instruction(r.instr)
 		}
 	}
 	return false
@@ -707,7 +734,7 @@ func isNext(common *ssa.CallCommon, rows ssa.Value) bool {
 		return common.Method.Name() == "Next" && common.Value == rows
 	}
 	f := common.StaticCallee()
-	return f != nil && f.Name() == "Next" && len(common.Args) == 1 && common.Args[0] == rows
+	return f != nil && f.Name() == "Next" && len(common.Args) == 1 && catalog.Underlying(common.Args[0]) == rows
 }
 
 // isLenOf reports whether v is len(rows).

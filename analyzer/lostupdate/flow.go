@@ -1,7 +1,6 @@
 package lostupdate
 
 import (
-	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
@@ -767,7 +766,7 @@ func emptyTests(v ssa.Value, alike bool) []emptyTest {
 			continue
 		}
 		bin, ok := ref.(*ssa.BinOp)
-		if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(isZero(bin.X) || isZero(bin.Y)) {
+		if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(catalog.IsZeroConst(bin.X) || catalog.IsZeroConst(bin.Y)) {
 			continue
 		}
 		for _, bref := range catalog.Referrers(bin) {
@@ -781,23 +780,6 @@ func emptyTests(v ssa.Value, alike bool) []emptyTest {
 		}
 	}
 	return out
-}
-
-func isZero(v ssa.Value) bool {
-	k, ok := v.(*ssa.Const)
-	if !ok {
-		return false
-	}
-	if k.Value == nil {
-		return k.IsNil()
-	}
-	switch k.Value.Kind() {
-	case constant.String:
-		return constant.StringVal(k.Value) == ""
-	case constant.Int, constant.Float:
-		return constant.Sign(k.Value) == 0
-	}
-	return false
 }
 
 // fromBranch reports whether edge k of block b comes from successor succ

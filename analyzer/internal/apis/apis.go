@@ -34,8 +34,8 @@ type Library struct {
 	Queries []Query
 	// Rebinds are the calls that rewrite ? placeholders for the driver.
 	Rebinds []Rebind
-	// Prepare is how a statement is prepared and run later, if it can be.
-	Prepare *Prepare
+	// Prepares are how statements are prepared and run later.
+	Prepares []Prepare
 	// TxTypes are the transaction types, as "path.Name" (pointer or not).
 	TxTypes []string
 	// Handles are the types that run each statement in its own
@@ -194,8 +194,9 @@ const (
 )
 
 // Query is a group of methods, on any type, that run SQL given as a string:
-// the method's parameters are an optional context, the destination when
-// Dest is set, the SQL at SQLArg, and the statement's arguments (variadic).
+// the method's parameters are an optional context, the handle when Handle
+// is set, the destination when Dest is set, the SQL at SQLArg, and the
+// statement's arguments (variadic).
 // Results are the packages one of which defines the first result type; they
 // tell the library's methods (and interfaces copying them, such as sqlc's
 // DBTX) from others of the same name. A method whose only result is an
@@ -204,6 +205,10 @@ const (
 type Query struct {
 	Names  []string
 	SQLArg int // receiver excluded
+	// Handle is set for package-level functions that take the handle
+	// running the SQL as an argument instead of a receiver
+	// (sqlx.Get(db, &dest, sql, args...)).
+	Handle bool
 	// Dest is set when the parameter before the SQL is the destination the
 	// result is scanned into (sqlx's Get and Select).
 	Dest bool
@@ -218,20 +223,42 @@ type Query struct {
 }
 
 // Rebind is a call that rewrites the ? placeholders of the SQL at SQLArg
-// into the driver's own ($n for PostgreSQL) and returns it: a package-level
-// Func ("path.Name") or a Method of the library's types.
+// into the driver's own ($n for PostgreSQL) and returns it as its first
+// result: a package-level Func ("path.Name") or a Method of the library's
+// types.
 type Rebind struct {
 	Func, Method string
 	SQLArg       int // receiver excluded
+	// Expands is set for a call that keeps the ? placeholders, only
+	// repeating one bound to a slice once per element (sqlx.In): the same
+	// statement, not yet rebound.
+	Expands bool
 }
 
-// Prepare describes prepared statements: Funcs (methods of any type whose
-// last argument is the SQL and whose receiver runs it) return a Stmt of
-// the library, whose methods StmtMethods run it with their arguments.
+// Prepare describes one kind of prepared statement: Funcs (methods of the
+// library's types whose last argument is the SQL and whose receiver runs
+// it) return a Stmt, whose methods Runs run it; Rebinds (methods of a
+// transaction whose last argument is a statement, tx.Stmtx(stmt)) return
+// the statement bound to that transaction.
 type Prepare struct {
-	Funcs       []string
-	Stmt        string // "path.Name"
-	StmtMethods []string
+	Funcs []string
+	Stmt  string // "path.Name"
+	// Named is set when the SQL takes :name parameters bound from the one
+	// argument of a run, a struct's fields or a map's keys (sqlx's
+	// PrepareNamed).
+	Named   bool
+	Runs    []StmtRun
+	Rebinds []string
+}
+
+// StmtRun is a group of methods of a prepared statement that run it: their
+// parameters are an optional context, the destination when Dest is set, and
+// the statement's arguments (variadic, or the one argument of a named
+// statement). One is set when the method reads one row and reports "no
+// row" with one of the library's NotFound errors.
+type StmtRun struct {
+	Names     []string
+	Dest, One bool
 }
 
 // Handout says how a begin call hands the transaction to its caller. (A
@@ -362,11 +389,15 @@ var Libraries = []*Library{
 			{Names: []string{"QueryRow"}, SQLArg: 0, One: true, Results: []string{"database/sql"}},
 			{Names: []string{"QueryRowContext"}, SQLArg: 1, One: true, Results: []string{"database/sql"}},
 		},
-		Prepare: &Prepare{
-			Funcs:       []string{"Prepare", "PrepareContext"},
-			Stmt:        "database/sql.Stmt",
-			StmtMethods: []string{"Exec", "Query", "QueryRow", "ExecContext", "QueryContext", "QueryRowContext"},
-		},
+		Prepares: []Prepare{{
+			Funcs: []string{"Prepare", "PrepareContext"},
+			Stmt:  "database/sql.Stmt",
+			Runs: []StmtRun{
+				{Names: []string{"Exec", "Query", "ExecContext", "QueryContext"}},
+				{Names: []string{"QueryRow", "QueryRowContext"}, One: true},
+			},
+			Rebinds: []string{"Stmt", "StmtContext"}, // tx.Stmt(stmt), tx.StmtContext(ctx, stmt)
+		}},
 		TxTypes: []string{"database/sql.Tx"},
 		Handles: []string{"database/sql.DB", "database/sql.Conn"},
 		Begins: []Begin{
@@ -465,10 +496,46 @@ var Libraries = []*Library{
 			{Names: []string{"QueryRowxContext"}, SQLArg: 1, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
 			{Names: []string{"NamedExec", "NamedQuery"}, SQLArg: 0, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
 			{Names: []string{"NamedExecContext", "NamedQueryContext"}, SQLArg: 1, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
+			// The package-level forms take the handle first (after the
+			// context): sqlx.Get(q, &dest, sql, args...).
+			{Names: []string{"Get"}, SQLArg: 2, Handle: true, Dest: true, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"GetContext"}, SQLArg: 3, Handle: true, Dest: true, One: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"Select"}, SQLArg: 2, Handle: true, Dest: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"SelectContext"}, SQLArg: 3, Handle: true, Dest: true, Results: []string{"github.com/jmoiron/sqlx"}},
+			{Names: []string{"MustExec"}, SQLArg: 1, Handle: true, Results: []string{"database/sql"}},
+			{Names: []string{"MustExecContext"}, SQLArg: 2, Handle: true, Results: []string{"database/sql"}},
+			{Names: []string{"NamedExec", "NamedQuery"}, SQLArg: 1, Handle: true, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
+			{Names: []string{"NamedExecContext", "NamedQueryContext"}, SQLArg: 2, Handle: true, Named: true, Results: []string{"github.com/jmoiron/sqlx", "database/sql"}},
 		},
 		Rebinds: []Rebind{
-			{Func: "github.com/jmoiron/sqlx.Rebind", SQLArg: 1}, // Rebind(bindType, query)
-			{Method: "Rebind", SQLArg: 0},                       // db.Rebind(query), tx.Rebind(query)
+			{Func: "github.com/jmoiron/sqlx.Rebind", SQLArg: 1},            // Rebind(bindType, query)
+			{Method: "Rebind", SQLArg: 0},                                  // db.Rebind(query), tx.Rebind(query)
+			{Func: "github.com/jmoiron/sqlx.In", SQLArg: 0, Expands: true}, // In(query, args...) (query, args, err)
+		},
+		Prepares: []Prepare{
+			{
+				Funcs: []string{"Preparex", "PreparexContext"},
+				Stmt:  "github.com/jmoiron/sqlx.Stmt", // Exec, Query, QueryRow (+Context): its embedded *sql.Stmt's
+				Runs: []StmtRun{
+					{Names: []string{"Queryx", "QueryxContext", "MustExec", "MustExecContext"}},
+					{Names: []string{"QueryRowx", "QueryRowxContext"}, One: true},
+					{Names: []string{"Get", "GetContext"}, Dest: true, One: true},
+					{Names: []string{"Select", "SelectContext"}, Dest: true},
+				},
+				Rebinds: []string{"Stmtx", "StmtxContext"},
+			},
+			{
+				Funcs: []string{"PrepareNamed", "PrepareNamedContext"},
+				Stmt:  "github.com/jmoiron/sqlx.NamedStmt",
+				Named: true,
+				Runs: []StmtRun{
+					{Names: []string{"Exec", "Query", "Queryx", "MustExec", "ExecContext", "QueryContext", "QueryxContext", "MustExecContext"}},
+					{Names: []string{"QueryRow", "QueryRowx", "QueryRowContext", "QueryRowxContext"}, One: true},
+					{Names: []string{"Get", "GetContext"}, Dest: true, One: true},
+					{Names: []string{"Select", "SelectContext"}, Dest: true},
+				},
+				Rebinds: []string{"NamedStmt", "NamedStmtContext"},
+			},
 		},
 		TxTypes: []string{"github.com/jmoiron/sqlx.Tx"},
 		Handles: []string{"github.com/jmoiron/sqlx.DB", "github.com/jmoiron/sqlx.Conn"},
@@ -572,13 +639,24 @@ func DriverOf(pkg, name string) *Driver {
 }
 
 // Own reports whether the package path belongs to a library itself.
-func Own(path string) bool {
+func Own(path string) bool { return libraryOf(path) != nil }
+
+// libraryOf returns the library the package path belongs to, or nil.
+func libraryOf(path string) *Library {
 	for _, l := range Libraries {
 		if path == l.Module || strings.HasPrefix(path, l.Module+"/") {
-			return true
+			return l
 		}
 	}
-	return false
+	return nil
+}
+
+// Extends reports whether outer and inner (or pointers to them) are types
+// of two different libraries, as when outer embeds inner to extend it
+// (sqlx's types embed database/sql's).
+func Extends(outer, inner types.Type) bool {
+	lo, li := libraryOf(PkgOf(outer)), libraryOf(PkgOf(inner))
+	return lo != nil && li != nil && lo != li
 }
 
 // TypeName names the named type of t or *t as "path.Name", or "".
@@ -730,7 +808,7 @@ func QuerySQLArg(f *types.Func) (int, bool) {
 // QueryOf returns the query row f matches, or nil.
 func QueryOf(f *types.Func) *Query {
 	sig, _ := f.Type().(*types.Signature)
-	if sig == nil || sig.Recv() == nil || sig.Results().Len() == 0 {
+	if sig == nil || sig.Results().Len() == 0 || f.Pkg() == nil {
 		return nil
 	}
 	params := sig.Params()
@@ -743,6 +821,9 @@ func QueryOf(f *types.Func) *Query {
 			if !slices.Contains(q.Names, f.Name()) || !slices.Contains(q.Results, result) || params.Len() != q.SQLArg+2 || sig.Variadic() == q.Named {
 				continue
 			}
+			if (sig.Recv() == nil) != q.Handle || q.Handle && (!slices.Contains(l.Packages, f.Pkg().Path()) || !types.IsInterface(params.At(q.HandleArg()).Type())) {
+				continue
+			}
 			if b, ok := params.At(q.SQLArg).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.String {
 				continue
 			}
@@ -751,6 +832,9 @@ func QueryOf(f *types.Func) *Query {
 				if !types.IsInterface(params.At(q.SQLArg - 1).Type()) {
 					continue
 				}
+				before--
+			}
+			if q.Handle {
 				before--
 			}
 			if before == 1 && TypeName(params.At(0).Type()) != "context.Context" {
@@ -762,46 +846,99 @@ func QueryOf(f *types.Func) *Query {
 	return nil
 }
 
-// RebindSQLArg reports whether f rewrites the ? placeholders of the SQL it
-// is given and returns it, and the index of the SQL (receiver excluded).
-func RebindSQLArg(f *types.Func) (int, bool) {
+// HandleArg returns the index of the handle argument of a package-level
+// query function, or -1.
+func (q *Query) HandleArg() int {
+	if !q.Handle {
+		return -1
+	}
+	if q.Dest {
+		return q.SQLArg - 2
+	}
+	return q.SQLArg - 1
+}
+
+// RebindOf returns the rebind row f matches: a call that returns the SQL
+// it is given with its ? placeholders rewritten; or nil.
+func RebindOf(f *types.Func) *Rebind {
 	if f == nil || f.Pkg() == nil {
-		return 0, false
+		return nil
 	}
 	fname := FuncName(f)
 	recv := f.Type().(*types.Signature).Recv() != nil
 	for _, l := range Libraries {
-		for _, r := range l.Rebinds {
+		for i, r := range l.Rebinds {
 			if (r.Func != "" && r.Func == fname) ||
 				(r.Method != "" && recv && r.Method == f.Name() && slices.Contains(l.Packages, f.Pkg().Path())) {
-				return r.SQLArg, true
+				return &l.Rebinds[i]
 			}
 		}
 	}
-	return 0, false
+	return nil
 }
 
-// IsPrepare reports whether f is a method that prepares the SQL given as
-// its last argument.
-func IsPrepare(f *types.Func) bool {
-	if f.Type().(*types.Signature).Recv() == nil || f.Pkg() == nil {
-		return false
+// PrepareOf returns the kind of statement f prepares from the SQL given as
+// its last argument, or nil.
+func PrepareOf(f *types.Func) *Prepare {
+	return prepareBy(f, func(p *Prepare) []string { return p.Funcs })
+}
+
+// StmtRebindOf returns the kind of statement f, a method of a transaction,
+// binds to its receiver (tx.Stmtx(stmt)), or nil.
+func StmtRebindOf(f *types.Func) *Prepare {
+	if f == nil || f.Type().(*types.Signature).Recv() == nil || !IsTx(f.Type().(*types.Signature).Recv().Type()) {
+		return nil
 	}
-	return slices.ContainsFunc(Libraries, func(l *Library) bool {
-		return l.Prepare != nil && slices.Contains(l.Packages, f.Pkg().Path()) && slices.Contains(l.Prepare.Funcs, f.Name())
-	})
+	return prepareBy(f, func(p *Prepare) []string { return p.Rebinds })
 }
 
-// IsStmtRun reports whether f is a method of a prepared statement that runs
-// it.
-func IsStmtRun(f *types.Func) bool {
+// prepareBy returns the prepare row of f's library whose list names f, for
+// a method of one of the library's packages.
+func prepareBy(f *types.Func, list func(*Prepare) []string) *Prepare {
+	if f == nil || f.Pkg() == nil || f.Type().(*types.Signature).Recv() == nil {
+		return nil
+	}
+	for _, l := range Libraries {
+		if !slices.Contains(l.Packages, f.Pkg().Path()) {
+			continue
+		}
+		for i, p := range l.Prepares {
+			if slices.Contains(list(&p), f.Name()) {
+				return &l.Prepares[i]
+			}
+		}
+	}
+	return nil
+}
+
+// StmtRunOf returns the run row of f, a method of a prepared statement that
+// runs it, and the statement's kind; or nil, nil.
+func StmtRunOf(f *types.Func) (*StmtRun, *Prepare) {
 	recv := f.Type().(*types.Signature).Recv()
 	if recv == nil {
-		return false
+		return nil, nil
 	}
 	name := TypeName(recv.Type())
-	return slices.ContainsFunc(Libraries, func(l *Library) bool {
-		return l.Prepare != nil && l.Prepare.Stmt == name && slices.Contains(l.Prepare.StmtMethods, f.Name())
+	for _, l := range Libraries {
+		for i, p := range l.Prepares {
+			if p.Stmt != name {
+				continue
+			}
+			for j, r := range p.Runs {
+				if slices.Contains(r.Names, f.Name()) {
+					return &l.Prepares[i].Runs[j], &l.Prepares[i]
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// IsStmt reports whether t (or *t) is a library's prepared statement type.
+func IsStmt(t types.Type) bool {
+	name := TypeName(t)
+	return name != "" && slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return slices.ContainsFunc(l.Prepares, func(p Prepare) bool { return p.Stmt == name })
 	})
 }
 

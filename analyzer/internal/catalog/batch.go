@@ -138,7 +138,8 @@ func batchOf(b ssa.Value) *batch {
 		(len(queues) == 0 || ssaorder.Before(queues[len(queues)-1], m.send)) && inOrder(m.send, reads)
 	for i, q := range queues {
 		_, args := split(q.Common(), Callee(q.Common()))
-		e := queued{stmt: sqlOf(args[0]), args: args[1:], where: q}
+		st, _ := sqlOf(args[0], false)
+		e := queued{stmt: st, args: args[1:], where: q}
 		switch {
 		case paired && i < len(reads):
 			e.where = reads[i]

@@ -92,6 +92,9 @@ type Catalog struct {
 	tried   map[*types.Func]bool       // interface methods resolved once, during Run
 	// forwards are the functions that run the SQL their caller passes.
 	forwards map[*types.Func]*ForwardFact
+	// fieldStmts are the unexported statement fields of the package's
+	// structs assigned once, from a prepare call of constant SQL.
+	fieldStmts map[*types.Var]*prepared
 }
 
 // query is one sqlc query method.
@@ -264,19 +267,12 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
 		i := q.SQLArg
-		var st *Statement
-		var names []string
-		if q.Named {
-			if sql, ok := constString(args[i]); ok {
-				var dollars string
-				dollars, names = Named(sql)
-				st = Classify(dollars)
-			}
-		} else {
-			st = sqlOf(args[i])
-		}
+		st, names := sqlOf(args[i], q.Named)
 		if st == nil {
 			return nil
+		}
+		if q.Handle {
+			recv = args[q.HandleArg()]
 		}
 		call := &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(recv), Literal: true, One: q.One, common: common, args: args[i+1:], names: names}
 		if q.Dest {
@@ -284,10 +280,16 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		}
 		return call
 	}
-	if apis.IsStmtRun(fn) && recv != nil {
-		if sql, exec, ok := prepared(recv); ok {
-			return &Call{Stmt: Classify(sql), Name: fn.Name(), Exec: Underlying(exec), Literal: true, common: common, args: args[len(args)-1:]}
+	if run, _ := apis.StmtRunOf(fn); run != nil && recv != nil && len(args) > 0 {
+		p := c.stmtOf(Underlying(recv), 0)
+		if p == nil {
+			return nil
 		}
+		call := &Call{Stmt: p.stmt, Name: fn.Name(), Exec: p.exec, Literal: true, One: run.One, common: common, args: args[len(args)-1:], names: p.names}
+		if run.Dest && len(args) > 1 {
+			call.Dest = Underlying(args[len(args)-2])
+		}
+		return call
 	}
 	return c.forwardCall(fn, common, recv, args)
 }
@@ -305,8 +307,9 @@ func split(common *ssa.CallCommon, fn *types.Func) (recv ssa.Value, args []ssa.V
 }
 
 // Statement classifies a call expression in the syntax tree the same way
-// as Of, for analyzers that do not build SSA, except ORM chains, which are
-// read from SSA only. It returns nil when the call runs no known statement.
+// as Of, for analyzers that do not build SSA, except ORM chains, prepared
+// statements and sqlx.In, which are read from SSA only. It returns nil when
+// the call runs no known statement.
 func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	fn, ok := typeutil.Callee(c.info, call).(*types.Func)
 	if !ok {
@@ -317,8 +320,8 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(call.Args) {
 		if q.Named {
-			if tv, ok := c.info.Types[call.Args[q.SQLArg]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
-				dollars, _ := Named(constant.StringVal(tv.Value))
+			if sql, ok := c.constExpr(call.Args[q.SQLArg]); ok {
+				dollars, _ := Named(sql)
 				return Classify(dollars)
 			}
 			return nil
@@ -334,42 +337,77 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 // sqlExpr classifies a constant SQL expression, or a rebind call of one
 // (db.Rebind("... ?")), or returns nil.
 func (c *Catalog) sqlExpr(e ast.Expr) *Statement {
-	if tv, ok := c.info.Types[e]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
-		return Classify(constant.StringVal(tv.Value))
+	if sql, ok := c.constExpr(e); ok {
+		return Classify(sql)
 	}
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
 	if !ok {
 		return nil
 	}
 	fn, _ := typeutil.Callee(c.info, call).(*types.Func)
-	if i, ok := apis.RebindSQLArg(fn); ok && i < len(call.Args) {
-		if tv, ok := c.info.Types[call.Args[i]]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
-			return ClassifyRebound(constant.StringVal(tv.Value))
+	if r := apis.RebindOf(fn); r != nil && !r.Expands && r.SQLArg < len(call.Args) {
+		if sql, ok := c.constExpr(call.Args[r.SQLArg]); ok {
+			return ClassifyRebound(sql)
 		}
 	}
 	return nil
 }
 
-// sqlOf classifies the SQL value v: a constant, or the result of a rebind
-// call of one (db.Rebind("... ?")); nil for anything else.
-func sqlOf(v ssa.Value) *Statement {
-	if sql, ok := constString(v); ok {
-		return Classify(sql)
+// constExpr returns the value of a constant string expression.
+func (c *Catalog) constExpr(e ast.Expr) (string, bool) {
+	if tv, ok := c.info.Types[e]; ok && tv.Value != nil && tv.Value.Kind() == constant.String {
+		return constant.StringVal(tv.Value), true
 	}
-	call, ok := v.(*ssa.Call)
-	if !ok {
-		return nil
+	return "", false
+}
+
+// sqlOf classifies the SQL value v: a constant, or the result of a rebind
+// call of one (db.Rebind("... ?")), or of sqlx.In's expansion of one, or
+// of a rebind of that; nil for anything else. Named SQL (:name parameters,
+// a constant) is compiled as sqlx does, and the name of each $n returned.
+func sqlOf(v ssa.Value, named bool) (*Statement, []string) {
+	if named {
+		sql, ok := constString(v)
+		if !ok {
+			return nil, nil
+		}
+		dollars, names := Named(sql)
+		return Classify(dollars), names
+	}
+	sql, rebound, ok := rewrittenSQL(v, 0)
+	switch {
+	case !ok:
+		return nil, nil
+	case rebound:
+		return ClassifyRebound(sql), nil
+	}
+	return Classify(sql), nil
+}
+
+// rewrittenSQL follows the SQL value v back through rebind calls to a
+// constant, and reports whether a rebind for the driver (not only an
+// expansion) was on the way.
+func rewrittenSQL(v ssa.Value, depth int) (sql string, rebound, ok bool) {
+	if sql, ok := constString(v); ok {
+		return sql, false, true
+	}
+	if ex, isExtract := v.(*ssa.Extract); isExtract && ex.Index == 0 {
+		v = ex.Tuple
+	}
+	call, isCall := v.(*ssa.Call)
+	if !isCall || depth > 2 {
+		return "", false, false
 	}
 	args := call.Common().Args
 	if !call.Common().IsInvoke() && call.Common().Signature().Recv() != nil {
 		args = args[1:]
 	}
-	if i, ok := apis.RebindSQLArg(Callee(call.Common())); ok && i < len(args) {
-		if sql, ok := constString(args[i]); ok {
-			return ClassifyRebound(sql)
-		}
+	r := apis.RebindOf(Callee(call.Common()))
+	if r == nil || r.SQLArg >= len(args) {
+		return "", false, false
 	}
-	return nil
+	sql, rebound, ok = rewrittenSQL(args[r.SQLArg], depth+1)
+	return sql, rebound || !r.Expands, ok
 }
 
 func (c *Catalog) fact(fn *types.Func) *QueryFact {
@@ -437,13 +475,17 @@ func Underlying(v ssa.Value) ssa.Value {
 
 // namedArg returns the struct and the field bound to $n of named SQL, as
 // sqlx's default mapper binds it: the field whose db tag, or else whose
-// lower-cased name, is the parameter's name. A map, a nested name or a
-// field not found gives nil.
+// lower-cased name, is the parameter's name; or, for a map literal, the
+// value of that key. A nested name, a field or key not found, or a map
+// written anywhere else gives nil.
 func namedArg(args []ssa.Value, names []string, n int) (ssa.Value, string) {
 	if len(args) != 1 || n < 1 || n > len(names) {
 		return nil, ""
 	}
 	v := Underlying(args[0])
+	if m, ok := v.(*ssa.MakeMap); ok {
+		return mapLiteralValue(m, names[n-1]), ""
+	}
 	t := v.Type()
 	if p, ok := t.Underlying().(*types.Pointer); ok {
 		t = p.Elem()
@@ -462,17 +504,63 @@ func namedArg(args []ssa.Value, names []string, n int) (ssa.Value, string) {
 	return nil, ""
 }
 
-// embeddedExecutor reports whether field i of the struct t (or *t) is an
-// embedded field and t a library's transaction or handle type.
-func embeddedExecutor(t types.Type, i int) bool {
-	if !apis.IsTx(t) && !apis.IsHandle(t) {
-		return false
+// mapLiteralValue returns the value a map literal gives key: m must be
+// written only by its literal's constant keys and be read by nothing but
+// the one call it is handed to.
+func mapLiteralValue(m *ssa.MakeMap, key string) ssa.Value {
+	var found ssa.Value
+	handed := 0
+	for _, ref := range Referrers(m) {
+		switch ref := ref.(type) {
+		case *ssa.MapUpdate:
+			k, ok := constString(ref.Key)
+			if !ok || ref.Block() != m.Block() {
+				return nil
+			}
+			if k == key {
+				found = ref.Value
+			}
+		case *ssa.MakeInterface:
+			handed++
+		case *ssa.DebugRef:
+		default:
+			return nil
+		}
 	}
+	if handed != 1 {
+		return nil
+	}
+	return found
+}
+
+// embeddedExecutor reports whether field i of the struct t (or *t) is an
+// embedded field by which t, a library's type, extends another library's
+// (sqlx.Tx embeds the *sql.Tx whose Exec and Commit it inherits; sqlx.Stmt
+// and sqlx.Rows their database/sql counterparts).
+func embeddedExecutor(t types.Type, i int) bool {
 	if p, ok := t.Underlying().(*types.Pointer); ok {
 		t = p.Elem()
 	}
 	st, ok := t.Underlying().(*types.Struct)
-	return ok && i < st.NumFields() && st.Field(i).Embedded()
+	return ok && i < st.NumFields() && st.Field(i).Embedded() && apis.Extends(t, st.Field(i).Type())
+}
+
+// IsZeroConst reports whether v is the constant 0, "" or nil.
+func IsZeroConst(v ssa.Value) bool {
+	k, ok := v.(*ssa.Const)
+	if !ok {
+		return false
+	}
+	if k.Value == nil {
+		return k.IsNil()
+	}
+	switch k.Value.Kind() {
+	case constant.String:
+		return constant.StringVal(k.Value) == ""
+	case constant.Int, constant.Float:
+		return constant.Sign(k.Value) == 0
+	}
+	return false
 }
 
 func constString(v ssa.Value) (string, bool) {
@@ -481,29 +569,6 @@ func constString(v ssa.Value) (string, bool) {
 		return "", false
 	}
 	return constant.StringVal(k.Value), true
-}
-
-// prepared finds the constant SQL and the executor of a *sql.Stmt made by
-// Prepare or PrepareContext in the same function.
-func prepared(stmt ssa.Value) (sql string, exec ssa.Value, ok bool) {
-	ex, _ := stmt.(*ssa.Extract)
-	if ex == nil || ex.Index != 0 {
-		return "", nil, false
-	}
-	call, _ := ex.Tuple.(*ssa.Call)
-	if call == nil {
-		return "", nil, false
-	}
-	fn := Callee(call.Common())
-	if fn == nil || !apis.IsPrepare(fn) {
-		return "", nil, false
-	}
-	args := call.Common().Args
-	if len(args) == 0 {
-		return "", nil, false
-	}
-	sql, ok = constString(args[len(args)-1])
-	return sql, args[0], ok
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -551,6 +616,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	c.findForwarders(pass, others)
+	c.fieldStmts = c.findFieldStmts(pass)
 	// Wrappers of wrappers in the same package: repeat until nothing new.
 	done := map[*ast.FuncDecl]bool{}
 	fixpoint.Iterate(3, func() bool {

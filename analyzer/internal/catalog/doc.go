@@ -10,16 +10,22 @@
 // gives), and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
 // pools, conns, transactions and any interface with those methods, such as
 // sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
-// variants (on *sql.DB, *sql.Tx, *sql.Conn, and *sql.Stmt from Prepare),
-// pgx v4's, and sqlx's Get, Select, Queryx, QueryRowx, MustExec, NamedExec,
-// NamedQuery and their Context variants (Call.Dest is the destination Get
-// and Select scan into; a named statement's :name parameters are compiled
-// to $n as sqlx does ([Named]), and Call.Arg gives the struct field each
-// binds):
-// the methods and the argument holding the SQL come from package apis. The
-// SQL is a constant, or a constant passed through a rebind call of the
-// table (sqlx's db.Rebind, sqlx.Rebind), classified as the driver will see
-// it ([ClassifyRebound]).
+// variants (on *sql.DB, *sql.Tx, *sql.Conn), pgx v4's, and sqlx's Get,
+// Select, Queryx, QueryRowx, MustExec, NamedExec, NamedQuery and their
+// Context variants, as methods or as package-level functions given the
+// handle (Call.Dest is the destination Get and Select scan into; a named
+// statement's :name parameters are compiled to $n as sqlx does ([Named]),
+// and Call.Arg gives the struct field or the map literal's value each
+// binds): the methods and the argument holding the SQL come from package
+// apis. The SQL is a constant, or a constant passed through a rebind call
+// of the table (sqlx's db.Rebind, sqlx.Rebind), classified as the driver
+// will see it ([ClassifyRebound]), or through sqlx.In, which keeps the
+// statement. Prepared statements (database/sql's Prepare, sqlx's Preparex
+// and PrepareNamed) run the constant SQL they were prepared from on the
+// handle they were prepared on, or on the transaction tx.Stmt, tx.Stmtx or
+// tx.NamedStmt bound them to; a statement kept in an unexported struct
+// field that the package assigns once, from such a prepare call, runs its
+// SQL on a handle out of sight (Call.Exec nil).
 //
 // SQL written with ? placeholders does not parse in PostgreSQL; when it
 // parses once they are numbered $1, $2, ... ([Dollars]), it is classified

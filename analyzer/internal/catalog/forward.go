@@ -83,8 +83,10 @@ func (c *Catalog) forwarder(fd *ast.FuncDecl) *ForwardFact {
 			return false
 		}
 		exec := ExecUnknown
-		if sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr); isSel {
+		if sel, isSel := ast.Unparen(call.Fun).(*ast.SelectorExpr); isSel && !q.Handle {
 			exec = execParam(info, sel.X, ps, receiver(info, fd))
+		} else if q.Handle {
+			exec = execParam(info, call.Args[q.HandleArg()], ps, receiver(info, fd))
 		}
 		switch {
 		case f == nil:
@@ -127,7 +129,7 @@ func (c *Catalog) forwardCall(fn *types.Func, common *ssa.CallCommon, recv ssa.V
 	if f == nil || f.SQL >= len(args) {
 		return nil
 	}
-	st := sqlOf(args[f.SQL])
+	st, _ := sqlOf(args[f.SQL], false)
 	if st == nil {
 		return nil
 	}

@@ -81,3 +81,53 @@ func BlocksAfter(b *ssa.BasicBlock) []bool {
 	}
 	return seen
 }
+
+// ReachableAvoiding reports whether b may run after a on a path that does
+// not run wall in between; with b == a it asks whether a may run again
+// without wall. Instructions of different functions are not reachable.
+func ReachableAvoiding(a, b, wall ssa.Instruction) bool {
+	if a.Parent() != b.Parent() {
+		return false
+	}
+	blk := a.Block()
+	rest := blk.Instrs
+	for i, instr := range rest {
+		if instr == a {
+			rest = rest[i+1:]
+			break
+		}
+	}
+	// scan reports whether b is met before wall, and whether wall was.
+	scan := func(instrs []ssa.Instruction) (found, walled bool) {
+		for _, instr := range instrs {
+			if instr == b {
+				return true, false
+			}
+			if instr == wall {
+				return false, true
+			}
+		}
+		return false, false
+	}
+	if found, walled := scan(rest); found || walled {
+		return found
+	}
+	seen := make([]bool, len(blk.Parent().Blocks))
+	work := append([]*ssa.BasicBlock(nil), blk.Succs...)
+	for len(work) > 0 {
+		x := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[x.Index] {
+			continue
+		}
+		seen[x.Index] = true
+		found, walled := scan(x.Instrs)
+		if found {
+			return true
+		}
+		if !walled {
+			work = append(work, x.Succs...)
+		}
+	}
+	return false
+}

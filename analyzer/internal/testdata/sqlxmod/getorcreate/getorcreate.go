@@ -175,3 +175,35 @@ func TagsFound(db *sqlx.DB, name string, bookmark int64) error {
 	}
 	return nil
 }
+
+// TagsNext inserts when Queryx's rows are empty (Next is the embedded
+// *sql.Rows').
+func TagsNext(db *sqlx.DB, name string) error {
+	rows, err := db.Queryx("SELECT id FROM tags WHERE name = $1", name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		_, err := db.Exec("INSERT INTO tags (name) VALUES ($1)", name) // want `Exec inserts into tags after Queryx at line 182 found no row`
+		return err
+	}
+	return rows.Err()
+}
+
+// TagsEach links every tag the rows hold: Next in a loop is no test of
+// emptiness.
+func TagsEach(db *sqlx.DB, name string) error {
+	rows, err := db.Queryx("SELECT id FROM tags WHERE name = $1", name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		// ok: runs for each row found
+		if _, err := db.Exec("INSERT INTO tags (name) VALUES ($1)", name); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,5 +1,5 @@
 // Package named uses sqlx's named statements (:name parameters bound from
-// a struct's fields), so lostupdate is checked against NamedExec as sqlx
+// a struct's fields or a map literal's keys), so lostupdate is checked against NamedExec as sqlx
 // compiles it for PostgreSQL.
 package named
 
@@ -95,7 +95,7 @@ func Atomic(db *sqlx.DB, id int64) error {
 	return tx.Commit()
 }
 
-// Map binds the parameters from a map, which txvet does not follow.
+// Map binds the parameters from a map literal's keys.
 func Map(db *sqlx.DB, id int64) error {
 	tx := db.MustBegin()
 	defer tx.Rollback()
@@ -103,8 +103,87 @@ func Map(db *sqlx.DB, id int64) error {
 	if err := tx.Get(&n, "SELECT counter FROM records WHERE id = $1", id); err != nil {
 		return err
 	}
-	// ok: a map's keys are not followed (silent rather than guessed)
-	if _, err := tx.NamedExec("UPDATE records SET counter = :counter WHERE id = :id", map[string]any{"counter": n + 1, "id": id}); err != nil {
+	if _, err := tx.NamedExec("UPDATE records SET counter = :counter WHERE id = :id", map[string]any{"counter": n + 1, "id": id}); err != nil { // want `counter read by Get at line 103 is written back by NamedExec`
+		return err
+	}
+	return tx.Commit()
+}
+
+// MapStruct writes a field of the row read back through a map.
+func MapStruct(ctx context.Context, db *sqlx.DB, id int64) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var r record
+	if err := tx.GetContext(ctx, &r, "SELECT id, counter FROM records WHERE id = $1", id); err != nil {
+		return err
+	}
+	if _, err := tx.NamedExecContext(ctx, "UPDATE records SET counter = :n WHERE id = :id", map[string]interface{}{"id": r.ID, "n": r.Count * 2}); err != nil { // want `Count read by GetContext at line 120 is written back by NamedExecContext`
+		return err
+	}
+	return tx.Commit()
+}
+
+// MapUpsert writes the value read back through an upsert bound from a map.
+func MapUpsert(db *sqlx.DB, id int64) error {
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	var n int64
+	if err := tx.Get(&n, "SELECT counter FROM records WHERE id = $1", id); err != nil {
+		return err
+	}
+	if _, err := tx.NamedExec(upsert, map[string]any{"id": id, "counter": n - 1}); err != nil { // want `counter read by Get at line 134 is written back by NamedExec`
+		return err
+	}
+	return tx.Commit()
+}
+
+// MapAtomic adds a constant in SQL; only the id comes from the map.
+func MapAtomic(db *sqlx.DB, id int64) error {
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	var n int64
+	if err := tx.Get(&n, "SELECT counter FROM records WHERE id = $1", id); err != nil {
+		return err
+	}
+	// ok: atomic; the value read is only the delta's bound
+	if _, err := tx.NamedExec("UPDATE records SET counter = counter + :d WHERE id = :id", map[string]any{"d": 1, "id": id}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// MapOtherKey writes a fresh value under the key the SQL names; the value
+// read goes under a key the SQL does not use.
+func MapOtherKey(db *sqlx.DB, id, fresh int64) error {
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	var n int64
+	if err := tx.Get(&n, "SELECT counter FROM records WHERE id = $1", id); err != nil {
+		return err
+	}
+	// ok: :counter is bound to fresh, not to the value read
+	if _, err := tx.NamedExec("UPDATE records SET counter = :counter WHERE id = :id", map[string]any{"counter": fresh, "id": id, "old": n}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// MapChanged writes the map after the literal, so its keys are not known
+// from the literal alone.
+func MapChanged(db *sqlx.DB, id, fresh int64) error {
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	var n int64
+	if err := tx.Get(&n, "SELECT counter FROM records WHERE id = $1", id); err != nil {
+		return err
+	}
+	m := map[string]any{"counter": n + 1, "id": id}
+	m["counter"] = fresh
+	// ok: the map is written after its literal (silent rather than guessed)
+	if _, err := tx.NamedExec("UPDATE records SET counter = :counter WHERE id = :id", m); err != nil {
 		return err
 	}
 	return tx.Commit()
