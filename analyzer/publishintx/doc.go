@@ -45,7 +45,9 @@
 // executor is seen to be a pool or connection (sql.NewPublisher(
 // sql.BeginnerFromStdSQL(db), ...)), not the transaction
 // (sql.TxFromStdSQL(tx)) or anything txvet cannot see; Watermill's
-// forwarder around it is no publish either.
+// forwarder around it is no publish either, nor is a decorator of your own
+// whose Publish forwards to a field of its receiver when the caller built it
+// in sight with such an outbox in that field (Tracing{Publisher: outbox}).
 // Open transactions come from package txn: Begin/BeginTx until Commit or
 // Rollback on the path, parameters of transaction type, and the callbacks of
 // pgx.BeginFunc, pgx.BeginTxFunc (pgx v4: the pool's and the connection's

@@ -58,6 +58,10 @@ type PublishFact struct {
 	Via string
 	// At is the broker call's file:line, for messages.
 	At string
+	// Field is set when every publish of the method is a Publish on this
+	// field of its receiver (a decorator embedding message.Publisher): a
+	// call of it publishes what the caller put in that field.
+	Field string
 }
 
 // AFact marks PublishFact as an analysis fact.
@@ -70,6 +74,9 @@ type event struct {
 	call ssa.CallInstruction
 	via  string // "PublishWithContext", or "notify (PublishWithContext at events.go:40)"
 	fact *PublishFact
+	// direct is set for a broker call of the function itself, not of a
+	// helper it calls.
+	direct bool
 	// tx is set when the call runs a publishing callback inside a
 	// transaction (pgx.BeginFunc(ctx, pool, s.publishAll)).
 	tx *txn.Tx
@@ -127,19 +134,34 @@ func (c *checker) summarise(funcs []*ssa.Function) {
 	fixpoint.Iterate(0, func() bool {
 		changed := false
 		for _, fn := range funcs {
-			if c.local[fn] != nil {
+			// A forwarding fact is looked at again: a publish found in a
+			// later round makes it a plain one.
+			if old := c.local[fn]; old != nil && old.Field == "" {
 				continue
 			}
+			var fact *PublishFact
 			for _, ev := range c.events(fn) {
-				if ev.tx == nil && len(c.tx.Open(ev.call)) == 0 {
-					c.local[fn] = ev.fact
-					if obj, ok := fn.Object().(*types.Func); ok && fn.Parent() == nil {
-						c.localObj[obj] = ev.fact
+				if ev.tx != nil || len(c.tx.Open(ev.call)) > 0 {
+					continue
+				}
+				if fact == nil {
+					f := *ev.fact
+					fact = &f
+					if !ev.direct {
+						fact.Field = ""
 					}
-					changed = true
-					break
+				} else if !ev.direct || ev.fact.Field != fact.Field {
+					fact.Field = ""
 				}
 			}
+			if fact == nil || (c.local[fn] != nil && *c.local[fn] == *fact) {
+				continue
+			}
+			c.local[fn] = fact
+			if obj, ok := fn.Object().(*types.Func); ok && fn.Parent() == nil {
+				c.localObj[obj] = fact
+			}
+			changed = true
 		}
 		return changed
 	})
@@ -178,6 +200,9 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 	}
 	if callee != nil {
 		if pf := c.local[callee]; pf != nil {
+			if outboxInField(common, pf.Field) {
+				return event{}, false
+			}
 			return c.helperEvent(call, callee.Name(), pf), true
 		}
 		f, _ = callee.Object().(*types.Func)
@@ -193,10 +218,17 @@ func (c *checker) publishes(call ssa.CallInstruction) (event, bool) {
 	}
 	if publish {
 		pos := c.pass.Fset.Position(call.Pos())
-		return event{call: call, via: f.Name(), fact: &PublishFact{Via: f.Name(), At: fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line)}}, true
+		fact := &PublishFact{Via: f.Name(), At: fmt.Sprintf("%s:%d", filepath.Base(pos.Filename), pos.Line)}
+		if common.IsInvoke() && callee == nil {
+			fact.Field = receiverField(call)
+		}
+		return event{call: call, via: f.Name(), fact: fact, direct: true}, true
 	}
 	var pf PublishFact
 	if f.Pkg() != nil && f.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(f, &pf) {
+		if outboxInField(common, pf.Field) {
+			return event{}, false
+		}
 		return c.helperEvent(call, f.Name(), &pf), true
 	}
 	return event{}, false
@@ -226,6 +258,114 @@ func receiverOf(common *ssa.CallCommon) ssa.Value {
 		return catalog.Underlying(common.Args[0])
 	}
 	return nil
+}
+
+// receiverField returns the name of the field of the enclosing method's
+// receiver that an interface call is made on (s.Publisher.Publish(...) in
+// a decorator's Publish), or "".
+func receiverField(call ssa.CallInstruction) string {
+	fn := call.Parent()
+	if fn.Signature.Recv() == nil || len(fn.Params) == 0 {
+		return ""
+	}
+	recv := fn.Params[0]
+	var st types.Type
+	idx := -1
+	switch v := call.Common().Value.(type) {
+	case *ssa.Field: // value receiver
+		if v.X == recv {
+			st, idx = recv.Type(), v.Field
+		}
+	case *ssa.UnOp: // *(&s.Publisher): a pointer receiver, or a value one spilled to a local
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL && (fa.X == recv || holds(fa.X, recv)) {
+			st, idx = fa.X.Type().Underlying().(*types.Pointer).Elem(), fa.Field
+		}
+	}
+	if idx < 0 {
+		return ""
+	}
+	if str, ok := st.Underlying().(*types.Struct); ok {
+		return str.Field(idx).Name()
+	}
+	return ""
+}
+
+// holds reports whether addr is a local that the value v is stored in.
+func holds(addr, v ssa.Value) bool {
+	if _, ok := addr.(*ssa.Alloc); !ok {
+		return false
+	}
+	for _, ref := range *addr.Referrers() {
+		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr && st.Val == v {
+			return true
+		}
+	}
+	return false
+}
+
+// outboxInField reports whether a call of a decorator forwarding to its
+// receiver's field runs on a value built in sight whose field holds an
+// outbox publisher in the caller's transaction
+// (TracingPublisher{Publisher: sqlPublisherOnTx}.Publish(...)).
+func outboxInField(common *ssa.CallCommon, field string) bool {
+	if field == "" {
+		return false
+	}
+	v := storedField(receiverOf(common), field, common)
+	return v != nil && apis.IsOutbox(v.Type()) && !madeWithHandle(v)
+}
+
+// storedField returns the one value stored into the named field of the
+// local struct that recv is (&T{...}) or is loaded from (T{...}), or nil
+// when the struct is used in any other way, which could change the field.
+func storedField(recv ssa.Value, field string, call *ssa.CallCommon) ssa.Value {
+	if load, ok := recv.(*ssa.UnOp); ok && load.Op == token.MUL {
+		recv = load.X
+	}
+	alloc, ok := recv.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	str, ok := alloc.Type().Underlying().(*types.Pointer).Elem().Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	var stored ssa.Value
+	for _, ref := range *alloc.Referrers() {
+		switch r := ref.(type) {
+		case *ssa.DebugRef:
+		case *ssa.UnOp:
+			if r.Op != token.MUL {
+				return nil
+			}
+		case *ssa.FieldAddr:
+			for _, fref := range *r.Referrers() {
+				st, isStore := fref.(*ssa.Store)
+				switch {
+				case isStore && st.Addr == r && str.Field(r.Field).Name() == field:
+					if stored != nil {
+						return nil
+					}
+					stored = st.Val
+				case isStore && st.Addr == r:
+				default:
+					if _, isDebug := fref.(*ssa.DebugRef); !isDebug {
+						return nil
+					}
+				}
+			}
+		case ssa.CallInstruction:
+			if r.Common() != call {
+				return nil
+			}
+		default:
+			return nil
+		}
+	}
+	if stored == nil {
+		return nil
+	}
+	return catalog.Underlying(stored)
 }
 
 // madeWithHandle reports whether the outbox publisher p was made, in

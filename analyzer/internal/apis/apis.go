@@ -584,7 +584,8 @@ var Libraries = []*Library{
 			"github.com/ThreeDotsLabs/watermill-googlecloud/pkg/googlecloud"},
 		Broker:    true,
 		Publishes: []string{"Publish"}, // Publish(topic, messages...)
-		Outboxes:  []string{"github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql.Publisher", "github.com/ThreeDotsLabs/watermill-sql/v3/pkg/sql.Publisher"},
+		Outboxes: []string{"github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql.Publisher", "github.com/ThreeDotsLabs/watermill-sql/v3/pkg/sql.Publisher",
+			"github.com/ThreeDotsLabs/watermill-sql/v2/pkg/sql.Publisher"},
 	},
 }
 

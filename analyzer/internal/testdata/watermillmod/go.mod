@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/ThreeDotsLabs/watermill v1.5.1
+	github.com/ThreeDotsLabs/watermill-sql/v2 v2.0.0
 	github.com/ThreeDotsLabs/watermill-sql/v4 v4.1.2
 )
 
