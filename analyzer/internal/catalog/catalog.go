@@ -308,8 +308,8 @@ func split(common *ssa.CallCommon, fn *types.Func) (recv ssa.Value, args []ssa.V
 
 // Statement classifies a call expression in the syntax tree the same way
 // as Of, for analyzers that do not build SSA, except ORM chains, prepared
-// statements and sqlx.In, which are read from SSA only. It returns nil when
-// the call runs no known statement.
+// statements, sqlx.In and batches, which are read from SSA only. It returns
+// nil when the call runs no known statement.
 func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	fn, ok := typeutil.Callee(c.info, call).(*types.Func)
 	if !ok {
@@ -330,6 +330,9 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	}
 	if f := c.forwards[fn.Origin()]; f != nil && f.SQL < len(call.Args) {
 		return c.sqlExpr(call.Args[f.SQL])
+	}
+	if cp := apis.CopyOf(fn); cp != nil && cp.TableArg < len(call.Args) {
+		return copyStatement(identifierLit(c.info, call.Args[cp.TableArg]))
 	}
 	return nil
 }

@@ -46,3 +46,20 @@ func use(ctx context.Context, s *Store, tx pgx.Tx, db *sql.DB, stx *sql.Tx, r sq
 	sq.RecordUpsert(ctx, tx, sqlcpgx.RecordUpsertParams{})           // want `RecordUpsert: upsert records`
 	sq.SessionListByUser(ctx, tx, 1)                                 // want `SessionListByUser: read sessions \[\$1=1:int64\] exec pgx.Tx fields \[ID Token UserID\]`
 }
+
+// batch queues statements: each is seen where its result is read, with
+// the queue call's arguments, on the handle the batch is sent to.
+func batch(ctx context.Context, tx pgx.Tx, conn *pgx.Conn, id int64) {
+	b := &pgx.Batch{}
+	b.Queue("SELECT counter FROM records WHERE id = $1", id)
+	b.Queue("UPDATE records SET counter = $1 WHERE id = $2", 5, id)
+	b.Queue("DELETE FROM sessions WHERE token = $1", "x") // want `Queue: delete sessions \[\$1="x":string\] exec pgx.Tx fields \[\]`
+	br := tx.SendBatch(ctx, b)
+	br.QueryRow() // want `QueryRow: read records \[\$1=parameter id : int64] exec pgx.Tx fields \[\]`
+	br.Exec()     // want `Exec: update records \[\$1=5:int \$2=parameter id : int64] exec pgx.Tx fields \[\]`
+	br.Close()
+	cb := &pgx.Batch{}
+	cb.Queue("SELECT counter FROM records WHERE id = $1", id).QueryRow(func(row pgx.Row) error { return nil }) // want `QueryRow: read records \[\$1=parameter id : int64] exec \*pgx.Conn fields \[\]`
+	conn.SendBatch(ctx, cb).Close()
+	conn.CopyFrom(ctx, pgx.Identifier{"public", "sessions"}, []string{"token"}, pgx.CopyFromRows(nil)) // want `CopyFrom: insert sessions \[\] exec \*pgx.Conn fields \[\]`
+}

@@ -62,7 +62,26 @@ type Rows interface {
 type Batch struct{}
 
 // Queue queues a query.
-func (b *Batch) Queue(query string, arguments ...any) {}
+func (b *Batch) Queue(query string, arguments ...any) *QueuedQuery { return &QueuedQuery{} }
+
+// QueuedQuery is a query queued in a Batch.
+type QueuedQuery struct{}
+
+// QueryRow sets fn to read the query's row when the results are closed.
+func (qq *QueuedQuery) QueryRow(fn func(row Row) error) {}
+
+// Identifier is a name, its parts quoted and joined with dots.
+type Identifier []string
+
+// CopyFromSource is the rows CopyFrom copies.
+type CopyFromSource interface {
+	Next() bool
+	Values() ([]any, error)
+	Err() error
+}
+
+// CopyFromRows returns a CopyFromSource of rows.
+func CopyFromRows(rows [][]any) CopyFromSource { return nil }
 
 // BatchResults are the results of SendBatch.
 type BatchResults interface {
@@ -113,6 +132,11 @@ func (c *Conn) QueryRow(ctx context.Context, sql string, args ...any) Row { retu
 
 // SendBatch sends a batch.
 func (c *Conn) SendBatch(ctx context.Context, b *Batch) BatchResults { return nil }
+
+// CopyFrom copies rows into a table.
+func (c *Conn) CopyFrom(ctx context.Context, tableName Identifier, columnNames []string, rowSrc CopyFromSource) (int64, error) {
+	return 0, nil
+}
 
 // BeginFunc calls Begin on db and then calls fn, committing if fn returns nil.
 func BeginFunc(
