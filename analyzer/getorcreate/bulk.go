@@ -41,6 +41,9 @@ func (c *checker) checkBulk(fn *ssa.Function, calls []stmtCall, reported map[ssa
 		}
 		for _, r := range calls {
 			rows := firstResult(r)
+			if rows == nil && r.Many {
+				rows = r.Dest // an ORM's Find(&rows)
+			}
 			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table || rows == nil || !(r.Many || r.Literal) || !ssaorder.Reachable(r.instr, ins.instr) {
 				continue
 			}

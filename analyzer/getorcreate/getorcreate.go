@@ -380,8 +380,8 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 			c.rep.Report(analysis.Diagnostic{
 				Pos:      next.instr.Pos(),
 				Category: "getorcreate",
-				Message: fmt.Sprintf("%s runs in the transaction after %s at line %d failed (PostgreSQL aborted the transaction: every statement fails until ROLLBACK; run %s in a savepoint (tx.Begin) and roll back to it, or return the error)",
-					next.Name, first.Name, c.line(first.instr.Pos()), first.Name),
+				Message: fmt.Sprintf("%s runs in the transaction after %s at line %d failed (PostgreSQL aborted the transaction: every statement fails until ROLLBACK; run %s in a savepoint%s and roll back to it, or return the error)",
+					next.Name, first.Name, c.line(first.instr.Pos()), first.Name, savepointHint(tx)),
 				URL: URL,
 				Related: []analysis.RelatedInformation{{
 					Pos:     first.instr.Pos(),
@@ -403,6 +403,17 @@ func (c *checker) aborts(tx *txn.Tx, first stmtCall) bool {
 		}
 	}
 	return !first.Stmt.QuestionParams && c.drivers.AbortsOnError()
+}
+
+// savepointHint names, as " (how)", how the library of tx takes a
+// savepoint, or returns "".
+func savepointHint(tx *txn.Tx) string {
+	for _, t := range handleTypes(tx) {
+		if sp := apis.SavepointOf(t); sp != "" {
+			return " (" + sp + ")"
+		}
+	}
+	return ""
 }
 
 // handleTypes returns the types tx may be handed out as: the results of

@@ -32,7 +32,7 @@ func TestRealModule(t *testing.T) {
 
 // TestGORM runs the analyzer on a module built against the real GORM.
 func TestGORM(t *testing.T) {
-	analysistest.Run(t, testmod.Dir(t, "gormmod"), getorcreate.Analyzer, "example.com/gormmod/getorcreate")
+	analysistest.Run(t, testmod.Dir(t, "gormmod"), getorcreate.Analyzer, "example.com/gormmod/getorcreate", "example.com/gormmod/naming/prefixed/getorcreate", "example.com/gormmod/naming/custom/getorcreate")
 }
 
 // TestLibraries runs the analyzer on modules built against the real

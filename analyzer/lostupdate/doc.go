@@ -31,7 +31,10 @@
 // a variable, field edits, then Save(&v) (every column written back, the
 // Django save() of Go), Updates with a struct or map, Update or
 // UpdateColumn with a value computed from the read, or gorm.Expr("? + 1",
-// v.N) with the stale value as its parameter:
+// v.N) with the stale value as its parameter; Save of rows read by Find
+// (an upsert of every column), Create with a clause.OnConflict whose
+// DoUpdates or UpdateAll sets a column to a value read, Raw reads and Exec
+// writes as their SQL says; Select and Omit narrow the columns written:
 //
 //	var w Wallet
 //	tx.First(&w, id)

@@ -350,7 +350,7 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 			return // nested structs: not followed
 		}
 		name := fieldName(a.X.Type(), a.Field)
-		if base, ok := a.X.(*ssa.Alloc); ok {
+		if base, ok := embeddingAlloc(a.X).(*ssa.Alloc); ok {
 			t.allocField(base, name, at, next, keep, out)
 			return
 		}
@@ -395,14 +395,25 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 				writes = append(writes, write{r, r.Val, field})
 			}
 		case *ssa.FieldAddr:
+			addrs := []*ssa.FieldAddr{r}
 			if field != "" && fieldName(a.Type(), r.Field) != field {
-				continue
+				addrs = promoted(r, field)
+				if len(addrs) > 0 {
+					// The embedded struct assigned whole (w.Base = b).
+					for _, fr := range catalog.Referrers(r) {
+						if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
+							writes = append(writes, write{st, st.Val, field})
+						}
+					}
+				}
 			}
-			fieldAddrs = append(fieldAddrs, r)
-			for _, fr := range catalog.Referrers(r) {
-				if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
-					writes = append(writes, write{st, st.Val, ""})
-					fieldStores = append(fieldStores, st)
+			for _, fa := range addrs {
+				fieldAddrs = append(fieldAddrs, fa)
+				for _, fr := range catalog.Referrers(fa) {
+					if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
+						writes = append(writes, write{st, st.Val, ""})
+						fieldStores = append(fieldStores, st)
+					}
 				}
 			}
 		}
@@ -540,7 +551,7 @@ func (t *tracer) filled(a *ssa.Alloc, field string, out *sourceSet) {
 			switch r := ref.(type) {
 			case *ssa.MakeInterface:
 				for _, mref := range catalog.Referrers(r) {
-					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v {
+					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) {
 						out.add(source{read: ci, column: field})
 					}
 				}
@@ -558,6 +569,54 @@ func (t *tracer) filled(a *ssa.Alloc, field string, out *sourceSet) {
 		}
 	}
 	visit(a, 0)
+}
+
+// embeddingAlloc returns the variable whose field, promoted from structs
+// embedded by value, addr is the address of those structs in (w of
+// w.Base.Balance), or addr itself.
+func embeddingAlloc(addr ssa.Value) ssa.Value {
+	for {
+		fa, ok := addr.(*ssa.FieldAddr)
+		if !ok || !embeddedField(fa) {
+			return addr
+		}
+		addr = fa.X
+	}
+}
+
+// promoted returns the addresses of field reached through the embedded
+// struct fa is the address of (w.Base.Balance for w.Balance).
+func promoted(fa *ssa.FieldAddr, field string) []*ssa.FieldAddr {
+	if !embeddedField(fa) {
+		return nil
+	}
+	var out []*ssa.FieldAddr
+	for _, ref := range catalog.Referrers(fa) {
+		if inner, ok := ref.(*ssa.FieldAddr); ok {
+			if fieldName(inner.X.Type(), inner.Field) == field {
+				out = append(out, inner)
+			} else {
+				out = append(out, promoted(inner, field)...)
+			}
+		}
+	}
+	return out
+}
+
+// embeddedField reports whether fa is the address of an embedded field.
+func embeddedField(fa *ssa.FieldAddr) bool {
+	t := fa.X.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	return ok && fa.Field < st.NumFields() && st.Field(fa.Field).Embedded()
+}
+
+// fills reports whether a read into a destination fills its field ("" for
+// the whole value): not when the read selects other columns.
+func fills(read *catalog.Call, field string) bool {
+	return field == "" || read.DestFields == nil || slices.Contains(read.DestFields, field)
 }
 
 // boundAlloc returns the variable of an enclosing function that the free

@@ -32,7 +32,7 @@ func TestRealModule(t *testing.T) {
 
 // TestGORM runs the analyzer on a module built against the real GORM.
 func TestGORM(t *testing.T) {
-	analysistest.Run(t, testmod.Dir(t, "gormmod"), lostupdate.Analyzer, "example.com/gormmod/lostupdate")
+	analysistest.Run(t, testmod.Dir(t, "gormmod"), lostupdate.Analyzer, "example.com/gormmod/lostupdate", "example.com/gormmod/naming/prefixed/lostupdate", "example.com/gormmod/naming/custom/lostupdate")
 }
 
 // TestLibraries runs the analyzer on modules built against the real

@@ -48,6 +48,9 @@ type Library struct {
 	// RollbacksTo are the methods that roll a transaction back to a
 	// savepoint, leaving it open.
 	RollbacksTo []string
+	// Savepoint is how the library runs a statement in a savepoint, for
+	// messages; "" when it has no API for it (SQL's SAVEPOINT then).
+	Savepoint string
 	// Isolation is how the library's options name isolation levels.
 	Isolation Isolation
 	// NotFound are the errors a single-row query returns when it finds no
@@ -133,14 +136,32 @@ type ORM struct {
 	// Locking and OnConflict are the clause types ("path.Name") of a
 	// locking read and of an insert's conflict action.
 	Locking, OnConflict string
+	// AssignColumns and Assignments are the functions ("path.Name") giving
+	// a conflict action's SET list: columns copied from the row proposed
+	// for insertion (AssignmentColumns([]string{"n"})), or values by column
+	// (Assignments(map[string]any{"n": v})).
+	AssignColumns, Assignments string
+	// Named is the function ("path.Name") naming a parameter of SQL
+	// written with @name placeholders: Named("name", v).
+	Named string
+	// Open is the function ("path.Name") that opens the handle, with its
+	// configuration (Config, a struct type "path.Name") as its last
+	// argument; the configuration's field NamingField holds the naming
+	// strategy, a Naming struct ("path.Name") whose fields Prefix and
+	// Singular txvet reads: any other strategy names tables in a way
+	// txvet cannot tell.
+	Open, Config, NamingField, Naming string
+	Prefix, Singular                  string
 	// TableMethod is the method of a model type that names its table.
 	TableMethod string
 	// Tag is the struct tag key of column options; Column, PrimaryKey,
 	// Ignore and Embedded are the options txvet reads.
-	Tag                                  string
-	Column, PrimaryKey, Ignore, Embedded string
+	Tag                                                  string
+	Column, PrimaryKey, Ignore, Embedded, EmbeddedPrefix string
 	// AutoTimes are the fields the library sets itself on every save.
 	AutoTimes []string
+	// SoftDelete is the type ("path.Name") of a soft-delete column.
+	SoftDelete string
 	// DefaultKey is the primary key field of a model that tags none.
 	DefaultKey string
 }
@@ -173,6 +194,12 @@ const (
 	// RunFirstOrInit reads one row, and fills its first argument from the
 	// conditions when none is found, for a later save to insert.
 	RunFirstOrInit
+	// RunScan reads rows into its argument, like RunFind, from a Raw
+	// statement or the Model's table.
+	RunScan
+	// RunExec runs SQL given as its first argument with the values after
+	// it.
+	RunExec
 )
 
 // ChainOp is what a chained method of an ORM adds to the statement.
@@ -191,6 +218,24 @@ const (
 	// ChainNeutral changes nothing the checks read (context, ordering,
 	// limits, logging).
 	ChainNeutral
+	// ChainOr and ChainNot add a condition ORed with the conditions before
+	// it, or negated: the rows matched are no longer the ones the values
+	// compared name.
+	ChainOr
+	ChainNot
+	// ChainSelect and ChainOmit narrow the columns a write sets or a read
+	// fills to the constant names given, or leave those out.
+	ChainSelect
+	ChainOmit
+	// ChainJoins joins other tables to a read (a chain that writes is not
+	// modelled with it).
+	ChainJoins
+	// ChainScopes applies functions func(*DB) *DB to the chain: each is
+	// read when its body returns a chain on its parameter.
+	ChainScopes
+	// ChainRaw gives the statement as SQL with its values; a reading
+	// finisher runs it.
+	ChainRaw
 )
 
 // Query is a group of methods, on any type, that run SQL given as a string:
@@ -327,6 +372,7 @@ var Libraries = []*Library{
 		},
 		Commits:   []string{"Commit"},
 		Rollbacks: []string{"Rollback"},
+		Savepoint: "tx.Begin",
 		Isolation: Isolation{
 			Fields: []string{"IsoLevel"}, // pgx.TxOptions.IsoLevel, a pgx.TxIsoLevel
 			Strings: map[string]string{
@@ -370,6 +416,7 @@ var Libraries = []*Library{
 		},
 		Commits:   []string{"Commit"},
 		Rollbacks: []string{"Rollback"},
+		Savepoint: "tx.Begin",
 		Isolation: Isolation{Fields: []string{"IsoLevel"}}, // the same strings as v5's
 		NotFound:  []string{"github.com/jackc/pgx/v4.ErrNoRows"},
 		// v4's Queue returns nothing: no callbacks.
@@ -434,6 +481,7 @@ var Libraries = []*Library{
 		Commits:     []string{"Commit"},
 		Rollbacks:   []string{"Rollback"},
 		RollbacksTo: []string{"RollbackTo"},
+		Savepoint:   `tx.SavePoint("sp") and tx.RollbackTo("sp"), or a nested tx.Transaction`,
 		// The options are database/sql's *sql.TxOptions.
 		NotFound: []string{"gorm.io/gorm.ErrRecordNotFound", "gorm.io/gorm/logger.ErrRecordNotFound"},
 		ORM: &ORM{
@@ -452,6 +500,8 @@ var Libraries = []*Library{
 				"Delete":        RunDelete,
 				"FirstOrCreate": RunFirstOrCreate,
 				"FirstOrInit":   RunFirstOrInit,
+				"Scan":          RunScan,
+				"Exec":          RunExec,
 			},
 			Chain: map[string]ChainOp{
 				"Model":       ChainModel,
@@ -465,18 +515,40 @@ var Libraries = []*Library{
 				// for callbacks and plugins (GORM v2 ignores v1's
 				// "gorm:query_option", so it adds no FOR UPDATE).
 				"Preload": ChainNeutral, "Unscoped": ChainNeutral, "Set": ChainNeutral,
+				// Attrs and Assign fill the destination of FirstOrInit and
+				// FirstOrCreate (on a hit Assign also updates the row with
+				// values of its own, not read from it).
+				"Attrs": ChainNeutral, "Assign": ChainNeutral,
+				"Or": ChainOr, "Not": ChainNot,
+				"Select": ChainSelect, "Omit": ChainOmit,
+				"Joins": ChainJoins, "InnerJoins": ChainJoins,
+				"Scopes": ChainScopes,
+				"Raw":    ChainRaw,
 			},
-			Expr:        "gorm.io/gorm.Expr",
-			Locking:     "gorm.io/gorm/clause.Locking",
-			OnConflict:  "gorm.io/gorm/clause.OnConflict",
-			TableMethod: "TableName",
-			Tag:         "gorm",
-			Column:      "column",
-			PrimaryKey:  "primaryKey",
-			Ignore:      "-",
-			Embedded:    "embedded",
-			AutoTimes:   []string{"CreatedAt", "UpdatedAt"},
-			DefaultKey:  "ID",
+			Expr:       "gorm.io/gorm.Expr",
+			Locking:    "gorm.io/gorm/clause.Locking",
+			OnConflict: "gorm.io/gorm/clause.OnConflict",
+			// AssignmentColumns sets each column from EXCLUDED.
+			AssignColumns: "gorm.io/gorm/clause.AssignmentColumns",
+			Assignments:   "gorm.io/gorm/clause.Assignments",
+			Named:         "database/sql.Named",
+			Open:          "gorm.io/gorm.Open",
+			Config:        "gorm.io/gorm.Config",
+			NamingField:   "NamingStrategy",
+			Naming:        "gorm.io/gorm/schema.NamingStrategy",
+			Prefix:        "TablePrefix",
+			Singular:      "SingularTable",
+			TableMethod:   "TableName",
+			Tag:           "gorm",
+			Column:        "column",
+			PrimaryKey:    "primaryKey",
+			Ignore:        "-",
+			Embedded:      "embedded",
+			// embedded;embeddedPrefix:author_ prefixes the inner columns.
+			EmbeddedPrefix: "embeddedPrefix",
+			AutoTimes:      []string{"CreatedAt", "UpdatedAt"},
+			SoftDelete:     "gorm.io/gorm.DeletedAt",
+			DefaultKey:     "ID",
 		},
 	},
 	{
@@ -713,6 +785,18 @@ func IsTx(t types.Type) bool {
 func IsHandle(t types.Type) bool {
 	name := TypeName(t)
 	return name != "" && slices.ContainsFunc(Libraries, func(l *Library) bool { return slices.Contains(l.Handles, name) })
+}
+
+// SavepointOf returns how the library of the transaction type t runs a
+// statement in a savepoint, or "".
+func SavepointOf(t types.Type) string {
+	path := PkgOf(t)
+	for _, l := range Libraries {
+		if path != "" && (path == l.Module || strings.HasPrefix(path, l.Module+"/")) {
+			return l.Savepoint
+		}
+	}
+	return ""
 }
 
 // IsEnd reports whether f is a method that ends a transaction when called on

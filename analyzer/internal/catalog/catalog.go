@@ -27,7 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:        run,
 	Requires:   []*analysis.Analyzer{apis.Analyzer},
 	ResultType: reflect.TypeFor[*Catalog](),
-	FactTypes:  []analysis.Fact{new(QueryFact), new(TableFact), new(ForwardFact)},
+	FactTypes:  []analysis.Fact{new(QueryFact), new(TableFact), new(ForwardFact), new(NamingFact)},
 }
 
 // ArgRef says where the Go value of one SQL parameter comes from: the
@@ -88,6 +88,7 @@ type Catalog struct {
 	info    *types.Info
 	facts   map[*types.Func]*QueryFact // of this package and its dependencies
 	tables  map[*types.Func]string     // ORM table methods' constants (TableFact)
+	naming  NamingFact                 // how the program names ORM tables
 	queries map[string][]query         // sqlc queries by defining package, by name
 	tried   map[*types.Func]bool       // interface methods resolved once, during Run
 	// forwards are the functions that run the SQL their caller passes.
@@ -153,6 +154,9 @@ type Call struct {
 	// ORM's First(&u) or Save(&u), the destination sqlx's Get and Select
 	// scan into; or nil.
 	Dest ssa.Value
+	// DestFields are the fields of Dest a read fills, when it selects
+	// columns (GORM's Select); nil for all.
+	DestFields []string
 	// One is set for a literal one-row read whose "no row" is the
 	// library's NotFound error (QueryRow, Get).
 	One bool
@@ -581,6 +585,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if !c.Relevant {
 		return c, nil
 	}
+	c.naming = exportNaming(pass)
 	c.facts = make(map[*types.Func]*QueryFact)
 	c.tables = make(map[*types.Func]string)
 	c.forwards = make(map[*types.Func]*ForwardFact)

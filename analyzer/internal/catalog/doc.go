@@ -36,17 +36,25 @@
 // transaction) asks whether the SQL is PostgreSQL's.
 //
 // GORM has no SQL strings: a finishing method of a *gorm.DB chain (First,
-// Take, Last, Find, FirstOrInit, FirstOrCreate, Save, Updates,
-// UpdateColumns, Update, UpdateColumn, Create, Delete) is modelled (gorm.go)
-// as the SQL GORM sends to PostgreSQL, its $n bound to the Go values of the
-// chain: the table from Table("x"), the model's TableName method (a
-// [TableFact] across packages) or GORM's naming (snake_case, plural) of the
-// Model or destination type; the columns from the model's fields and gorm
-// tags; the WHERE from Where or inline conditions (SQL with ?, a model
-// literal, a primary key value) and the primary key of the value given; a
-// locking clause and a conflict action from Clauses literals; SET values,
-// gorm.Expr SQL included. [Call.Dest] is the value read into or written
-// from. A chain with any method outside apis.ORM.Chain, or a model, table,
+// Take, Last, Find, Scan, FirstOrInit, FirstOrCreate, Save, Updates,
+// UpdateColumns, Update, UpdateColumn, Create, Delete, Exec) is modelled
+// (gorm.go) as the SQL GORM sends to PostgreSQL, its $n bound to the Go
+// values of the chain: the table from Table("x"), the model's TableName
+// method (a [TableFact] across packages) or the program's naming of the
+// Model or destination type (snake_case, plural; a NamingStrategy literal's
+// TablePrefix and SingularTable at gorm.Open, passed on as a [NamingFact];
+// any other strategy gives a name of the model's own that no literal SQL
+// matches); the columns from the model's fields and gorm tags, narrowed by
+// Select and Omit; the WHERE from Where, Not and Or (SQL with ? or @name,
+// a model literal, a map literal), inline conditions and the primary key of
+// the value given, with Or's and Not's comparisons no longer telling the
+// row; Scopes whose body returns a chain on its parameter; Joins on reads;
+// a locking clause and a conflict action (DO NOTHING, or DO UPDATE of
+// AssignmentColumns, Assignments or every column) from Clauses literals;
+// SET values, gorm.Expr SQL included; Raw's and Exec's SQL as written; a
+// slice given to Save as the upsert GORM runs. [Call.Dest] is the value read
+// into or written from, [Call.DestFields] the fields a read with Select
+// fills. A chain with any method outside apis.ORM.Chain, or a model, table,
 // column or condition that is not a constant, runs no known statement.
 //
 // A pgx batch (batch.go) is modelled as its queued statements, each run on
