@@ -403,6 +403,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 					for _, fr := range catalog.Referrers(r) {
 						if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
 							writes = append(writes, write{st, st.Val, field})
+							fieldStores = append(fieldStores, st)
 						}
 					}
 				}
