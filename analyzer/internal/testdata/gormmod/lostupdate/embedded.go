@@ -57,16 +57,6 @@ func saveEmbeddedAssigned(db *gorm.DB, id uint, balance, reserved int64) error {
 	return db.Omit("label").Save(&p).Error // ok: nothing read is written back
 }
 
-// ok: the embedded struct is replaced whole before the save.
-func saveEmbeddedReplaced(db *gorm.DB, id uint, f Funds) error {
-	var p Purse
-	if err := db.First(&p, id).Error; err != nil {
-		return err
-	}
-	p.Funds = f
-	return db.Select("balance", "reserved").Save(&p).Error // ok: the funds are new
-}
-
 // ok: the embedded row is locked in the writing transaction.
 func saveEmbeddedLocked(db *gorm.DB, id uint) error {
 	return db.Transaction(func(tx *gorm.DB) error {
