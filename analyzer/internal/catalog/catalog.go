@@ -260,14 +260,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		return call
 	}
 	if f := c.fact(fn); f != nil {
-		call := &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
-		switch {
-		case f.Exec >= 0 && f.Exec < len(args):
-			call.Exec = Underlying(args[f.Exec])
-		case f.Exec == ExecReceiver:
-			call.Exec = Underlying(recv)
-		}
-		return call
+		return &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, Exec: execValue(f.Exec, args, recv), pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
 		i := q.SQLArg

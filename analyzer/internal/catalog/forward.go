@@ -133,12 +133,17 @@ func (c *Catalog) forwardCall(fn *types.Func, common *ssa.CallCommon, recv ssa.V
 	if st == nil {
 		return nil
 	}
-	call := &Call{Stmt: st, Name: fn.Name(), Literal: true, One: f.One, common: common, args: args[f.SQL+1:]}
+	return &Call{Stmt: st, Name: fn.Name(), Literal: true, One: f.One, Exec: execValue(f.Exec, args, recv), common: common, args: args[f.SQL+1:]}
+}
+
+// execValue is the handle a fact's Exec names at a call: an argument
+// (receiver excluded), the receiver, or nil when unknown.
+func execValue(exec int, args []ssa.Value, recv ssa.Value) ssa.Value {
 	switch {
-	case f.Exec >= 0 && f.Exec < len(args):
-		call.Exec = Underlying(args[f.Exec])
-	case f.Exec == ExecReceiver:
-		call.Exec = Underlying(recv)
+	case exec >= 0 && exec < len(args):
+		return Underlying(args[exec])
+	case exec == ExecReceiver:
+		return Underlying(recv)
 	}
-	return call
+	return nil
 }
