@@ -182,6 +182,9 @@ func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, b *ssa.BasicBlock) 
 // missEdge returns which successor of iff is taken when the read r found no
 // row, and how that is seen, or -1.
 func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
+	if e, how := c.probeEdge(r, iff); e >= 0 {
+		return e, how
+	}
 	if e := c.helperMissEdge(r, iff); e >= 0 {
 		return e, c.missFact(r).how()
 	}
@@ -309,8 +312,13 @@ const ownRead = "its own read"
 
 func (c *checker) reportInsert(r, ins stmtCall, how string) {
 	what := "found no row"
-	if how == "an empty result" {
+	switch how {
+	case "an empty result":
 		what = "returned no rows"
+	case zeroCount:
+		what = "counted no rows"
+	case existsFalse:
+		what = "found no row (EXISTS false)"
 	}
 
 	hint := "two callers can both miss and both insert; insert with ON CONFLICT in one statement"

@@ -57,7 +57,11 @@ func (c *checker) missFacts() {
 		if len(reads) != 1 {
 			continue
 		}
-		if f := c.deriveMiss(fn, reads[0]); f != nil {
+		f := c.deriveMiss(fn, reads[0])
+		if i := c.probeFound(fn, reads[0]); f == nil && i >= 0 {
+			f = &MissFact{Found: i}
+		}
+		if f != nil {
 			c.misses[obj] = f
 			c.pass.ExportObjectFact(obj, f)
 		}
@@ -79,7 +83,7 @@ func (c *checker) deriveMiss(fn *ssa.Function, r stmtCall) *MissFact {
 		if !ok || len(ret.Results) != res.Len() {
 			continue
 		}
-		if how := c.missBranchTo(fn, r, b); how == "ErrNoRows" || (how != "" && c.missFact(r) != nil && how == c.missFact(r).how()) {
+		if how := c.missBranchTo(fn, r, b); how == "ErrNoRows" || how == zeroCount || how == existsFalse || (how != "" && c.missFact(r) != nil && how == c.missFact(r).how()) {
 			miss = append(miss, ret)
 		} else {
 			other = append(other, ret)

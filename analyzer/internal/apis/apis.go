@@ -200,6 +200,8 @@ const (
 	// RunExec runs SQL given as its first argument with the values after
 	// it.
 	RunExec
+	// RunCount counts the model's rows that match into its argument.
+	RunCount
 )
 
 // ChainOp is what a chained method of an ORM adds to the statement.
@@ -502,6 +504,7 @@ var Libraries = []*Library{
 				"FirstOrInit":   RunFirstOrInit,
 				"Scan":          RunScan,
 				"Exec":          RunExec,
+				"Count":         RunCount,
 			},
 			Chain: map[string]ChainOp{
 				"Model":       ChainModel,

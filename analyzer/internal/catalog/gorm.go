@@ -453,7 +453,7 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 		}
 		sql = m.raw
 	default:
-		if m.model == nil && dest != nil && op != apis.RunScan {
+		if m.model == nil && dest != nil && op != apis.RunScan && op != apis.RunCount {
 			m.model = modelType(dest.Type())
 		}
 		if m.model == nil {
@@ -1053,6 +1053,11 @@ func (m *ormStmt) build(op apis.RunOp, args []ssa.Value, dest ssa.Value, cols []
 			return m.insert(dest, cols, false)
 		}
 		return sql, true
+	case apis.RunCount:
+		if m.lock != "" {
+			return "", false
+		}
+		return "SELECT count(*) FROM " + table + m.whereSQL(), true
 	case apis.RunCreate:
 		return m.insert(dest, cols, false)
 	case apis.RunSave:

@@ -135,11 +135,27 @@ type Statement struct {
 	// SavesNew for a write that inserts its value when the value has no
 	// primary key (GORM's Save).
 	FillsMissing, SavesNew bool
+	// Probe is set for a read whose one result tells whether rows match
+	// its WHERE: count(...) over its table, or EXISTS (subquery), whose
+	// table, keys and parameters are the statement's.
+	Probe Probe
 	// Isolation is the level a SET TRANSACTION ISOLATION LEVEL statement
 	// gives the current transaction, as PostgreSQL spells it in lower case
 	// ("serializable", "repeatable read"); "" for any other statement.
 	Isolation string
 }
+
+// Probe is how a read's one result tells whether rows exist.
+type Probe uint8
+
+const (
+	NoProbe Probe = iota
+	// ProbeCount: SELECT count(*) FROM t WHERE ..., 0 when no row matches.
+	ProbeCount
+	// ProbeExists: SELECT EXISTS (SELECT ... FROM t WHERE ...), false
+	// when no row matches.
+	ProbeExists
+)
 
 // SetsTransaction reports whether the statement does something to the
 // transaction it runs in rather than to rows a caller uses: a locking
@@ -439,6 +455,17 @@ func (c *classifier) selectStmt(s *pg.SelectStmt, top bool) {
 	if top {
 		c.st.ForUpdateAppendable = forUpdateAppendable(s)
 	}
+	if top {
+		if sub := existsOnly(s); sub != nil {
+			c.st.Probe = ProbeExists
+			c.fromList(sub.GetFromClause())
+			c.where(sub.GetWhereClause(), true)
+			return
+		}
+		if countOnly(s) {
+			c.st.Probe = ProbeCount
+		}
+	}
 	if s.GetLarg() != nil || s.GetRarg() != nil {
 		c.selectStmt(s.GetLarg(), false)
 		c.selectStmt(s.GetRarg(), false)
@@ -486,6 +513,33 @@ func (c *classifier) selectStmt(s *pg.SelectStmt, top bool) {
 	for _, l := range s.GetValuesLists() {
 		c.others(l)
 	}
+}
+
+// existsOnly returns the subquery of SELECT EXISTS (subquery), a select
+// of that one value and nothing else, or nil.
+func existsOnly(s *pg.SelectStmt) *pg.SelectStmt {
+	if len(s.GetTargetList()) != 1 || len(s.GetFromClause()) > 0 || s.GetWhereClause() != nil || s.GetWithClause() != nil {
+		return nil
+	}
+	sub := s.GetTargetList()[0].GetResTarget().GetVal().GetSubLink()
+	if sub == nil || sub.GetSubLinkType() != pg.SubLinkType_EXISTS_SUBLINK {
+		return nil
+	}
+	return sub.GetSubselect().GetSelectStmt()
+}
+
+// countOnly reports whether s selects count(...) of the rows of one
+// table and nothing else: no grouping, so one row, 0 when none match.
+func countOnly(s *pg.SelectStmt) bool {
+	if len(s.GetTargetList()) != 1 || len(s.GetGroupClause()) > 0 || s.GetHavingClause() != nil ||
+		s.GetLarg() != nil || len(s.GetFromClause()) != 1 || s.GetFromClause()[0].GetRangeVar() == nil {
+		return false
+	}
+	f := s.GetTargetList()[0].GetResTarget().GetVal().GetFuncCall()
+	if f == nil || f.GetOver() != nil || f.GetAggFilter() != nil || len(f.GetFuncname()) == 0 {
+		return false
+	}
+	return strings.EqualFold(f.GetFuncname()[len(f.GetFuncname())-1].GetString_().GetSval(), "count")
 }
 
 // forUpdateAppendable reports whether FOR UPDATE can be appended to s.

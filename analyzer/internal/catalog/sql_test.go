@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,6 +113,31 @@ func TestIsolation(t *testing.T) {
 		if got := Classify(sql).Isolation; got != want {
 			t.Errorf("Classify(%q).Isolation = %q, want %q", sql, got, want)
 		}
+	}
+}
+
+func TestProbe(t *testing.T) {
+	for sql, want := range map[string]Probe{
+		"SELECT COUNT(*) FROM daily WHERE user_id = $1 AND day = $2":       ProbeCount,
+		"SELECT count(id) AS n FROM daily WHERE user_id = ?":               ProbeCount,
+		"SELECT EXISTS(SELECT 1 FROM daily WHERE user_id = $1)":            ProbeExists,
+		"SELECT exists (SELECT * FROM daily WHERE day = $1) AS e":          ProbeExists,
+		"SELECT count(*) FROM daily WHERE user_id = $1 GROUP BY day":       NoProbe, // a row per day, none when nothing matches
+		"SELECT count(*) FILTER (WHERE n > 0) FROM daily":                  NoProbe,
+		"SELECT count(*), max(n) FROM daily WHERE user_id = $1":            NoProbe,
+		"SELECT count(*) FROM daily d JOIN users u ON u.id = d.user_id":    NoProbe,
+		"SELECT EXISTS(SELECT 1 FROM daily WHERE user_id = $1) FROM users": NoProbe,
+		"SELECT NOT EXISTS(SELECT 1 FROM daily WHERE user_id = $1)":        NoProbe,
+		"SELECT sum(n) FROM daily WHERE user_id = $1":                      NoProbe,
+		"SELECT 1 FROM daily WHERE user_id = $1":                           NoProbe,
+	} {
+		if got := Classify(sql).Probe; got != want {
+			t.Errorf("Classify(%q).Probe = %v, want %v", sql, got, want)
+		}
+	}
+	st := Classify("SELECT EXISTS(SELECT 1 FROM daily WHERE user_id = $1 AND day = $2)")
+	if st.Kind != Read || st.Table != "daily" || !slices.Equal(st.Keys, []string{"user_id", "day"}) || len(st.UsesOf(2)) != 1 || st.UsesOf(2)[0].Role != Predicate {
+		t.Errorf("EXISTS probe: %+v, want a read of daily keyed by user_id and day", st)
 	}
 }
 

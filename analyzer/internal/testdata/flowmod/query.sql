@@ -27,3 +27,9 @@ INSERT INTO entries (account_id, key, amount) VALUES ($1, $2, $3);
 
 -- name: CopyEntries :copyfrom
 INSERT INTO entries (account_id, key, amount) VALUES ($1, $2, $3);
+
+-- name: CountAccountsByOwner :one
+SELECT count(*) FROM accounts WHERE owner = $1;
+
+-- name: AccountExists :one
+SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = $1);

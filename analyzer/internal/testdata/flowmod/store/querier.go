@@ -9,8 +9,10 @@ import (
 )
 
 type Querier interface {
+	AccountExists(ctx context.Context, owner string) (bool, error)
 	AddBalance(ctx context.Context, arg AddBalanceParams) error
 	CopyEntries(ctx context.Context, arg []CopyEntriesParams) (int64, error)
+	CountAccountsByOwner(ctx context.Context, owner string) (int64, error)
 	CreateAccount(ctx context.Context, owner string) (int64, error)
 	CreateEntry(ctx context.Context, arg CreateEntryParams) error
 	EnsureAccount(ctx context.Context, owner string) error

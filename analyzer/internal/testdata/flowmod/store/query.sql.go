@@ -9,6 +9,17 @@ import (
 	"context"
 )
 
+const accountExists = `-- name: AccountExists :one
+SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = $1)
+`
+
+func (q *Queries) AccountExists(ctx context.Context, owner string) (bool, error) {
+	row := q.db.QueryRow(ctx, accountExists, owner)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const addBalance = `-- name: AddBalance :exec
 UPDATE accounts SET balance = balance + $2 WHERE id = $1
 `
@@ -27,6 +38,17 @@ type CopyEntriesParams struct {
 	AccountID int64
 	Key       string
 	Amount    int64
+}
+
+const countAccountsByOwner = `-- name: CountAccountsByOwner :one
+SELECT count(*) FROM accounts WHERE owner = $1
+`
+
+func (q *Queries) CountAccountsByOwner(ctx context.Context, owner string) (int64, error) {
+	row := q.db.QueryRow(ctx, countAccountsByOwner, owner)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const createAccount = `-- name: CreateAccount :one

@@ -1,0 +1,167 @@
+package getorcreate
+
+import (
+	"go/constant"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
+	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
+)
+
+// How a probe read (SELECT count(*) ..., SELECT EXISTS (...)) is seen to
+// find nothing.
+const (
+	zeroCount   = "a count of 0"
+	existsFalse = "EXISTS false"
+)
+
+// probeEdge returns which successor of iff is taken when the probe read r
+// found no matching row (its count is 0, its EXISTS false), and how that
+// is seen, or -1.
+func (c *checker) probeEdge(r stmtCall, iff *ssa.If) (int, string) {
+	if r.Stmt.Kind != catalog.Read || r.Stmt.Probe == catalog.NoProbe || r.Many {
+		return -1, ""
+	}
+	isProbe := func(v ssa.Value) bool { return c.probeValue(r, v, iff) }
+	if r.Stmt.Probe == catalog.ProbeExists {
+		switch cond := iff.Cond.(type) {
+		case *ssa.UnOp:
+			if cond.Op == token.NOT && isProbe(cond.X) {
+				return 0, existsFalse
+			}
+		case *ssa.BinOp:
+			x, y := cond.X, cond.Y
+			if _, ok := x.(*ssa.Const); ok {
+				x, y = y, x
+			}
+			k, ok := y.(*ssa.Const)
+			if e := eqEdge(cond.Op); ok && e >= 0 && k.Value != nil && k.Value.Kind() == constant.Bool && isProbe(x) {
+				if constant.BoolVal(k.Value) {
+					return 1 - e, existsFalse
+				}
+				return e, existsFalse
+			}
+		}
+		if isProbe(iff.Cond) {
+			return 1, existsFalse
+		}
+		return -1, ""
+	}
+	cond, ok := iff.Cond.(*ssa.BinOp)
+	if !ok {
+		return -1, ""
+	}
+	x, y, op := cond.X, cond.Y, cond.Op
+	if isIntConst(x) {
+		x, y, op = y, x, mirror(op)
+	}
+	if !isIntConst(y) || !isProbe(catalog.Underlying(x)) {
+		return -1, ""
+	}
+	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
+	switch {
+	case (op == token.EQL && n == 0) || (op == token.LEQ && n == 0) || (op == token.LSS && n == 1):
+		return 0, zeroCount
+	case (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1):
+		return 1, zeroCount
+	}
+	return -1, ""
+}
+
+// probeValue reports whether v is the one value the probe read r returns,
+// as at sees it: the first result of a query or wrapper returning it, or
+// a load of the variable r scanned it into (Scan(&n), Get(&n, ...)) that
+// nothing else writes between the read and at.
+func (c *checker) probeValue(r stmtCall, v ssa.Value, at ssa.Instruction) bool {
+	if first := firstResult(r); first != nil {
+		return same(v, first) && isBasic(first.Type())
+	}
+	load, ok := v.(*ssa.UnOp)
+	if !ok || load.Op != token.MUL {
+		return false
+	}
+	dests, own := scannedInto(r)
+	if len(dests) != 1 || !isBasic(load.Type()) {
+		return false
+	}
+	a, ok := dests[0].(*ssa.Alloc)
+	if !ok || load.X != a || !ssaorder.Reachable(r.instr, at) {
+		return false
+	}
+	for _, w := range writers(a, own) {
+		if ssaorder.ReachableAvoiding(r.instr, w, r.instr) && ssaorder.ReachableAvoiding(w, at, r.instr) {
+			return false
+		}
+	}
+	return true
+}
+
+// isBasic reports whether t is a number or a bool: the count or the
+// EXISTS itself, not a row holding it.
+func isBasic(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&(types.IsInteger|types.IsBoolean) != 0
+}
+
+// probeFound returns the bool result of fn that tells its caller whether
+// the probe read r found a row: every return gives r's EXISTS, or its
+// count compared to 0 (n > 0, n != 0, n >= 1), or false with an error.
+// It is -1 when there is none.
+func (c *checker) probeFound(fn *ssa.Function, r stmtCall) int {
+	if r.Stmt.Probe == catalog.NoProbe || r.Many {
+		return -1
+	}
+	res := fn.Signature.Results()
+	errAt := res.Len() - 1
+	var rets []*ssa.Return
+	for _, b := range fn.Blocks {
+		if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok && len(ret.Results) == res.Len() {
+			rets = append(rets, ret)
+		}
+	}
+	for i := 0; i < errAt; i++ {
+		if b, ok := res.At(i).Type().Underlying().(*types.Basic); !ok || b.Kind() != types.Bool {
+			continue
+		}
+		told := 0
+		for _, ret := range rets {
+			v := loaded(ret.Results[i])
+			if k, ok := v.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.Bool && !constant.BoolVal(k.Value) && !isNilConst(loaded(ret.Results[errAt])) {
+				continue // false, with an error
+			}
+			if !c.probePresent(r, v, ret) {
+				told = -1
+				break
+			}
+			told++
+		}
+		if told > 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// probePresent reports whether v, at at, is true exactly when the probe
+// read r found a row.
+func (c *checker) probePresent(r stmtCall, v ssa.Value, at ssa.Instruction) bool {
+	if r.Stmt.Probe == catalog.ProbeExists {
+		return c.probeValue(r, v, at)
+	}
+	cond, ok := v.(*ssa.BinOp)
+	if !ok {
+		return false
+	}
+	x, y, op := cond.X, cond.Y, cond.Op
+	if isIntConst(x) {
+		x, y, op = y, x, mirror(op)
+	}
+	if !isIntConst(y) || !c.probeValue(r, catalog.Underlying(x), at) {
+		return false
+	}
+	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
+	return (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1)
+}
