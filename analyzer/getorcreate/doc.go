@@ -16,11 +16,17 @@
 // returning false, or the destination of a one-row read (Get, Scan) still
 // zero after it (if tag.ID == 0, if name == "") when the read's ErrNoRows
 // was let through and the destination was zero before the read: declared
-// there, or just tested zero, and not written since. These hold also when
+// there, or just tested zero, and not written since; and a count of 0 or a
+// false EXISTS from a read whose one result tells whether rows match
+// (SELECT count(*) FROM t WHERE ... without GROUP BY, SELECT EXISTS
+// (SELECT 1 FROM t WHERE ...), GORM's Count), tested n == 0, n < 1,
+// !exists or on the false branch of n > 0. A count compared with another
+// bound (a quota: n >= 5) tells nothing of one row. These hold also when
 // err is a named result that a deferred wrap(&err, ...) annotates. A repository that turns "no row" into its own
 // sign (its ErrNotFound, a nil result with a nil error, a false found or
-// exists result) gets a fact saying so (MissFact), and its caller's test of
-// the sign is a miss too.
+// exists result, also the count's n > 0 or the EXISTS it returns) gets a
+// fact saying so (MissFact), and its caller's test of the sign is a miss
+// too.
 //
 // WRONG:
 //

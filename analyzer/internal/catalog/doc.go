@@ -37,7 +37,7 @@
 //
 // GORM has no SQL strings: a finishing method of a *gorm.DB chain (First,
 // Take, Last, Find, Scan, FirstOrInit, FirstOrCreate, Save, Updates,
-// UpdateColumns, Update, UpdateColumn, Create, Delete, Exec) is modelled
+// UpdateColumns, Update, UpdateColumn, Create, Delete, Exec, Count) is modelled
 // (gorm.go) as the SQL GORM sends to PostgreSQL, its $n bound to the Go
 // values of the chain: the table from Table("x"), the model's TableName
 // method (a [TableFact] across packages) or the program's naming of the
@@ -72,7 +72,9 @@
 // update, delete), its row [Lock] for locking reads (FOR UPDATE, FOR NO KEY
 // UPDATE, FOR SHARE, FOR KEY SHARE, SKIP LOCKED, NOWAIT), its ON CONFLICT
 // action, whether it is atomic (SET n = n + $1) or a compare-and-set (WHERE
-// compares a non-identity column), the tables it touches, and the [Use] of
+// compares a non-identity column), whether its one result tells whether
+// rows match ([Probe]: count(*) over one table, or EXISTS (subquery), whose
+// table and WHERE are the statement's), the tables it touches, and the [Use] of
 // every parameter: [Predicate], [Value], [Overwrite] (replaces an existing
 // row's column, also through DO UPDATE SET col = EXCLUDED.col), [Delta].
 // SQL that does not parse is simply [Unknown]; the catalog never fails.
