@@ -223,15 +223,25 @@ func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
 			if x != cond.X { // the constant was on the left: mirror
 				op = mirror(op)
 			}
-			switch {
-			case (op == token.EQL && n == 0) || (op == token.LEQ && n == 0) || (op == token.LSS && n == 1):
-				return 0, "an empty result"
-			case (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1):
-				return 1, "an empty result"
+			if e := zeroEdge(op, n); e >= 0 {
+				return e, "an empty result"
 			}
 		}
 	}
 	return -1, ""
+}
+
+// zeroEdge returns which successor of a test "x op n" of a count x is
+// taken when x is 0, and only then (x == 0, x < 1, the false branch of
+// x > 0), or -1.
+func zeroEdge(op token.Token, n int64) int {
+	switch {
+	case (op == token.EQL && n == 0) || (op == token.LEQ && n == 0) || (op == token.LSS && n == 1):
+		return 0
+	case (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1):
+		return 1
+	}
+	return -1
 }
 
 func eqEdge(op token.Token) int {

@@ -62,11 +62,8 @@ func (c *checker) probeEdge(r stmtCall, iff *ssa.If) (int, string) {
 		return -1, ""
 	}
 	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
-	switch {
-	case (op == token.EQL && n == 0) || (op == token.LEQ && n == 0) || (op == token.LSS && n == 1):
-		return 0, zeroCount
-	case (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1):
-		return 1, zeroCount
+	if e := zeroEdge(op, n); e >= 0 {
+		return e, zeroCount
 	}
 	return -1, ""
 }
@@ -163,5 +160,5 @@ func (c *checker) probePresent(r stmtCall, v ssa.Value, at ssa.Instruction) bool
 		return false
 	}
 	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
-	return (op == token.NEQ && n == 0) || (op == token.GTR && n == 0) || (op == token.GEQ && n == 1)
+	return zeroEdge(op, n) == 1
 }
