@@ -141,9 +141,9 @@ func (t *tracer) writtenBy(v ssa.Value, field string, at ssa.Instruction) []sour
 }
 
 // assignedBefore returns the stores into field of the struct the pointer
-// base points to that a store made before at on every path does not
-// overwrite, when there is such a store: what base held before it is
-// hidden from at. Nil otherwise, and for a local variable, which
+// base points to that may still hold the field when at runs, when every
+// path from where base is defined to at runs one of them: what base held
+// before is hidden from at. Nil otherwise, and for a local variable, which
 // allocField follows with its whole-value stores.
 func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []*ssa.Store {
 	if _, ok := base.(*ssa.Alloc); ok {
@@ -153,6 +153,7 @@ func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []*ssa.Sto
 		return nil
 	}
 	var stores []*ssa.Store
+	var walls []ssa.Instruction
 	for _, ref := range catalog.Referrers(base) {
 		fa, ok := ref.(*ssa.FieldAddr)
 		if !ok || fa.X != base || fieldName(base.Type(), fa.Field) != field {
@@ -161,26 +162,29 @@ func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []*ssa.Sto
 		for _, fr := range catalog.Referrers(fa) {
 			if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
 				stores = append(stores, st)
+				walls = append(walls, st)
 			}
 		}
 	}
-	killer := lastBefore(stores, at)
-	if killer == nil {
+	from := definedAt(base)
+	if len(stores) == 0 || from == nil || from.Parent() != at.Parent() || ssaorder.ReachableAvoiding(from, at, walls...) {
 		return nil
 	}
-	return slices.DeleteFunc(stores, func(st *ssa.Store) bool { return st != killer && ssaorder.Before(st, killer) })
+	return slices.DeleteFunc(stores, func(st *ssa.Store) bool { return !ssaorder.ReachableAvoiding(st, at, walls...) })
 }
 
-// lastBefore returns the store that runs last of those running before at
-// on every path, or nil.
-func lastBefore(stores []*ssa.Store, at ssa.Instruction) *ssa.Store {
-	var last *ssa.Store
-	for _, st := range stores {
-		if ssaorder.Before(st, at) && (last == nil || ssaorder.Before(last, st)) {
-			last = st
+// definedAt returns the instruction defining v, or the first of the
+// function for a parameter or a free variable; nil for other values.
+func definedAt(v ssa.Value) ssa.Instruction {
+	switch v := v.(type) {
+	case ssa.Instruction:
+		return v
+	case *ssa.Parameter, *ssa.FreeVar:
+		if fn := v.Parent(); len(fn.Blocks) > 0 && len(fn.Blocks[0].Instrs) > 0 {
+			return fn.Blocks[0].Instrs[0]
 		}
 	}
-	return last
+	return nil
 }
 
 func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *sourceSet, depth int) {
@@ -375,10 +379,11 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 
 // allocField traces field of the local variable a ("" for all of it) as
 // loaded by at: the values stored into the field and into the whole
-// variable, and Scans into either, leaving out stores that a later store to
-// the field, made before at on every path, overwrites. When the field is
-// replaced only where it was found empty (if r.F == "" { r.F = fresh() }),
-// the other stores are kept values.
+// variable, and Scans into either, leaving out those that every path from
+// them to at overwrites (by a store to the field or to the whole variable,
+// or by declaring the variable anew). When the field is replaced only where
+// it was found empty (if r.F == "" { r.F = fresh() }), the other stores are
+// kept values.
 func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next, keep func(ssa.Value, string), out *sourceSet) {
 	type write struct {
 		instr ssa.Instruction
@@ -387,12 +392,13 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 	}
 	var writes []write
 	var fieldAddrs []ssa.Value
-	var fieldStores []*ssa.Store
+	kills := []ssa.Instruction{a}
 	for _, ref := range catalog.Referrers(a) {
 		switch r := ref.(type) {
 		case *ssa.Store:
 			if r.Addr == a {
 				writes = append(writes, write{r, r.Val, field})
+				kills = append(kills, r)
 			}
 		case *ssa.FieldAddr:
 			addrs := []*ssa.FieldAddr{r}
@@ -403,7 +409,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 					for _, fr := range catalog.Referrers(r) {
 						if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
 							writes = append(writes, write{st, st.Val, field})
-							fieldStores = append(fieldStores, st)
+							kills = append(kills, st)
 						}
 					}
 				}
@@ -413,19 +419,18 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 				for _, fr := range catalog.Referrers(fa) {
 					if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
 						writes = append(writes, write{st, st.Val, ""})
-						fieldStores = append(fieldStores, st)
+						if field != "" {
+							kills = append(kills, st) // not for the whole variable, replaced only in part
+						}
 					}
 				}
 			}
 		}
 	}
-	// A store to the field that runs before the load on every path hides
-	// the stores before it.
-	var killer ssa.Instruction
-	if at != nil && field != "" {
-		if st := lastBefore(fieldStores, at); st != nil {
-			killer = st
-		}
+	// live reports whether what from puts in the variable may be there when
+	// at loads it.
+	live := func(from ssa.Instruction) bool {
+		return at == nil || from.Parent() != at.Parent() || ssaorder.ReachableAvoiding(from, at, kills...)
 	}
 	fills := make(map[ssa.Instruction]bool)
 	if field != "" {
@@ -436,7 +441,7 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 		}
 	}
 	for _, w := range writes {
-		if killer != nil && w.instr != killer && ssaorder.Before(w.instr, killer) {
+		if !live(w.instr) {
 			continue
 		}
 		if len(fills) > 0 && !fills[w.instr] {
@@ -445,12 +450,10 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 			next(w.val, w.field)
 		}
 	}
-	if killer == nil {
-		t.filled(a, field, out)
-		t.scanned(a, out)
-		for _, fa := range fieldAddrs {
-			t.scanned(fa, out)
-		}
+	t.filled(a, field, live, out)
+	t.scanned(a, live, out)
+	for _, fa := range fieldAddrs {
+		t.scanned(fa, live, out)
 	}
 }
 
@@ -461,23 +464,24 @@ func (t *tracer) stores(addr ssa.Value, next func(ssa.Value, string), out *sourc
 			next(st.Val, "")
 		}
 	}
-	t.scanned(addr, out)
+	t.scanned(addr, nil, out)
 }
 
 // scanned finds a Scan(..., addr, ...) on the result of a read, also in a
 // closure addr is captured by (a batch's row callback), and records the
-// read and the column scanned into addr.
-func (t *tracer) scanned(addr ssa.Value, out *sourceSet) {
-	t.scannedAt(addr, out, 0)
+// read and the column scanned into addr; with live, only a Scan whose
+// value live says may still be there.
+func (t *tracer) scanned(addr ssa.Value, live func(ssa.Instruction) bool, out *sourceSet) {
+	t.scannedAt(addr, live, out, 0)
 }
 
-func (t *tracer) scannedAt(addr ssa.Value, out *sourceSet, depth int) {
+func (t *tracer) scannedAt(addr ssa.Value, live func(ssa.Instruction) bool, out *sourceSet, depth int) {
 	for _, ref := range catalog.Referrers(addr) {
 		if mc, ok := ref.(*ssa.MakeClosure); ok && depth < 4 {
 			if fn, ok := mc.Fn.(*ssa.Function); ok {
 				for i, b := range mc.Bindings {
 					if b == addr && i < len(fn.FreeVars) {
-						t.scannedAt(fn.FreeVars[i], out, depth+1)
+						t.scannedAt(fn.FreeVars[i], live, out, depth+1)
 					}
 				}
 			}
@@ -521,7 +525,7 @@ func (t *tracer) scannedAt(addr ssa.Value, out *sourceSet, depth int) {
 				} else if f := common.StaticCallee(); f != nil && len(common.Args) > 0 {
 					name, recv = f.Name(), common.Args[0]
 				}
-				if name != "Scan" {
+				if name != "Scan" || (live != nil && !live(ci)) {
 					continue
 				}
 				if ex, ok := recv.(*ssa.Extract); ok {
@@ -544,15 +548,16 @@ func (t *tracer) scannedAt(addr ssa.Value, out *sourceSet, depth int) {
 
 // filled finds a read into the variable a as its destination (an ORM's
 // First(&u), sqlx's Get(&u, ...)), also in a closure it is captured by,
-// and records the read and the field.
-func (t *tracer) filled(a *ssa.Alloc, field string, out *sourceSet) {
+// and records the read and the field, if live says its value may still be
+// there.
+func (t *tracer) filled(a *ssa.Alloc, field string, live func(ssa.Instruction) bool, out *sourceSet) {
 	var visit func(v ssa.Value, depth int)
 	visit = func(v ssa.Value, depth int) {
 		for _, ref := range catalog.Referrers(v) {
 			switch r := ref.(type) {
 			case *ssa.MakeInterface:
 				for _, mref := range catalog.Referrers(r) {
-					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) {
+					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) && live(ci) {
 						out.add(source{read: ci, column: field})
 					}
 				}

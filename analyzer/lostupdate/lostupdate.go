@@ -329,9 +329,13 @@ func known(s source) bool {
 
 // sameRow reports whether w evidently writes a row r read: a predicate (or
 // key value) of w comes from r's result or from the same value r looked the
-// row up with.
+// row up with (the same field of it: not menu.ParentID for menu.ID).
 func (c *checker) sameRow(r, w stmtCall) bool {
-	keys := make(map[any]bool)
+	type key struct {
+		leaf   any
+		column string
+	}
+	keys := make(map[key]bool)
 	for _, u := range r.Stmt.Uses {
 		if u.Role != catalog.Predicate {
 			continue
@@ -339,7 +343,7 @@ func (c *checker) sameRow(r, w stmtCall) bool {
 		v, field := r.Arg(u.Param)
 		for _, s := range c.t.sources(v, field) {
 			if s.leaf != nil {
-				keys[s.leaf] = true
+				keys[key{s.leaf, s.column}] = true
 			}
 		}
 	}
@@ -349,7 +353,7 @@ func (c *checker) sameRow(r, w stmtCall) bool {
 		}
 		v, field := w.Arg(u.Param)
 		for _, s := range c.t.sources(v, field) {
-			if s.read == r.instr || (s.leaf != nil && keys[s.leaf]) {
+			if s.read == r.instr || (s.leaf != nil && keys[key{s.leaf, s.column}]) {
 				return true
 			}
 		}

@@ -3,7 +3,11 @@
 // killing store comes first, or whether one statement may follow another.
 package ssaorder
 
-import "golang.org/x/tools/go/ssa"
+import (
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+)
 
 // Before reports whether a runs before b on every path to b: a dominates
 // b. Instructions of different functions are in no order.
@@ -82,10 +86,10 @@ func BlocksAfter(b *ssa.BasicBlock) []bool {
 	return seen
 }
 
-// ReachableAvoiding reports whether b may run after a on a path that does
-// not run wall in between; with b == a it asks whether a may run again
-// without wall. Instructions of different functions are not reachable.
-func ReachableAvoiding(a, b, wall ssa.Instruction) bool {
+// ReachableAvoiding reports whether b may run after a on a path that runs
+// none of walls in between; with b == a it asks whether a may run again
+// without them. Instructions of different functions are not reachable.
+func ReachableAvoiding(a, b ssa.Instruction, walls ...ssa.Instruction) bool {
 	if a.Parent() != b.Parent() {
 		return false
 	}
@@ -97,13 +101,13 @@ func ReachableAvoiding(a, b, wall ssa.Instruction) bool {
 			break
 		}
 	}
-	// scan reports whether b is met before wall, and whether wall was.
+	// scan reports whether b is met before a wall, and whether a wall was.
 	scan := func(instrs []ssa.Instruction) (found, walled bool) {
 		for _, instr := range instrs {
 			if instr == b {
 				return true, false
 			}
-			if instr == wall {
+			if slices.Contains(walls, instr) {
 				return false, true
 			}
 		}

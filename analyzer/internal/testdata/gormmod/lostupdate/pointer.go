@@ -89,3 +89,18 @@ func updateOldValueViaPointer(db *gorm.DB, id uint) error {
 	w.Balance = 0
 	return db.Model(w).Update("balance", old+1).Error // want `Balance read by First at line 8 is written back by Update`
 }
+
+// ok: through the pointer, the column is assigned on both branches.
+func saveAssignedOnBothPaths(db *gorm.DB, id uint, owner string, balance int64, reset bool) error {
+	w, err := getWallet(db, id)
+	if err != nil {
+		return err
+	}
+	w.Owner, w.Version = owner, 2
+	if reset {
+		w.Balance = 0
+	} else {
+		w.Balance = balance
+	}
+	return db.Save(w).Error // ok: Balance assigned on both branches
+}

@@ -1,0 +1,144 @@
+package lostupdate
+
+import (
+	"strconv"
+
+	"gorm.io/gorm"
+)
+
+// Menu is a tree of menus; Paths lists each menu's ancestors.
+type Menu struct {
+	ID       uint
+	ParentID uint
+	Paths    string
+}
+
+// ok: go-admin's migration: each menu's Paths is computed on both branches
+// before the write, from its parent's on one of them.
+func menuPaths(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var list []Menu
+		if err := tx.Order("parent_id, id").Find(&list).Error; err != nil {
+			return err
+		}
+		for _, v := range list {
+			if v.ParentID == 0 {
+				v.Paths = "/0/" + strconv.Itoa(int(v.ID))
+			} else {
+				var parent Menu
+				if err := tx.Where("id = ?", v.ParentID).First(&parent).Error; err != nil {
+					if err == gorm.ErrRecordNotFound {
+						continue
+					}
+					return err
+				}
+				v.Paths = parent.Paths + "/" + strconv.Itoa(int(v.ID))
+			}
+			if err := tx.Model(&v).Update("paths", v.Paths).Error; err != nil { // ok: Paths assigned on both branches
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ok: every case of the switch, the default included, assigns the owner.
+func ownerSwitchDefault(db *gorm.DB, id uint, kind int, name string) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	switch kind {
+	case 0:
+		w.Owner = "nobody"
+	case 1:
+		w.Owner = "admin:" + name
+	default:
+		w.Owner = name
+	}
+	return db.Model(&w).Update("owner", w.Owner).Error // ok: w.Owner assigned on every case
+}
+
+// ok: the loop runs its body, which assigns the balance, before it can
+// leave.
+func balanceRetried(db *gorm.DB, id uint, amounts []int64) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	for i := 0; ; i++ {
+		if i < len(amounts) {
+			w.Balance = amounts[i]
+		} else {
+			w.Balance = 0
+		}
+		if w.Balance >= 0 {
+			break
+		}
+	}
+	return db.Model(&w).Update("balance", w.Balance).Error // ok: each turn of the loop assigns w.Balance
+}
+
+// The owner is assigned only for a name: otherwise the owner read is
+// written back.
+func ownerIfOnly(db *gorm.DB, id uint, name string) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	if name != "" {
+		w.Owner = name
+	}
+	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 86 is written back by Update`
+}
+
+// Without a default, a kind of neither case writes the owner read back.
+func ownerSwitchNoDefault(db *gorm.DB, id uint, kind int, name string) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	switch kind {
+	case 0:
+		w.Owner = "nobody"
+	case 1:
+		w.Owner = name
+	}
+	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 98 is written back by Update`
+}
+
+// The menu whose Paths is assigned is skipped before the write: the one
+// written keeps the Paths read.
+func menuPathsSkipped(db *gorm.DB) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var list []Menu
+		if err := tx.Find(&list).Error; err != nil {
+			return err
+		}
+		for _, v := range list {
+			if v.ParentID == 0 {
+				v.Paths = "/0/"
+				continue
+			}
+			if err := tx.Model(&v).Update("paths", v.Paths+"/").Error; err != nil { // want `Paths read by Find at line 115 is written back by Update`
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ok: go-admin's initPaths: the parent's Paths, read by the menu's
+// ParentID, goes into the menu's own row, looked up by its ID: another row.
+func initPaths(tx *gorm.DB, menu *Menu) error {
+	if menu.ParentID != 0 {
+		parent := new(Menu)
+		if err := tx.First(parent, menu.ParentID).Error; err != nil {
+			return err
+		}
+		menu.Paths = parent.Paths + "/" + strconv.Itoa(int(menu.ID))
+	} else {
+		menu.Paths = "/0/" + strconv.Itoa(int(menu.ID))
+	}
+	return tx.Model(&Menu{}).Where("id = ?", menu.ID).Update("paths", menu.Paths).Error // ok: the parent's row was read
+}
