@@ -72,11 +72,14 @@
 // evidently on another row (looked up by another parameter or constant).
 //
 // A value found empty and replaced by a fresh one (a new random code) is not
-// written back: where it was not empty the row gets what it had. It is
-// reported as what it is: two callers can both find it empty, and the
-// later write replaces the value the first one set (and maybe handed out).
-// Not reported when the UPDATE fills it in only where it is still empty
-// (its WHERE compares the column with the empty value), nor under the
+// written back: where it was not empty the row gets what it had, or the
+// write runs only where it was found empty (if code == "" { code = fresh();
+// UPDATE ... SET code = $1 }). It is reported as what it is: two callers
+// can both find it empty, and the later write replaces the value the first
+// one set (and maybe handed out). Not reported when the UPDATE fills it in
+// only where it is still empty (its WHERE compares the column with the
+// empty value), when the write runs only where it was found empty and
+// writes a constant (every caller writes the same), nor under the
 // protections above.
 //
 // A finding is silenced with //txvet:ignore lostupdate <reason> on its line

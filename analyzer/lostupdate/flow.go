@@ -433,11 +433,9 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 		return at == nil || from.Parent() != at.Parent() || ssaorder.ReachableAvoiding(from, at, kills...)
 	}
 	fills := make(map[ssa.Instruction]bool)
-	if field != "" {
-		for _, w := range writes {
-			if w.field == "" && fillsEmpty(w.instr.Block(), a, field) {
-				fills[w.instr] = true
-			}
+	for _, w := range writes {
+		if w.field == "" && fillsEmpty(w.instr.Block(), a, field) {
+			fills[w.instr] = true
 		}
 	}
 	for _, w := range writes {
@@ -450,10 +448,16 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 			next(w.val, w.field)
 		}
 	}
-	t.filled(a, field, live, out)
-	t.scanned(a, live, out)
+	// Reads into the variable are kept values too where it is filled in.
+	var reads sourceSet
+	t.filled(a, field, live, &reads)
+	t.scanned(a, live, &reads)
 	for _, fa := range fieldAddrs {
-		t.scanned(fa, live, out)
+		t.scanned(fa, live, &reads)
+	}
+	for _, s := range reads.list {
+		s.kept = len(fills) > 0
+		out.add(s)
 	}
 }
 
@@ -758,24 +762,37 @@ func keptEdge(phi *ssa.Phi) int {
 }
 
 // fillsEmpty reports whether b runs only where field of the local variable
-// a was found empty: b is dominated by the empty branch of a test of a
-// load of that field.
+// a ("" for all of it) was found empty: b is dominated by the empty branch
+// of a test of a load of it.
 func fillsEmpty(b *ssa.BasicBlock, a *ssa.Alloc, field string) bool {
-	for _, ref := range catalog.Referrers(a) {
-		fa, ok := ref.(*ssa.FieldAddr)
-		if !ok || fieldName(a.Type(), fa.Field) != field {
-			continue
-		}
-		for _, load := range fieldLoads(a, fa.Field) {
-			for _, t := range emptyTests(load, false) {
-				if dominatedBy(b, t.iff.Block(), t.empty) {
-					return true
-				}
+	for _, load := range loadsOf(a, field) {
+		for _, t := range emptyTests(load, false) {
+			if dominatedBy(b, t.iff.Block(), t.empty) {
+				return true
 			}
 		}
-		return false
 	}
 	return false
+}
+
+// loadsOf returns the loads of field of the local variable a ("" for all
+// of it).
+func loadsOf(a *ssa.Alloc, field string) []ssa.Value {
+	if field != "" {
+		for _, ref := range catalog.Referrers(a) {
+			if fa, ok := ref.(*ssa.FieldAddr); ok && fieldName(a.Type(), fa.Field) == field {
+				return fieldLoads(a, fa.Field)
+			}
+		}
+		return nil
+	}
+	var out []ssa.Value
+	for _, ref := range catalog.Referrers(a) {
+		if load, ok := ref.(*ssa.UnOp); ok && load.Op == token.MUL {
+			out = append(out, load)
+		}
+	}
+	return out
 }
 
 // fieldLoads returns the loads of field i of the struct variable base.
@@ -831,20 +848,48 @@ func emptyTests(v ssa.Value, alike bool) []emptyTest {
 			continue
 		}
 		bin, ok := ref.(*ssa.BinOp)
-		if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) || !(catalog.IsZeroConst(bin.X) || catalog.IsZeroConst(bin.Y)) {
+		if !ok {
 			continue
 		}
 		for _, bref := range catalog.Referrers(bin) {
 			if iff, ok := bref.(*ssa.If); ok {
-				t := emptyTest{iff, 0}
-				if bin.Op == token.NEQ {
-					t.empty = 1
+				if x, empty := emptyTested(iff); x == v {
+					out = append(out, emptyTest{iff, empty})
 				}
-				out = append(out, t)
 			}
 		}
 	}
 	return out
+}
+
+// emptyTested returns the value the branch iff compares with its zero
+// value ("", 0, nil; a len call itself, not its operand) and the successor
+// taken when it is empty, or nil.
+func emptyTested(iff *ssa.If) (ssa.Value, int) {
+	bin, ok := iff.Cond.(*ssa.BinOp)
+	if !ok || (bin.Op != token.EQL && bin.Op != token.NEQ) {
+		return nil, 0
+	}
+	x := bin.X
+	if catalog.IsZeroConst(x) {
+		x = bin.Y
+	} else if !catalog.IsZeroConst(bin.Y) {
+		return nil, 0
+	}
+	if bin.Op == token.NEQ {
+		return x, 1
+	}
+	return x, 0
+}
+
+// lenOperand returns the operand of len(x), or v.
+func lenOperand(v ssa.Value) ssa.Value {
+	if call, ok := v.(*ssa.Call); ok {
+		if b, ok := call.Common().Value.(*ssa.Builtin); ok && b.Name() == "len" {
+			return call.Common().Args[0]
+		}
+	}
+	return v
 }
 
 // fromBranch reports whether edge k of block b comes from successor succ

@@ -132,7 +132,8 @@ func (c *checker) check(fn *ssa.Function) {
 				continue
 			}
 			v, field := w.Arg(u.Param)
-			for _, s := range c.t.writtenBy(v, field, w.instr) {
+			written := c.t.writtenBy(v, field, w.instr)
+			for _, s := range append(written, c.foundEmpty(fn, w, u, written)...) {
 				if s.read == nil {
 					continue
 				}
@@ -140,10 +141,7 @@ func (c *checker) check(fn *ssa.Function) {
 				if !r.Stmt.Touches(st.Table) {
 					continue
 				}
-				name := s.column
-				if name == "" && len(r.Stmt.Columns) == 1 && r.Stmt.Columns[0] != "*" {
-					name = r.Stmt.Columns[0]
-				}
+				name := readColumn(s, r.Stmt)
 				if name != "" && isIdentity(name, r.Stmt) {
 					continue
 				}
@@ -172,6 +170,55 @@ func (c *checker) check(fn *ssa.Function) {
 			c.report(calls, e, w)
 		}
 	}
+}
+
+// foundEmpty returns, for a write that runs only where a read found the
+// column u it writes empty (if code == "" { code = fresh(); UPDATE ... SET
+// code = $1 }) with a value written of sources that are no read and not
+// all constants, that read's column as a kept value: nothing read is
+// written back, but two callers can both find it empty and fill it in.
+func (c *checker) foundEmpty(fn *ssa.Function, w stmtCall, u catalog.Use, written []source) []source {
+	fresh := false
+	for _, s := range written {
+		if s.read != nil {
+			return nil // a value read is written: the sources say how
+		}
+		if _, ok := s.leaf.(string); !ok {
+			fresh = true
+		}
+	}
+	if !fresh {
+		return nil // every caller writes the same constant
+	}
+	var out []source
+	for _, b := range fn.Blocks {
+		iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
+		if !ok {
+			continue
+		}
+		x, empty := emptyTested(iff)
+		if x == nil || types.Identical(x.Type(), errorType) || !dominatedBy(w.instr.Block(), b, empty) {
+			continue // an error found nil (sqlx's Get, GORM's .Error) is no value read
+		}
+		for _, s := range c.t.sources(lenOperand(x), "") {
+			if s.read != nil && catalog.Snake(readColumn(s, c.t.call(s.read).Stmt)) == u.Column {
+				s.kept = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+var errorType = types.Universe.Lookup("error").Type()
+
+// readColumn returns the result field or column of a read a source is, ""
+// when not known.
+func readColumn(s source, read *catalog.Statement) string {
+	if s.column == "" && len(read.Columns) == 1 && read.Columns[0] != "*" {
+		return read.Columns[0]
+	}
+	return s.column
 }
 
 // txOf returns the transaction a call runs in, or nil.

@@ -2,6 +2,7 @@ package lostupdate
 
 import (
 	"strconv"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -89,7 +90,7 @@ func ownerIfOnly(db *gorm.DB, id uint, name string) error {
 	if name != "" {
 		w.Owner = name
 	}
-	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 86 is written back by Update`
+	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 87 is written back by Update`
 }
 
 // Without a default, a kind of neither case writes the owner read back.
@@ -104,7 +105,7 @@ func ownerSwitchNoDefault(db *gorm.DB, id uint, kind int, name string) error {
 	case 1:
 		w.Owner = name
 	}
-	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 98 is written back by Update`
+	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 99 is written back by Update`
 }
 
 // The menu whose Paths is assigned is skipped before the write: the one
@@ -120,7 +121,7 @@ func menuPathsSkipped(db *gorm.DB) error {
 				v.Paths = "/0/"
 				continue
 			}
-			if err := tx.Model(&v).Update("paths", v.Paths+"/").Error; err != nil { // want `Paths read by Find at line 115 is written back by Update`
+			if err := tx.Model(&v).Update("paths", v.Paths+"/").Error; err != nil { // want `Paths read by Find at line 116 is written back by Update`
 				return err
 			}
 		}
@@ -141,4 +142,44 @@ func initPaths(tx *gorm.DB, menu *Menu) error {
 		menu.Paths = "/0/" + strconv.Itoa(int(menu.ID))
 	}
 	return tx.Model(&Menu{}).Where("id = ?", menu.ID).Update("paths", menu.Paths).Error // ok: the parent's row was read
+}
+
+// newOwner returns a fresh owner each call.
+func newOwner() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }
+
+// An owner found empty is filled in and the row saved: two callers can
+// both find it empty.
+func ownerFilledIn(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	if w.Owner == "" {
+		w.Owner = newOwner()
+	}
+	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 154 is replaced by a fresh value when empty and written by Update`
+}
+
+// The update runs only where the owner was found empty.
+func ownerFilledInBranch(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	if w.Owner == "" {
+		return db.Model(&w).Update("owner", newOwner()).Error // want `Owner read by First at line 166 is replaced by a fresh value when empty and written by Update`
+	}
+	return nil
+}
+
+// ok: the update fills the owner in only where it is still empty.
+func ownerFilledInWhereEmpty(db *gorm.DB, id uint) error {
+	var w Wallet
+	if err := db.First(&w, id).Error; err != nil {
+		return err
+	}
+	if w.Owner == "" {
+		return db.Model(&w).Where("owner = ?", "").Update("owner", newOwner()).Error // ok: a compare-and-set on the empty value
+	}
+	return nil
 }

@@ -311,17 +311,3 @@ func setTransactionSQL(ctx context.Context, db *sql.DB, queries *sqlcstd.Queries
 	}
 	return tx.Commit()
 }
-
-func fillEmptyByLen(ctx context.Context, pool *pgxpool.Pool, id int64) error {
-	r, err := q.RecordGet(ctx, pool, id)
-	if err != nil {
-		return err
-	}
-	name := r.Name
-	if len(name) != 0 {
-		return nil
-	}
-	name = newCode()
-	// ok: only the fresh value is written; the read one returned early
-	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name})
-}

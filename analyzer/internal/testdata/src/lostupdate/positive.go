@@ -389,3 +389,18 @@ func fillEmptyElse(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 	}
 	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 380 is replaced by a fresh value when empty and written by RecordRename`
 }
+
+// Found non-empty by its length and returned early: only the fresh value is
+// written, where the name was found empty, which two callers can both find.
+func fillEmptyByLen(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	r, err := q.RecordGet(ctx, pool, id)
+	if err != nil {
+		return err
+	}
+	name := r.Name
+	if len(name) != 0 {
+		return nil
+	}
+	name = randomCode()
+	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 396 is replaced by a fresh value when empty and written by RecordRename`
+}
