@@ -78,9 +78,9 @@
 // can both find it empty, and the later write replaces the value the first
 // one set (and maybe handed out). Not reported when the UPDATE fills it in
 // only where it is still empty (its WHERE compares the column with the
-// empty value), when the write runs only where it was found empty and
-// writes a constant (every caller writes the same), nor under the
-// protections above.
+// empty value), when the write runs only where it was found empty and the
+// function does not return the value written, a constant aside (no caller
+// hands out a value another replaces), nor under the protections above.
 //
 // A finding is silenced with //txvet:ignore lostupdate <reason> on its line
 // or the line above.

@@ -882,7 +882,7 @@ func emptyTested(iff *ssa.If) (ssa.Value, int) {
 	return x, 0
 }
 
-// lenOperand returns the operand of len(x), or v.
+// lenOperand returns x when v is len(x), else v.
 func lenOperand(v ssa.Value) ssa.Value {
 	if call, ok := v.(*ssa.Call); ok {
 		if b, ok := call.Common().Value.(*ssa.Builtin); ok && b.Name() == "len" {

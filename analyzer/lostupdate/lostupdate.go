@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -133,7 +134,7 @@ func (c *checker) check(fn *ssa.Function) {
 			}
 			v, field := w.Arg(u.Param)
 			written := c.t.writtenBy(v, field, w.instr)
-			for _, s := range append(written, c.foundEmpty(fn, w, u, written)...) {
+			for _, s := range slices.Concat(written, c.foundEmpty(fn, w, u, written)) {
 				if s.read == nil {
 					continue
 				}
@@ -174,21 +175,15 @@ func (c *checker) check(fn *ssa.Function) {
 
 // foundEmpty returns, for a write that runs only where a read found the
 // column u it writes empty (if code == "" { code = fresh(); UPDATE ... SET
-// code = $1 }) with a value written of sources that are no read and not
-// all constants, that read's column as a kept value: nothing read is
-// written back, but two callers can both find it empty and fill it in.
+// code = $1 }), that read's column as a kept value: nothing read is
+// written back, but two callers can both find it empty and fill it in,
+// which matters where the first one's value is handed out: only when the
+// function also returns the value written (not a constant).
 func (c *checker) foundEmpty(fn *ssa.Function, w stmtCall, u catalog.Use, written []source) []source {
-	fresh := false
 	for _, s := range written {
 		if s.read != nil {
 			return nil // a value read is written: the sources say how
 		}
-		if _, ok := s.leaf.(string); !ok {
-			fresh = true
-		}
-	}
-	if !fresh {
-		return nil // every caller writes the same constant
 	}
 	var out []source
 	for _, b := range fn.Blocks {
@@ -207,10 +202,32 @@ func (c *checker) foundEmpty(fn *ssa.Function, w stmtCall, u catalog.Use, writte
 			}
 		}
 	}
+	if len(out) == 0 || !c.returns(fn, written) {
+		return nil
+	}
 	return out
 }
 
 var errorType = types.Universe.Lookup("error").Type()
+
+// returns reports whether fn returns a value of one of the sources, a
+// constant aside.
+func (c *checker) returns(fn *ssa.Function, sources []source) bool {
+	for _, b := range fn.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for _, r := range ret.Results {
+			for _, s := range c.t.sources(r, "") {
+				if _, constant := s.leaf.(string); s.leaf != nil && !constant && slices.Contains(sources, s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // readColumn returns the result field or column of a read a source is, ""
 // when not known.

@@ -160,14 +160,40 @@ func ownerFilledIn(db *gorm.DB, id uint) error {
 	return db.Model(&w).Update("owner", w.Owner).Error // want `Owner read by First at line 154 is replaced by a fresh value when empty and written by Update`
 }
 
-// The update runs only where the owner was found empty.
-func ownerFilledInBranch(db *gorm.DB, id uint) error {
+// The update runs only where the owner was found empty; the first caller's
+// owner, returned, is replaced.
+func ownerFilledInBranch(db *gorm.DB, id uint) (string, error) {
 	var w Wallet
 	if err := db.First(&w, id).Error; err != nil {
-		return err
+		return "", err
 	}
 	if w.Owner == "" {
-		return db.Model(&w).Update("owner", newOwner()).Error // want `Owner read by First at line 166 is replaced by a fresh value when empty and written by Update`
+		owner := newOwner()
+		return owner, db.Model(&w).Update("owner", owner).Error // want `Owner read by First at line 167 is replaced by a fresh value when empty and written by Update`
+	}
+	return w.Owner, nil
+}
+
+// Page is archived once; ArchivedAt is nil until then.
+type Page struct {
+	ID         uint
+	ArchivedAt *time.Time
+}
+
+// ok: devlane's archiving of descendants: two callers can both find a page
+// unarchived and both stamp it, but neither hands its time out.
+func archivePages(db *gorm.DB, parent uint) error {
+	var pages []Page
+	if err := db.Where("parent_id = ?", parent).Find(&pages).Error; err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, p := range pages {
+		if p.ArchivedAt == nil {
+			if err := db.Model(&Page{}).Where("id = ?", p.ID).Update("archived_at", now).Error; err != nil { // ok: the time written is not returned
+				return err
+			}
+		}
 	}
 	return nil
 }

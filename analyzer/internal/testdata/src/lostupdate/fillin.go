@@ -94,17 +94,18 @@ func shareCodeLocked(ctx context.Context, tx pgx.Tx, id int64) (string, error) {
 	return code, nil
 }
 
-// ok: every caller that finds the name empty writes the same constant.
-func nameDefault(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+// ok: every caller that finds the name empty writes and returns the same
+// constant.
+func nameDefault(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
 	var name string
 	if err := pool.QueryRow(ctx, "SELECT name FROM records WHERE id = $1", id).Scan(&name); err != nil {
-		return err
+		return "", err
 	}
 	if name == "" {
 		_, err := pool.Exec(ctx, "UPDATE records SET name = $1 WHERE id = $2", "unnamed", id) // ok: no caller's value differs
-		return err
+		return "unnamed", err
 	}
-	return nil
+	return name, nil
 }
 
 // ok: the column found empty is not the one written.
@@ -128,6 +129,20 @@ func shareCodeOtherRow(db *sql.DB, id, other int64) error {
 	}
 	if code == "" {
 		_, err := db.Exec("UPDATE records SET name = $1 WHERE id = $2", randomCode(), other) // ok: another row
+		return err
+	}
+	return nil
+}
+
+// ok: two callers can both find the name empty and both write a code, but
+// neither hands its code out.
+func nameStamped(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+	var name string
+	if err := pool.QueryRow(ctx, "SELECT name FROM records WHERE id = $1", id).Scan(&name); err != nil {
+		return err
+	}
+	if name == "" {
+		_, err := pool.Exec(ctx, "UPDATE records SET name = $1 WHERE id = $2", randomCode(), id) // ok: the code written is not returned
 		return err
 	}
 	return nil

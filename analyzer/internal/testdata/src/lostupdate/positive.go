@@ -391,16 +391,17 @@ func fillEmptyElse(ctx context.Context, pool *pgxpool.Pool, id int64) error {
 }
 
 // Found non-empty by its length and returned early: only the fresh value is
-// written, where the name was found empty, which two callers can both find.
-func fillEmptyByLen(ctx context.Context, pool *pgxpool.Pool, id int64) error {
+// written, where the name was found empty, which two callers can both find;
+// the first one's name, returned, is replaced.
+func fillEmptyByLen(ctx context.Context, pool *pgxpool.Pool, id int64) (string, error) {
 	r, err := q.RecordGet(ctx, pool, id)
 	if err != nil {
-		return err
+		return "", err
 	}
 	name := r.Name
 	if len(name) != 0 {
-		return nil
+		return name, nil
 	}
 	name = randomCode()
-	return q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 396 is replaced by a fresh value when empty and written by RecordRename`
+	return name, q.RecordRename(ctx, pool, sqlcpgx.RecordRenameParams{ID: id, Name: name}) // want `Name read by RecordGet at line 397 is replaced by a fresh value when empty and written by RecordRename`
 }
