@@ -129,8 +129,8 @@ func (t *tracer) writtenBy(v ssa.Value, field string, at ssa.Instruction) []sour
 		}
 		if stores := assignedBefore(base, field, at); stores != nil {
 			var out sourceSet
-			for _, st := range stores {
-				for _, s := range t.sources(st.Val, "") {
+			for _, fs := range stores {
+				for _, s := range t.sources(fs.st.Val, fs.field) {
 					out.add(s)
 				}
 			}
@@ -141,36 +141,28 @@ func (t *tracer) writtenBy(v ssa.Value, field string, at ssa.Instruction) []sour
 }
 
 // assignedBefore returns the stores into field of the struct the pointer
-// base points to that may still hold the field when at runs, when every
-// path from where base is defined to at runs one of them: what base held
-// before is hidden from at. Nil otherwise, and for a local variable, which
-// allocField follows with its whole-value stores.
-func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []*ssa.Store {
+// base points to (also of a whole embedded struct holding it) that may
+// still hold the field when at runs, when every path from where base is
+// defined to at runs one of them: what base held before is hidden from at.
+// Nil otherwise, and for a local variable, which allocField follows with
+// its whole-value stores.
+func assignedBefore(base ssa.Value, field string, at ssa.Instruction) []fieldStore {
 	if _, ok := base.(*ssa.Alloc); ok {
 		return nil
 	}
 	if _, ok := base.Type().Underlying().(*types.Pointer); !ok {
 		return nil
 	}
-	var stores []*ssa.Store
-	var walls []ssa.Instruction
-	for _, ref := range catalog.Referrers(base) {
-		fa, ok := ref.(*ssa.FieldAddr)
-		if !ok || fa.X != base || fieldName(base.Type(), fa.Field) != field {
-			continue
-		}
-		for _, fr := range catalog.Referrers(fa) {
-			if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
-				stores = append(stores, st)
-				walls = append(walls, st)
-			}
-		}
+	_, stores := fieldAddrs(base, field)
+	walls := make([]ssa.Instruction, len(stores))
+	for i, fs := range stores {
+		walls[i] = fs.st
 	}
 	from := definedAt(base)
 	if len(stores) == 0 || from == nil || from.Parent() != at.Parent() || ssaorder.ReachableAvoiding(from, at, walls...) {
 		return nil
 	}
-	return slices.DeleteFunc(stores, func(st *ssa.Store) bool { return !ssaorder.ReachableAvoiding(st, at, walls...) })
+	return slices.DeleteFunc(stores, func(fs fieldStore) bool { return !ssaorder.ReachableAvoiding(fs.st, at, walls...) })
 }
 
 // definedAt returns the instruction defining v, or the first of the
@@ -358,9 +350,9 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 			t.allocField(base, name, at, next, keep, out)
 			return
 		}
-		if stores := assignedBefore(a.X, name, at); stores != nil {
-			for _, st := range stores {
-				next(st.Val, "")
+		if stores := assignedBefore(embeddingAlloc(a.X), name, at); stores != nil {
+			for _, fs := range stores {
+				next(fs.st.Val, fs.field)
 			}
 			return
 		}
@@ -385,48 +377,30 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 // it was found empty (if r.F == "" { r.F = fresh() }), the other stores are
 // kept values.
 func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next, keep func(ssa.Value, string), out *sourceSet) {
-	type write struct {
-		instr ssa.Instruction
-		val   ssa.Value
-		field string // field to select from val
-	}
-	var writes []write
-	var fieldAddrs []ssa.Value
+	var writes []fieldStore
 	kills := []ssa.Instruction{a}
 	for _, ref := range catalog.Referrers(a) {
-		switch r := ref.(type) {
-		case *ssa.Store:
-			if r.Addr == a {
-				writes = append(writes, write{r, r.Val, field})
-				kills = append(kills, r)
-			}
-		case *ssa.FieldAddr:
-			addrs := []*ssa.FieldAddr{r}
-			if field != "" && fieldName(a.Type(), r.Field) != field {
-				addrs = promoted(r, field)
-				if len(addrs) > 0 {
-					// The embedded struct assigned whole (w.Base = b).
-					for _, fr := range catalog.Referrers(r) {
-						if st, ok := fr.(*ssa.Store); ok && st.Addr == r {
-							writes = append(writes, write{st, st.Val, field})
-							kills = append(kills, st)
-						}
-					}
-				}
-			}
-			for _, fa := range addrs {
-				fieldAddrs = append(fieldAddrs, fa)
-				for _, fr := range catalog.Referrers(fa) {
-					if st, ok := fr.(*ssa.Store); ok && st.Addr == fa {
-						writes = append(writes, write{st, st.Val, ""})
-						if field != "" {
-							kills = append(kills, st) // not for the whole variable, replaced only in part
-						}
-					}
-				}
-			}
+		if st, ok := ref.(*ssa.Store); ok && st.Addr == a {
+			writes = append(writes, fieldStore{st, field})
+			kills = append(kills, st)
 		}
 	}
+	var addrs []*ssa.FieldAddr
+	var fieldStores []fieldStore
+	if field == "" {
+		for _, ref := range catalog.Referrers(a) {
+			if fa, ok := ref.(*ssa.FieldAddr); ok {
+				addrs = append(addrs, fa)
+				fieldStores = append(fieldStores, storesTo(fa)...)
+			}
+		}
+	} else {
+		addrs, fieldStores = fieldAddrs(a, field)
+		for _, fs := range fieldStores {
+			kills = append(kills, fs.st) // not for the whole variable, replaced only in part
+		}
+	}
+	writes = append(writes, fieldStores...)
 	// live reports whether what from puts in the variable may be there when
 	// at loads it.
 	live := func(from ssa.Instruction) bool {
@@ -434,25 +408,25 @@ func (t *tracer) allocField(a *ssa.Alloc, field string, at ssa.Instruction, next
 	}
 	fills := make(map[ssa.Instruction]bool)
 	for _, w := range writes {
-		if w.field == "" && fillsEmpty(w.instr.Block(), a, field) {
-			fills[w.instr] = true
+		if w.field == "" && fillsEmpty(w.st.Block(), a, field) {
+			fills[w.st] = true
 		}
 	}
 	for _, w := range writes {
-		if !live(w.instr) {
+		if !live(w.st) {
 			continue
 		}
-		if len(fills) > 0 && !fills[w.instr] {
-			keep(w.val, w.field)
+		if len(fills) > 0 && !fills[w.st] {
+			keep(w.st.Val, w.field)
 		} else {
-			next(w.val, w.field)
+			next(w.st.Val, w.field)
 		}
 	}
 	// Reads into the variable are kept values too where it is filled in.
 	var reads sourceSet
 	t.filled(a, field, live, &reads)
 	t.scanned(a, live, &reads)
-	for _, fa := range fieldAddrs {
+	for _, fa := range addrs {
 		t.scanned(fa, live, &reads)
 	}
 	for _, s := range reads.list {
@@ -594,23 +568,86 @@ func embeddingAlloc(addr ssa.Value) ssa.Value {
 	}
 }
 
-// promoted returns the addresses of field reached through the embedded
-// struct fa is the address of (w.Base.Balance for w.Balance).
-func promoted(fa *ssa.FieldAddr, field string) []*ssa.FieldAddr {
-	if !embeddedField(fa) {
-		return nil
-	}
-	var out []*ssa.FieldAddr
-	for _, ref := range catalog.Referrers(fa) {
-		if inner, ok := ref.(*ssa.FieldAddr); ok {
-			if fieldName(inner.X.Type(), inner.Field) == field {
-				out = append(out, inner)
-			} else {
-				out = append(out, promoted(inner, field)...)
+// fieldStore is a store that replaces a field: into the field itself
+// (field ""), or of a whole value holding it (field selects it from the
+// value stored: w = v, or w.Funds = f for w.Balance promoted from Funds).
+type fieldStore struct {
+	st    *ssa.Store
+	field string
+}
+
+// fieldAddrs returns the addresses of field of the struct base points to,
+// reached through the structs embedded by value it is promoted from
+// (w.Funds.Balance for w.Balance), and the stores into them: into the
+// field, and of a whole embedded struct holding it (w.Funds = f), which
+// replaces the field too. The other embedded structs' stores do not.
+func fieldAddrs(base ssa.Value, field string) ([]*ssa.FieldAddr, []fieldStore) {
+	path := fieldPath(base.Type(), field)
+	var stores []fieldStore
+	level := []ssa.Value{base}
+	for k, index := range path {
+		var inner []ssa.Value
+		for _, x := range level {
+			for _, ref := range catalog.Referrers(x) {
+				if fa, ok := ref.(*ssa.FieldAddr); ok && fa.Field == index {
+					inner = append(inner, fa)
+					for _, fs := range storesTo(fa) {
+						if k < len(path)-1 {
+							fs.field = field
+						}
+						stores = append(stores, fs)
+					}
+				}
 			}
+		}
+		level = inner
+	}
+	var addrs []*ssa.FieldAddr
+	for _, v := range level {
+		if fa, ok := v.(*ssa.FieldAddr); ok {
+			addrs = append(addrs, fa)
+		}
+	}
+	return addrs, stores
+}
+
+// storesTo returns the stores into addr.
+func storesTo(addr ssa.Value) []fieldStore {
+	var out []fieldStore
+	for _, ref := range catalog.Referrers(addr) {
+		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr {
+			out = append(out, fieldStore{st: st})
 		}
 	}
 	return out
+}
+
+// fieldPath returns the indices of the fields leading to the field name of
+// the struct t is or points to: one for a field of its own, one more for
+// each struct embedded by value it is promoted through. Nil when there is
+// no such field, or it is reached through an embedded pointer.
+func fieldPath(t types.Type, name string) []int {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	for i := range st.NumFields() {
+		if st.Field(i).Name() == name {
+			return []int{i} // its own, also unexported in a struct type literal
+		}
+	}
+	var pkg *types.Package
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		pkg = n.Obj().Pkg()
+	}
+	obj, index, indirect := types.LookupFieldOrMethod(t, false, pkg, name)
+	if _, ok := obj.(*types.Var); !ok || indirect {
+		return nil
+	}
+	return index
 }
 
 // embeddedField reports whether fa is the address of an embedded field.
