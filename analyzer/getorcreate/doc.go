@@ -11,7 +11,8 @@
 // loser fails with a unique violation. Reading FOR UPDATE does not help (a
 // missing row cannot be locked) and neither does the isolation level (the
 // loser still fails). "Not found" is recognised as errors.Is(err,
-// pgx.ErrNoRows), err == sql.ErrNoRows, a switch on err, len(rows) == 0 on a
+// pgx.ErrNoRows), err == sql.ErrNoRows (also from sqlx's StructScan of a
+// QueryRowx), a switch on err, len(rows) == 0 on a
 // :many query or on the slice sqlx's Select filled, rows.Next()
 // returning false, or the destination of a one-row read (Get, Scan) still
 // zero after it (if tag.ID == 0, if name == "") when the read's ErrNoRows

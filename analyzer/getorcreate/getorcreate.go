@@ -640,13 +640,13 @@ func errorOf(s stmtCall) ssa.Value {
 	if res.Len() == 1 && apis.ORMOf(res.At(0).Type()) != nil {
 		return handleField(call, apis.ORMOf(res.At(0).Type()).ErrorField)
 	}
-	// QueryRow: the error comes from Scan.
+	// QueryRow: the error comes from Scan (or sqlx's StructScan).
 	for _, ref := range catalog.Referrers(call) {
 		if sc, ok := ref.(*ssa.Call); ok && sc.Common().IsInvoke() && sc.Common().Method.Name() == "Scan" && sc.Common().Value == call {
 			return sc
 		}
 		if sc, ok := ref.(*ssa.Call); ok && !sc.Common().IsInvoke() && len(sc.Common().Args) > 0 && sc.Common().Args[0] == call {
-			if f := sc.Common().StaticCallee(); f != nil && f.Name() == "Scan" {
+			if f := sc.Common().StaticCallee(); f != nil && (f.Name() == "Scan" || apis.IsStructScan(catalog.Callee(sc.Common()))) {
 				return sc
 			}
 		}

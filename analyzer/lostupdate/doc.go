@@ -9,7 +9,8 @@
 // back interleave as read A, read B, write A, write B: B's write is based on
 // the value before A's, and A's change is lost. The check follows values
 // from a plain read (a sqlc query, a wrapper of one, or literal SQL given to
-// pgx v4 or v5, database/sql or sqlx, whose Get scans into its destination;
+// pgx v4 or v5, database/sql or sqlx, whose Get scans into its destination
+// and whose rows' StructScan into its argument;
 // SQL written with ? placeholders is read as a driver rebinding it to $n
 // sees it) through
 // row struct fields, params structs, local variables, arithmetic and helper

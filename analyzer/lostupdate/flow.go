@@ -8,6 +8,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/apis"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/catalog"
 	"github.com/lockstep-dev/lockstep/analyzer/internal/ssaorder"
 )
@@ -506,11 +507,8 @@ func (t *tracer) scannedAt(addr ssa.Value, live func(ssa.Instruction) bool, out 
 				if name != "Scan" || (live != nil && !live(ci)) {
 					continue
 				}
-				if ex, ok := recv.(*ssa.Extract); ok {
-					recv = ex.Tuple
-				}
-				rc := t.cat.ResultsOf(recv)
-				if rc == nil || !t.isRead(rc) {
+				rc := t.rowsOf(recv)
+				if rc == nil {
 					continue
 				}
 				col := ""
@@ -524,10 +522,23 @@ func (t *tracer) scannedAt(addr ssa.Value, live func(ssa.Instruction) bool, out 
 	}
 }
 
+// rowsOf returns the read whose rows or row recv is (a Queryx's rows, also
+// as the *sql.Rows they embed), or nil.
+func (t *tracer) rowsOf(recv ssa.Value) ssa.CallInstruction {
+	recv = catalog.Underlying(recv)
+	if ex, ok := recv.(*ssa.Extract); ok {
+		recv = ex.Tuple
+	}
+	if rc := t.cat.ResultsOf(recv); rc != nil && t.isRead(rc) {
+		return rc
+	}
+	return nil
+}
+
 // filled finds a read into the variable a as its destination (an ORM's
-// First(&u), sqlx's Get(&u, ...)), also in a closure it is captured by,
-// and records the read and the field, if live says its value may still be
-// there.
+// First(&u), sqlx's Get(&u, ...), or the StructScan(&u) of a read's rows),
+// also in a closure it is captured by, and records the read and the field,
+// if live says its value may still be there.
 func (t *tracer) filled(a *ssa.Alloc, field string, live func(ssa.Instruction) bool, out *sourceSet) {
 	var visit func(v ssa.Value, depth int)
 	visit = func(v ssa.Value, depth int) {
@@ -535,8 +546,17 @@ func (t *tracer) filled(a *ssa.Alloc, field string, live func(ssa.Instruction) b
 			switch r := ref.(type) {
 			case *ssa.MakeInterface:
 				for _, mref := range catalog.Referrers(r) {
-					if ci, ok := mref.(*ssa.Call); ok && t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) && live(ci) {
+					ci, ok := mref.(*ssa.Call)
+					if !ok || !live(ci) {
+						continue
+					}
+					if t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) {
 						out.add(source{read: ci, column: field})
+					}
+					if args := ci.Common().Args; len(args) == 2 && args[1] == r && !ci.Common().IsInvoke() && apis.IsStructScan(catalog.Callee(ci.Common())) {
+						if rc := t.rowsOf(args[0]); rc != nil {
+							out.add(source{read: rc, column: field})
+						}
 					}
 				}
 			case *ssa.MakeClosure:

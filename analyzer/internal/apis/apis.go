@@ -57,6 +57,12 @@ type Library struct {
 	// row, as "path.Name".
 	NotFound []string
 
+	// StructScans are the methods of a read's rows or row, on types of
+	// Packages, that scan the current row into their one argument, a
+	// struct, column by column into the fields of those names (sqlx's
+	// StructScan).
+	StructScans []string
+
 	// Publishes are the methods that publish a message, on types of
 	// Packages.
 	Publishes []string
@@ -620,10 +626,11 @@ var Libraries = []*Library{
 			{Method: "BeginTxx", Handout: Result, CallbackArg: -1, OptionsArg: 1},    // BeginTxx(ctx, *sql.TxOptions)
 			{Method: "MustBeginTx", Handout: Result, CallbackArg: -1, OptionsArg: 1}, // MustBeginTx(ctx, *sql.TxOptions)
 		},
-		Commits:   []string{"Commit"},
-		Rollbacks: []string{"Rollback"},
-		Isolation: Isolation{Fields: []string{"Isolation"}}, // sql.TxOptions: database/sql's levels
-		NotFound:  []string{"database/sql.ErrNoRows"},
+		Commits:     []string{"Commit"},
+		Rollbacks:   []string{"Rollback"},
+		Isolation:   Isolation{Fields: []string{"Isolation"}}, // sql.TxOptions: database/sql's levels
+		NotFound:    []string{"database/sql.ErrNoRows"},
+		StructScans: []string{"StructScan"}, // (*Row) and (*Rows)
 	},
 	{
 		Module:   "github.com/rabbitmq/amqp091-go",
@@ -1050,6 +1057,18 @@ func IsOutboxPublish(t types.Type, method string) bool {
 	name := TypeName(t)
 	return slices.ContainsFunc(Libraries, func(l *Library) bool {
 		return slices.Contains(l.Outboxes, name) && slices.Contains(l.Publishes, method)
+	})
+}
+
+// IsStructScan reports whether f is a method of a library's rows or row
+// that scans the current row into its one argument by column name.
+func IsStructScan(f *types.Func) bool {
+	if f == nil || f.Pkg() == nil || f.Type().(*types.Signature).Recv() == nil {
+		return false
+	}
+	path := f.Pkg().Path()
+	return slices.ContainsFunc(Libraries, func(l *Library) bool {
+		return slices.Contains(l.Packages, path) && slices.Contains(l.StructScans, f.Name())
 	})
 }
 
