@@ -112,3 +112,44 @@ func NamedOtherTable(db *sqlx.DB, token string) error {
 	}
 	return err
 }
+
+// NamedStmtOtherTable records the miss through named statements bound to
+// the transaction, in another table.
+func NamedStmtOtherTable(ctx context.Context, db *sqlx.DB, name string) error {
+	get, err := db.PrepareNamedContext(ctx, "SELECT id FROM tags WHERE name = :name")
+	if err != nil {
+		return err
+	}
+	miss, err := db.PrepareNamedContext(ctx, "INSERT INTO tag_misses (name) VALUES (:name)")
+	if err != nil {
+		return err
+	}
+	tx := db.MustBeginTx(ctx, nil)
+	defer tx.Rollback()
+	var id int64
+	if err := tx.NamedStmtContext(ctx, get).GetContext(ctx, &id, tag{Name: name}); errors.Is(err, sql.ErrNoRows) {
+		// ok: another table
+		tx.NamedStmtContext(ctx, miss).MustExecContext(ctx, tag{Name: name})
+	}
+	return tx.Commit()
+}
+
+// NamedStmtCreateFirst inserts first with ON CONFLICT DO NOTHING and then
+// reads the row, both through named statements.
+func NamedStmtCreateFirst(db *sqlx.DB, name string) (int64, error) {
+	insert, err := db.PrepareNamed("INSERT INTO tags (name) VALUES (:name) ON CONFLICT (name) DO NOTHING")
+	if err != nil {
+		return 0, err
+	}
+	get, err := db.PrepareNamed("SELECT id FROM tags WHERE name = :name")
+	if err != nil {
+		return 0, err
+	}
+	// ok: the insert comes first and cannot conflict
+	if _, err := insert.Exec(tag{Name: name}); err != nil {
+		return 0, err
+	}
+	var id int64
+	err = get.Get(&id, tag{Name: name})
+	return id, err
+}
