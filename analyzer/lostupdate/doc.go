@@ -35,7 +35,8 @@
 // v.N) with the stale value as its parameter; Save of rows read by Find
 // (an upsert of every column), Create with a clause.OnConflict whose
 // DoUpdates or UpdateAll sets a column to a value read, Raw reads and Exec
-// writes as their SQL says; Select and Omit narrow the columns written:
+// writes as their SQL says; Assign's values FirstOrCreate writes over the
+// row it finds; Select and Omit narrow the columns written:
 //
 //	var w Wallet
 //	tx.First(&w, id)

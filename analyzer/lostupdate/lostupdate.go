@@ -102,6 +102,9 @@ func (c *checker) calls(fn *ssa.Function) []stmtCall {
 			if ci, ok := instr.(ssa.CallInstruction); ok {
 				if call := c.t.call(ci); call != nil {
 					out = append(out, stmtCall{ci, call})
+					if call.Hit != nil {
+						out = append(out, stmtCall{ci, call.Hit})
+					}
 				}
 			}
 		}

@@ -244,6 +244,10 @@ const (
 	// ChainRaw gives the statement as SQL with its values; a reading
 	// finisher runs it.
 	ChainRaw
+	// ChainAssign gives values (one struct or map) that FirstOrCreate
+	// writes over the row it finds, and FirstOrInit over the value it
+	// fills from it.
+	ChainAssign
 )
 
 // Query is a group of methods, on any type, that run SQL given as a string:
@@ -524,10 +528,9 @@ var Libraries = []*Library{
 				// for callbacks and plugins (GORM v2 ignores v1's
 				// "gorm:query_option", so it adds no FOR UPDATE).
 				"Preload": ChainNeutral, "Unscoped": ChainNeutral, "Set": ChainNeutral,
-				// Attrs and Assign fill the destination of FirstOrInit and
-				// FirstOrCreate (on a hit Assign also updates the row with
-				// values of its own, not read from it).
-				"Attrs": ChainNeutral, "Assign": ChainNeutral,
+				// Attrs fills the destination of FirstOrInit and
+				// FirstOrCreate when they find no row.
+				"Attrs": ChainNeutral, "Assign": ChainAssign,
 				"Or": ChainOr, "Not": ChainNot,
 				"Select": ChainSelect, "Omit": ChainOmit,
 				"Joins": ChainJoins, "InnerJoins": ChainJoins,

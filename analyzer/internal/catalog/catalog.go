@@ -155,11 +155,16 @@ type Call struct {
 	// scan into; or nil.
 	Dest ssa.Value
 	// DestFields are the fields of Dest a read fills, when it selects
-	// columns (GORM's Select); nil for all.
+	// columns (GORM's Select) or leaves some to values of its own (Assign);
+	// nil for all.
 	DestFields []string
 	// One is set for a literal one-row read whose "no row" is the
 	// library's NotFound error (QueryRow, Get).
 	One bool
+	// Hit is the statement the call runs instead of its own when its read
+	// finds the row (GORM's FirstOrCreate with Assign: an UPDATE of the
+	// columns assigned), or nil.
+	Hit *Call
 	// names are the :name parameters of named SQL (sqlx's NamedExec), by
 	// $n; the statement's arguments are then the one struct or map after
 	// the SQL.

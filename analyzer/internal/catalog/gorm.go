@@ -236,6 +236,10 @@ type ormStmt struct {
 	joins          bool   // other tables joined: only a read is modelled
 	raw            string // Raw's SQL, with $n placeholders
 	hasRaw         bool
+	// assign is the one value given to Assign; assignOpaque is set when
+	// Assign was given anything else.
+	assign       ssa.Value
+	assignOpaque bool
 	// substs map the values a scope's body uses to the caller's: the
 	// variables its closure captured, the parameters of the function that
 	// made it.
@@ -437,6 +441,7 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 	}
 	var sql string
 	var fills []string
+	var hit *Call
 	switch {
 	case op == apis.RunExec:
 		if m.hasRaw || m.model != nil || m.table != "" || len(m.where) > 0 || m.lock != "" || m.conflict != nil {
@@ -474,13 +479,17 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 		if sql, ok = m.build(op, args, dest, cols); !ok {
 			return nil
 		}
-		if isRead(op) && m.selects != nil && !slices.Contains(m.selects, "*") {
+		assigned, assignKnown := m.assigned(cols)
+		if isRead(op) && (m.selects != nil && !slices.Contains(m.selects, "*") || len(assigned) > 0 || !assignKnown) {
 			fills = []string{}
 			for _, c := range cols {
-				if m.selected(c) {
+				if m.selected(c) && assignKnown && !assigned[c.field] {
 					fills = append(fills, c.field)
 				}
 			}
+		}
+		if op == apis.RunFirstOrCreate {
+			hit = m.hit(cols)
 		}
 	}
 	st := Classify(sql)
@@ -504,7 +513,66 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 		st = &s
 	}
 	many := op == apis.RunFind || op == apis.RunScan
-	return &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(m.root), Dest: dest, DestFields: fills, Many: many, common: common, args: m.args, refs: m.refs}
+	if hit != nil {
+		hit.Exec, hit.common, hit.args, hit.refs = Underlying(m.root), common, m.args, m.refs
+	}
+	return &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(m.root), Dest: dest, DestFields: fills, Many: many, Hit: hit, common: common, args: m.args, refs: m.refs}
+}
+
+// assigned returns the fields of the model Assign gives values, which
+// FirstOrInit and FirstOrCreate set over those of the row they find: the
+// fields a literal sets but to a constant zero (GORM skips zero ones), the
+// columns of a map literal's keys. known is false when Assign was given
+// something else.
+func (m *ormStmt) assigned(cols []column) (fields map[string]bool, known bool) {
+	if m.assignOpaque {
+		return nil, false
+	}
+	if m.assign == nil {
+		return nil, true
+	}
+	fields = make(map[string]bool)
+	if mm, ok := m.assign.(*ssa.MakeMap); ok {
+		vals, ok := mapLiteral(mm)
+		if !ok {
+			return nil, false
+		}
+		for _, c := range cols {
+			if vals[c.name] != nil || vals[c.field] != nil {
+				fields[c.field] = true
+			}
+		}
+		return fields, true
+	}
+	lit, ok := literalFields(m.assign)
+	if !ok || modelType(m.assign.Type()) != m.model {
+		return nil, false
+	}
+	for name, v := range lit {
+		if k, ok := v.(*ssa.Const); !ok || k.Value != nil && !isZero(k.Value) {
+			fields[name] = true
+		}
+	}
+	return fields, true
+}
+
+// hit models the update FirstOrCreate runs with Assign's values when its
+// read finds the row: UPDATE of the columns assigned, of the row the
+// conditions find. Nil without Assign, or when its values or the row are
+// not known.
+func (m *ormStmt) hit(cols []column) *Call {
+	if m.assign == nil || m.assignOpaque || len(m.where) == 0 || m.or || len(m.notParams) > 0 {
+		return nil
+	}
+	sets, ok := m.values(m.assign, cols)
+	if !ok || len(sets) == 0 {
+		return nil
+	}
+	st := Classify("UPDATE " + quote(m.table) + " SET " + strings.Join(sets, ", ") + m.whereSQL())
+	if st.Kind != Update {
+		return nil
+	}
+	return &Call{Stmt: st, Name: "Assign"}
 }
 
 func isRead(op apis.RunOp) bool {
@@ -645,6 +713,13 @@ func (m *ormStmt) apply(op apis.ChainOp, args []ssa.Value) bool {
 			if !m.clause(valueOf(VariadicArg(args, i))) {
 				return false
 			}
+		}
+		return true
+	case apis.ChainAssign:
+		if variadicLen(args) == 1 && m.assign == nil {
+			m.assign = m.resolve(valueOf(VariadicArg(args, 0)))
+		} else {
+			m.assignOpaque = true
 		}
 		return true
 	case apis.ChainNeutral:
