@@ -161,3 +161,17 @@ func duplicateReturned(db *gorm.DB, email string) error {
 		return tx.Model(&u).Update("name", "new").Error // ok: only after success
 	})
 }
+
+// ok: the read's chain is built on two paths: its statement is not known,
+// and neither is its miss (silent rather than guessed).
+func createAfterChainOnTwoPaths(db *gorm.DB, email string, active bool) error {
+	q := db.Where("email = ?", email)
+	if active {
+		q = q.Where("active = ?", true)
+	}
+	var u User
+	if err := q.First(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return db.Create(&User{Email: email}).Error // ok: the read's chain is not known
+	}
+	return nil
+}
