@@ -28,9 +28,9 @@
 //	-- name: IncrementRecord :exec
 //	UPDATE records SET counter = counter + 1 WHERE id = $1;
 //
-// GORM chains are understood as the SQL they send: First, Take or Find into
-// a variable, field edits, then Save(&v) (every column written back, the
-// Django save() of Go), Updates with a struct or map, Update or
+// GORM chains are understood as the SQL they send: First, Take, Find or
+// FirstOrCreate into a variable, field edits, then Save(&v) (every column
+// written back, the Django save() of Go), Updates with a struct or map, Update or
 // UpdateColumn with a value computed from the read, or gorm.Expr("? + 1",
 // v.N) with the stale value as its parameter; Save of rows read by Find
 // (an upsert of every column), Create with a clause.OnConflict whose

@@ -76,10 +76,22 @@ func (t *tracer) call(ci ssa.CallInstruction) *catalog.Call {
 	return c
 }
 
+// readOf returns the read ci runs whose results the code can use: its
+// statement, or the read it runs first (FirstOrCreate's); or nil.
+func (t *tracer) readOf(ci ssa.CallInstruction) *catalog.Call {
+	c := t.call(ci)
+	if c != nil && c.Stmt.Kind == catalog.Read {
+		return c
+	}
+	if c != nil {
+		return c.Read
+	}
+	return nil
+}
+
 // isRead reports whether ci runs a read whose results the code can use.
 func (t *tracer) isRead(ci ssa.CallInstruction) bool {
-	c := t.call(ci)
-	return c != nil && c.Stmt.Kind == catalog.Read
+	return t.readOf(ci) != nil
 }
 
 // sourceSet collects sources once each: a helper reached through many
@@ -512,7 +524,7 @@ func (t *tracer) scannedAt(addr ssa.Value, live func(ssa.Instruction) bool, out 
 					continue
 				}
 				col := ""
-				cols := t.call(rc).Stmt.Columns
+				cols := t.readOf(rc).Stmt.Columns
 				if i := int(k.Int64()); i < len(cols) {
 					col = cols[i]
 				}
@@ -550,7 +562,7 @@ func (t *tracer) filled(a *ssa.Alloc, field string, live func(ssa.Instruction) b
 					if !ok || !live(ci) {
 						continue
 					}
-					if t.isRead(ci) && t.call(ci).Dest == v && fills(t.call(ci), field) {
+					if r := t.readOf(ci); r != nil && r.Dest == v && fills(r, field) {
 						out.add(source{read: ci, column: field})
 					}
 					if args := ci.Common().Args; len(args) == 2 && args[1] == r && !ci.Common().IsInvoke() && apis.IsStructScan(catalog.Callee(ci.Common())) {

@@ -141,7 +141,7 @@ func (c *checker) check(fn *ssa.Function) {
 				if s.read == nil {
 					continue
 				}
-				r := stmtCall{s.read, c.t.call(s.read)}
+				r := stmtCall{s.read, c.t.readOf(s.read)}
 				if !r.Stmt.Touches(st.Table) {
 					continue
 				}

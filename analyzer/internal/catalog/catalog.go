@@ -161,10 +161,11 @@ type Call struct {
 	// One is set for a literal one-row read whose "no row" is the
 	// library's NotFound error (QueryRow, Get).
 	One bool
-	// Hit is the statement the call runs instead of its own when its read
-	// finds the row (GORM's FirstOrCreate with Assign: an UPDATE of the
-	// columns assigned), or nil.
-	Hit *Call
+	// Read is the read a call runs before its own statement, whose row
+	// fills Dest (GORM's FirstOrCreate), and Hit the statement it runs
+	// instead of its own when that read finds the row (FirstOrCreate with
+	// Assign: an UPDATE of the columns assigned); or nil.
+	Read, Hit *Call
 	// names are the :name parameters of named SQL (sqlx's NamedExec), by
 	// $n; the statement's arguments are then the one struct or map after
 	// the SQL.

@@ -52,10 +52,11 @@
 // a locking clause and a conflict action (DO NOTHING, or DO UPDATE of
 // AssignmentColumns, Assignments or every column) from Clauses literals;
 // SET values, gorm.Expr SQL included; Raw's and Exec's SQL as written; a
-// slice given to Save as the upsert GORM runs; Assign's struct or map
-// literal as the UPDATE FirstOrCreate runs instead of its insert when its
-// read finds the row ([Call.Hit]), and as the fields FirstOrInit does not
-// fill from the row. [Call.Dest] is the value read
+// slice given to Save as the upsert GORM runs; FirstOrCreate as its insert,
+// with the read it runs first ([Call.Read]); Assign's struct or map literal
+// as the UPDATE FirstOrCreate runs instead of its insert when that read
+// finds the row ([Call.Hit]), and as the fields FirstOrInit and
+// FirstOrCreate do not fill from the row. [Call.Dest] is the value read
 // into or written from, [Call.DestFields] the fields a read with Select (or Assign)
 // fills. A chain with any method outside apis.ORM.Chain, or a model, table,
 // column or condition that is not a constant, runs no known statement.

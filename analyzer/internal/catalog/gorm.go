@@ -441,7 +441,7 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 	}
 	var sql string
 	var fills []string
-	var hit *Call
+	var read, hit *Call
 	switch {
 	case op == apis.RunExec:
 		if m.hasRaw || m.model != nil || m.table != "" || len(m.where) > 0 || m.lock != "" || m.conflict != nil {
@@ -489,6 +489,7 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 			}
 		}
 		if op == apis.RunFirstOrCreate {
+			read = &Call{Stmt: Classify(m.selectSQL(op)), Name: fn.Name(), Dest: dest, DestFields: fills}
 			hit = m.hit(cols)
 		}
 	}
@@ -513,10 +514,18 @@ func (c *Catalog) ormCall(common *ssa.CallCommon, fn *types.Func) *Call {
 		st = &s
 	}
 	many := op == apis.RunFind || op == apis.RunScan
-	if hit != nil {
-		hit.Exec, hit.common, hit.args, hit.refs = Underlying(m.root), common, m.args, m.refs
+	for _, part := range []*Call{read, hit} {
+		if part != nil && part.Stmt.Kind != Unknown {
+			s := *part.Stmt
+			m.loosen(&s)
+			part.Stmt = &s
+			part.Exec, part.common, part.args, part.refs = Underlying(m.root), common, m.args, m.refs
+		}
 	}
-	return &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(m.root), Dest: dest, DestFields: fills, Many: many, Hit: hit, common: common, args: m.args, refs: m.refs}
+	if read != nil && read.Stmt.Kind != Read {
+		read = nil
+	}
+	return &Call{Stmt: st, Name: fn.Name(), Exec: Underlying(m.root), Dest: dest, DestFields: fills, Many: many, Read: read, Hit: hit, common: common, args: m.args, refs: m.refs}
 }
 
 // assigned returns the fields of the model Assign gives values, which
@@ -561,7 +570,7 @@ func (m *ormStmt) assigned(cols []column) (fields map[string]bool, known bool) {
 // conditions find. Nil without Assign, or when its values or the row are
 // not known.
 func (m *ormStmt) hit(cols []column) *Call {
-	if m.assign == nil || m.assignOpaque || len(m.where) == 0 || m.or || len(m.notParams) > 0 {
+	if m.assign == nil || m.assignOpaque || len(m.where) == 0 {
 		return nil
 	}
 	sets, ok := m.values(m.assign, cols)
@@ -1115,19 +1124,12 @@ func (m *ormStmt) build(op apis.RunOp, args []ssa.Value, dest ssa.Value, cols []
 		if op != apis.RunScan && !m.inline(args, cols) {
 			return "", false
 		}
-		sql := "SELECT * FROM " + table + m.whereSQL()
-		if op != apis.RunFind && op != apis.RunScan {
-			sql += " LIMIT 1"
-		}
-		if m.lock != "" {
-			sql += " " + m.lock
-		}
 		if op == apis.RunFirstOrCreate {
 			// The insert that follows a miss: the conditions' values and
-			// the destination's fields.
+			// the destination's fields. Its read is Call.Read.
 			return m.insert(dest, cols, false)
 		}
-		return sql, true
+		return m.selectSQL(op), true
 	case apis.RunCount:
 		if m.lock != "" {
 			return "", false
@@ -1184,6 +1186,18 @@ func (m *ormStmt) build(op apis.RunOp, args []ssa.Value, dest ssa.Value, cols []
 		return "DELETE FROM " + table + m.whereSQL(), true
 	}
 	return "", false
+}
+
+// selectSQL writes the SELECT a reading finisher runs.
+func (m *ormStmt) selectSQL(op apis.RunOp) string {
+	sql := "SELECT * FROM " + quote(m.table) + m.whereSQL()
+	if op != apis.RunFind && op != apis.RunScan {
+		sql += " LIMIT 1"
+	}
+	if m.lock != "" {
+		sql += " " + m.lock
+	}
+	return sql
 }
 
 func isSlice(v ssa.Value) bool {

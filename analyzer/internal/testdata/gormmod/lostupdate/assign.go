@@ -87,3 +87,55 @@ func initAssignAllSave(db *gorm.DB, owner string, balance int64) error {
 	}
 	return db.Save(&w).Error // ok: nothing read is written back
 }
+
+// FirstOrCreate reads the row it finds into its destination: the counter
+// read is written back.
+func bumpAfterFirstOrCreate(db *gorm.DB, name string) error {
+	var c Counter
+	if err := db.Where(Counter{Name: name}).FirstOrCreate(&c).Error; err != nil {
+		return err
+	}
+	c.Value++
+	return db.Save(&c).Error // want `Value read by FirstOrCreate at line 95 is written back by Save`
+}
+
+// FirstOrCreate in a transaction, then Updates from the row found.
+func addAfterFirstOrCreate(db *gorm.DB, owner string, amount int64) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var w Wallet
+		if err := tx.Model(&Wallet{}).Where("owner = ?", owner).FirstOrCreate(&w).Error; err != nil {
+			return err
+		}
+		return tx.Model(&w).Updates(Wallet{Balance: w.Balance + amount}).Error // want `Balance read by FirstOrCreate at line 106 is written back by Updates`
+	})
+}
+
+// ok: FirstOrCreate's read locks the row in the writing transaction.
+func bumpAfterFirstOrCreateLocked(db *gorm.DB, name string) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		var c Counter
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(Counter{Name: name}).FirstOrCreate(&c).Error; err != nil {
+			return err
+		}
+		c.Value++
+		return tx.Save(&c).Error // ok: locked
+	})
+}
+
+// ok: the column FirstOrCreate's read gave is added to in SQL.
+func addAfterFirstOrCreateAtomic(db *gorm.DB, name string) error {
+	var c Counter
+	if err := db.Where(Counter{Name: name}).FirstOrCreate(&c).Error; err != nil {
+		return err
+	}
+	return db.Model(&c).Update("value", gorm.Expr("value + ?", 1)).Error // ok: atomic
+}
+
+// ok: Assign gives the value FirstOrCreate leaves in its destination.
+func setAfterFirstOrCreateAssign(db *gorm.DB, name string, value int64) error {
+	var c Counter
+	if err := db.Where(Counter{Name: name}).Assign(Counter{Value: value}).FirstOrCreate(&c).Error; err != nil {
+		return err
+	}
+	return db.Save(&c).Error // ok: the value is the caller's
+}
