@@ -562,7 +562,7 @@ func (t *tracer) filled(a *ssa.Alloc, field string, live func(ssa.Instruction) b
 					if !ok || !live(ci) {
 						continue
 					}
-					if r := t.readOf(ci); r != nil && r.Dest == v && fills(r, field) {
+					if read := t.readOf(ci); read != nil && read.Dest == v && fills(read, field) {
 						out.add(source{read: ci, column: field})
 					}
 					if args := ci.Common().Args; len(args) == 2 && args[1] == r && !ci.Common().IsInvoke() && apis.IsStructScan(catalog.Callee(ci.Common())) {
