@@ -456,15 +456,10 @@ func handleTypes(tx *txn.Tx) []types.Type {
 }
 
 // missIsNoRows reports whether s is a one-row read (a sqlc :one query,
-// QueryRow, sqlx's Get), whose error is ErrNoRows when no row matches.
+// QueryRow, sqlx's Get, a wrapper of one), whose error is ErrNoRows when
+// no row matches.
 func missIsNoRows(s stmtCall) bool {
-	if s.Stmt.Kind != catalog.Read {
-		return false
-	}
-	if s.Literal {
-		return s.One
-	}
-	return s.Stmt.Cmd == ":one"
+	return s.Stmt.Kind == catalog.Read && (s.One || s.Stmt.Cmd == ":one")
 }
 
 // failEdge returns the successor of iff taken when errV is an error

@@ -67,6 +67,10 @@ type QueryFact struct {
 	Result []string
 	// Many is set when the first result is a slice of rows.
 	Many bool
+	// One is set for a wrapper of a literal one-row read (QueryRow, Get),
+	// whose "no row" is the library's NotFound error, made up by the
+	// client.
+	One bool
 	// Pkg is the path of the package that defines the query.
 	Pkg string
 }
@@ -159,7 +163,7 @@ type Call struct {
 	// nil for all.
 	DestFields []string
 	// One is set for a literal one-row read whose "no row" is the
-	// library's NotFound error (QueryRow, Get).
+	// library's NotFound error (QueryRow, Get), and a wrapper of one.
 	One bool
 	// Read is the read a call runs before its own statement, whose row
 	// fills Dest (GORM's FirstOrCreate), and Hit the statement it runs
@@ -266,7 +270,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		return call
 	}
 	if f := c.fact(fn); f != nil {
-		return &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, Exec: execValue(f.Exec, args, recv), pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
+		return &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, One: f.One, Exec: execValue(f.Exec, args, recv), pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
 		i := q.SQLArg
@@ -846,7 +850,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	innerFn := typeutil.Callee(info, inner).(*types.Func)
 	innerSig := innerFn.Type().(*types.Signature)
 	sig := obj.Type().(*types.Signature)
-	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: ExecUnknown, Many: innerFact.Many, Pkg: innerFact.Pkg}
+	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: ExecUnknown, Many: innerFact.Many, One: innerFact.One, Pkg: innerFact.Pkg}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
 	// The inner call's arguments, receiver excluded, as the inner fact
@@ -859,6 +863,9 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 		if sel, ok := ast.Unparen(inner.Fun).(*ast.SelectorExpr); ok {
 			f.Exec = execParam(info, sel.X, ps, recv)
 		}
+	}
+	if f.Exec >= 0 && reassigned(info, fd.Body, ps[f.Exec]) {
+		f.Exec = ExecUnknown
 	}
 	for _, r := range innerFact.Args {
 		if r.Param < 0 || r.Param >= len(innerArgs) {
@@ -898,21 +905,21 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 }
 
 // literalFact describes a library call with constant SQL as a wrapper
-// would see a query: only for SQL that acts on the transaction (a lock,
-// SET TRANSACTION), so a helper taking the caller's transaction to lock a
-// row or set its level stands for its statement; a helper running any
-// other literal SQL is followed into instead, its reads and writes judged
-// where they are. Its arguments are the ones after the SQL.
+// would see a query, so a function running it and no other statement
+// stands for it at its callers (a repository's GetUser and SetName, a
+// helper locking a row in the transaction it is given). A function running
+// two statements stands for neither: its reads and writes are judged where
+// they are. Its arguments are the ones after the SQL.
 func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
 	q := apis.QueryOf(fn)
 	if q == nil || q.Named || q.SQLArg >= len(call.Args) || call.Ellipsis.IsValid() {
 		return nil
 	}
 	st := c.sqlExpr(call.Args[q.SQLArg])
-	if st == nil || !st.SetsTransaction() {
+	if st == nil {
 		return nil
 	}
-	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver}
+	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver, One: q.One}
 	for i := range call.Args[q.SQLArg+1:] {
 		f.Args = append(f.Args, ArgRef{Param: q.SQLArg + 1 + i})
 	}
@@ -966,6 +973,39 @@ func execParam(info *types.Info, e ast.Expr, ps []types.Object, recv types.Objec
 		}
 	}
 	return ExecUnknown
+}
+
+// reassigned reports whether body assigns the parameter p anything but a
+// pool or connection where it is nil (if db == nil { db = s.pool }): a
+// caller passing nil then runs the statement on no transaction, as its nil
+// says, and one passing a handle runs it on that handle.
+func reassigned(info *types.Info, body *ast.BlockStmt, p types.Object) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			if poolWhenNil(info, n, p) {
+				return false
+			}
+		case *ast.AssignStmt:
+			found = found || slices.ContainsFunc(n.Lhs, func(e ast.Expr) bool { return isIdentOf(info, e, p) })
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.AND && isIdentOf(info, n.X, p)
+		}
+		return !found
+	})
+	return found
+}
+
+// poolWhenNil reports whether s is if p == nil { p = x }, x a pool or a
+// connection outside a transaction.
+func poolWhenNil(info *types.Info, s *ast.IfStmt, p types.Object) bool {
+	cond, ok := ast.Unparen(s.Cond).(*ast.BinaryExpr)
+	if !ok || cond.Op != token.EQL || !isIdentOf(info, cond.X, p) || !info.Types[cond.Y].IsNil() || s.Init != nil || s.Else != nil || len(s.Body.List) != 1 {
+		return false
+	}
+	as, ok := s.Body.List[0].(*ast.AssignStmt)
+	return ok && as.Tok == token.ASSIGN && len(as.Lhs) == 1 && len(as.Rhs) == 1 && isIdentOf(info, as.Lhs[0], p) && apis.IsHandle(info.TypeOf(as.Rhs[0]))
 }
 
 func isError(t types.Type) bool {

@@ -4,12 +4,15 @@
 // both shapes (func (q *Queries) X(ctx, arg...) using q.db, and
 // emit_methods_with_db_argument's func (q *Queries) X(ctx, db DBTX, arg...)),
 // by the package-level "-- name: X :cmd" constant they pass on. It also
-// recognises functions that forward to exactly one statement (wrappers:
-// of a query, or of literal SQL that acts on the transaction, a locking
-// read or SET TRANSACTION ISOLATION LEVEL, which Statement.Isolation
-// gives), and literal constant SQL passed to pgx's Exec, Query and QueryRow (on
-// pools, conns, transactions and any interface with those methods, such as
-// sqlc's DBTX) and database/sql's Exec, Query, QueryRow and their Context
+// recognises functions that run exactly one statement (wrappers: of a
+// query, or of one statement of literal SQL, such as a hand-written
+// repository's GetUser or a helper locking a row or setting the level,
+// which Statement.Isolation gives), on a handle from a parameter (one that
+// falls back to a pool when nil included: a nil passed runs on no
+// transaction), the receiver or a field of it; and literal constant SQL
+// passed to pgx's Exec, Query and QueryRow (on pools, conns, transactions
+// and any interface with those methods, such as sqlc's DBTX) and
+// database/sql's Exec, Query, QueryRow and their Context
 // variants (on *sql.DB, *sql.Tx, *sql.Conn), pgx v4's, and sqlx's Get,
 // Select, Queryx, QueryRowx, MustExec, NamedExec, NamedQuery and their
 // Context variants, as methods or as package-level functions given the
