@@ -134,7 +134,7 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table {
 				continue
 			}
-			how := c.missBranchTo(fn, r, ins.instr.Block())
+			how := c.missBranchTo(fn, r, ins.instr)
 			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins, nil) && !c.rereadOnlyNextRound(fn, calls, r, ins) {
 				continue
 			}
@@ -159,9 +159,12 @@ func filledBy(calls []stmtCall, save stmtCall) *stmtCall {
 }
 
 // missBranchTo returns how the read r is seen to find nothing ("ErrNoRows",
-// "an empty result", ...) when every path to block b passes a branch taken
-// only in that case, or "".
-func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, b *ssa.BasicBlock) string {
+// "an empty result", ...) when every path to at, or every path from r to
+// at when r runs on some paths only (if permanent { lookup }), passes a
+// branch taken only in that case, or "". A sign of its own wins over "an
+// error" around it (if err != nil { if errors.Is(err, pgx.ErrNoRows) { ... } }).
+func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, at ssa.Instruction) string {
+	found := ""
 	for _, blk := range fn.Blocks {
 		iff, ok := blk.Instrs[len(blk.Instrs)-1].(*ssa.If)
 		if !ok {
@@ -172,12 +175,22 @@ func (c *checker) missBranchTo(fn *ssa.Function, r stmtCall, b *ssa.BasicBlock) 
 			continue
 		}
 		target := blk.Succs[succ]
-		if len(target.Preds) == 1 && target.Dominates(b) {
-			return how
+		if len(target.Preds) != 1 {
+			continue
+		}
+		if target.Dominates(at.Block()) || ssaorder.Reachable(target.Instrs[0], at) && !ssaorder.ReachableAvoiding(r.instr, at, target.Instrs[0]) {
+			if how != anyError {
+				return how
+			}
+			found = how
 		}
 	}
-	return ""
+	return found
 }
+
+// anyError is how a one-row read is seen to find nothing when its error is
+// only tested non-nil.
+const anyError = "an error"
 
 // missEdge returns which successor of iff is taken when the read r found no
 // row, and how that is seen, or -1.
@@ -212,10 +225,10 @@ func (c *checker) missEdge(r stmtCall, iff *ssa.If) (int, string) {
 		case errV != nil && same(x, errV) && isNilConst(y):
 			// err != nil on a :one read: any error, most often no rows.
 			if cond.Op == token.NEQ {
-				return 0, "an error"
+				return 0, anyError
 			}
 			if cond.Op == token.EQL {
-				return 1, "an error"
+				return 1, anyError
 			}
 		case (rows != nil && isLenOf(x, rows) || isLenOfDest(x, r) || isRowsAffected(x, r)) && isIntConst(y):
 			n, _ := constant.Int64Val(y.(*ssa.Const).Value)

@@ -83,7 +83,7 @@ func (c *checker) deriveMiss(fn *ssa.Function, r stmtCall) *MissFact {
 		if !ok || len(ret.Results) != res.Len() {
 			continue
 		}
-		if how := c.missBranchTo(fn, r, b); how == "ErrNoRows" || how == zeroCount || how == existsFalse || (how != "" && c.missFact(r) != nil && how == c.missFact(r).how()) {
+		if how := c.missBranchTo(fn, r, ret); how == "ErrNoRows" || how == zeroCount || how == existsFalse || (how != "" && c.missFact(r) != nil && how == c.missFact(r).how()) {
 			miss = append(miss, ret)
 		} else {
 			other = append(other, ret)
@@ -151,13 +151,28 @@ func (c *checker) deriveMiss(fn *ssa.Function, r stmtCall) *MissFact {
 	return f
 }
 
-// missFact returns the MissFact of the function a read call runs.
+// missFact returns the MissFact of the function a read call runs: for an
+// interface method (a repository interface), the one all its
+// implementations agree on.
 func (c *checker) missFact(s stmtCall) *MissFact {
 	f := catalog.Callee(s.instr.Common())
 	if f == nil {
 		return nil
 	}
 	f = f.Origin()
+	if mf, ok := c.misses[f]; ok {
+		return mf
+	}
+	if recv := f.Type().(*types.Signature).Recv(); recv != nil && types.IsInterface(recv.Type()) {
+		mf := catalog.Agreed(c.pass.Pkg, f, c.missOf)
+		c.misses[f] = mf // memoised, nil included: the program is scanned once per method
+		return mf
+	}
+	return c.missOf(f)
+}
+
+// missOf returns the MissFact of a declared function, or nil.
+func (c *checker) missOf(f *types.Func) *MissFact {
 	if mf, ok := c.misses[f]; ok {
 		return mf
 	}

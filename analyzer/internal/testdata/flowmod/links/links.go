@@ -45,10 +45,10 @@ func (s *Store) ByTarget(ctx context.Context, db DBTX, target string) (Link, err
 	var l Link
 	err := db.QueryRow(ctx, "SELECT id, code, target_url, clicks, version FROM links WHERE target_url = $1", target).
 		Scan(&l.ID, &l.Code, &l.TargetURL, &l.Clicks, &l.Version)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Link{}, ErrNotFound
-	}
 	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Link{}, ErrNotFound
+		}
 		return Link{}, fmt.Errorf("link of %s: %w", target, err)
 	}
 	return l, nil

@@ -120,3 +120,47 @@ func ShortenFound(ctx context.Context, s *links.Store, code, target string) erro
 	_, err = s.Create(ctx, nil, l.Code+"-copy", target) // ok: runs only where the row was found
 	return err
 }
+
+// ShortenInlineMaybe looks up only for permanent links, inline.
+func ShortenInlineMaybe(ctx context.Context, pool *pgxpool.Pool, code, target string, permanent bool) error {
+	if permanent {
+		var id int64
+		err := pool.QueryRow(ctx, "SELECT id FROM links WHERE target_url = $1", target).Scan(&id)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+	}
+	_, err := pool.Exec(ctx, "INSERT INTO links (code, target_url) VALUES ($1, $2)", code, target) // want `Exec inserts into links after QueryRow at line \d+ found no row`
+	return err
+}
+
+// ShortenMaybe looks up only for permanent links.
+func ShortenMaybe(ctx context.Context, s *links.Store, code, target string, permanent bool) error {
+	if permanent {
+		_, err := s.ByTarget(ctx, nil, target)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, links.ErrNotFound) {
+			return err
+		}
+	}
+	_, err := s.Create(ctx, nil, code, target) // want `Create inserts into links after ByTarget at line \d+ found no row`
+	return err
+}
+
+// ShortenMaybeAnyway looks up only for permanent links and inserts
+// whatever it found.
+func ShortenMaybeAnyway(ctx context.Context, s *links.Store, code, target string, permanent bool) error {
+	if permanent {
+		_, err := s.ByTarget(ctx, nil, target)
+		if err != nil && !errors.Is(err, links.ErrNotFound) {
+			return err
+		}
+	}
+	_, err := s.Create(ctx, nil, code, target) // ok: the insert runs also where the lookup found the row: no check decides it
+	return err
+}
