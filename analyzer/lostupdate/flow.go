@@ -283,8 +283,11 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 // followed through its summary.
 func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Value, string), out *sourceSet) {
 	if t.isRead(ci) {
-		if i == 0 {
+		switch {
+		case i == 0 && t.call(ci).Reads(field):
 			out.add(source{read: ci, column: field})
+		case i == 0:
+			out.add(source{leaf: ci}) // set beside the row, not read
 		}
 		return
 	}

@@ -71,6 +71,10 @@ type QueryFact struct {
 	// whose "no row" is the library's NotFound error, made up by the
 	// client.
 	One bool
+	// ScanOnly is set for a wrapper of literal SQL: its first result holds
+	// values read only in the fields Result lists, those its Scan (or
+	// sqlx's Get) fills; "" for the result itself.
+	ScanOnly bool
 	// Pkg is the path of the package that defines the query.
 	Pkg string
 }
@@ -180,6 +184,8 @@ type Call struct {
 	args   []ssa.Value // the call's arguments, receiver excluded
 	refs   []ArgRef
 	result []string
+	// scanOnly: result lists all the fields holding values read.
+	scanOnly bool
 }
 
 // Common returns the SSA call.
@@ -216,6 +222,21 @@ func (c *Call) ResultField(i int) (string, bool) {
 
 // ResultFields lists the row struct fields receiving the result columns.
 func (c *Call) ResultFields() []string { return c.result }
+
+// Reads reports whether field of the call's first result ("" for the
+// result itself) holds a value the statement read: any field does, but
+// for a wrapper of literal SQL, whose result holds the row only in the
+// fields its Scan fills (not a time.Now() set beside them, nor what it
+// decodes from a column).
+func (c *Call) Reads(field string) bool {
+	if !c.scanOnly {
+		return true
+	}
+	if field == "" {
+		return len(c.result) > 0
+	}
+	return slices.Contains(c.result, field)
+}
 
 // VariadicArg finds element i of the ...any slice that is the last element
 // of args, as built by SSA (a slice of a local array whose elements are
@@ -270,7 +291,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		return call
 	}
 	if f := c.fact(fn); f != nil {
-		return &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, One: f.One, Exec: execValue(f.Exec, args, recv), pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result}
+		return &Call{Stmt: f.Stmt, Name: fn.Name(), Many: f.Many, One: f.One, Exec: execValue(f.Exec, args, recv), pkg: f.Pkg, common: common, args: args, refs: f.Args, result: f.Result, scanOnly: f.ScanOnly}
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(args) {
 		i := q.SQLArg
@@ -732,7 +753,7 @@ func (c *Catalog) generatedQuery(pass *analysis.Pass, fd *ast.FuncDecl) *QueryFa
 	for _, a := range run.Args[sqlAt+1:] {
 		f.Args = append(f.Args, argRef(info, a, ps))
 	}
-	f.Result = scanFields(info, fd.Body)
+	f.Result = scanFields(fd.Body)
 	f.Many = firstResultIsSlice(info, fd)
 	return f
 }
@@ -769,33 +790,20 @@ func argRef(info *types.Info, e ast.Expr, ps []types.Object) ArgRef {
 
 // scanFields returns the destinations of the first Scan call: &i.Field
 // gives "Field", &x gives "".
-func scanFields(info *types.Info, body *ast.BlockStmt) []string {
+func scanFields(body *ast.BlockStmt) []string {
 	var out []string
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || found {
-			return !found
+	for _, a := range scanArgs(body) {
+		u, ok := ast.Unparen(a).(*ast.UnaryExpr)
+		if !ok || u.Op != token.AND {
+			out = append(out, "?")
+			continue
 		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "Scan" {
-			return true
+		if s, ok := ast.Unparen(u.X).(*ast.SelectorExpr); ok {
+			out = append(out, s.Sel.Name)
+		} else {
+			out = append(out, "")
 		}
-		found = true
-		for _, a := range call.Args {
-			u, ok := ast.Unparen(a).(*ast.UnaryExpr)
-			if !ok || u.Op != token.AND {
-				out = append(out, "?")
-				continue
-			}
-			if s, ok := ast.Unparen(u.X).(*ast.SelectorExpr); ok {
-				out = append(out, s.Sel.Name)
-			} else {
-				out = append(out, "")
-			}
-		}
-		return false
-	})
+	}
 	return out
 }
 
@@ -824,6 +832,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	}
 	var inner *ast.CallExpr
 	var innerFact *QueryFact
+	literal := false
 	count := 0
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -834,11 +843,14 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 			if !ok {
 				return true
 			}
-			if f := c.fact(fn); f != nil {
-				inner, innerFact = n, f
+			switch f := c.fact(fn); {
+			case f != nil:
+				inner, innerFact, literal = n, f, false
 				count++
-			} else if _, ok := apis.QuerySQLArg(fn); ok {
-				inner, innerFact = n, c.literalFact(n, fn)
+			case apis.QueryOf(fn) != nil:
+				inner, innerFact, literal = n, c.literalFact(n, fn), true
+				count++
+			case c.runsOther(fn):
 				count++
 			}
 		}
@@ -850,7 +862,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	innerFn := typeutil.Callee(info, inner).(*types.Func)
 	innerSig := innerFn.Type().(*types.Signature)
 	sig := obj.Type().(*types.Signature)
-	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: ExecUnknown, Many: innerFact.Many, One: innerFact.One, Pkg: innerFact.Pkg}
+	f := &QueryFact{Stmt: innerFact.Stmt, Query: innerFact.Query, Exec: ExecUnknown, Many: innerFact.Many, One: innerFact.One, ScanOnly: innerFact.ScanOnly, Pkg: innerFact.Pkg}
 	ps := params(info, fd)
 	recv := receiver(info, fd)
 	// The inner call's arguments, receiver excluded, as the inner fact
@@ -889,9 +901,12 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 		}
 		f.Args = append(f.Args, a)
 	}
-	// Results: only when the wrapper returns the query's first result type
-	// unchanged, or nothing but an error.
+	// Results: the fields a literal read scans into, or the query's when
+	// the wrapper returns its first result type unchanged, or nothing but
+	// an error.
 	switch {
+	case literal:
+		f.Result = scannedResult(info, fd, inner, apis.QueryOf(innerFn))
 	case sig.Results().Len() >= 1 && innerSig.Results().Len() >= 1 &&
 		types.Identical(sig.Results().At(0).Type(), innerSig.Results().At(0).Type()) &&
 		!isError(sig.Results().At(0).Type()):
@@ -902,6 +917,28 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 		f.Many = false
 	}
 	return f
+}
+
+// runsOther reports whether a call of fn runs SQL that no wrapper stands
+// for: a forwarder, a prepared statement, an ORM's finishing method, a
+// batch or a copy. A function calling one runs more than its one
+// statement, or a statement of its own kind.
+func (c *Catalog) runsOther(fn *types.Func) bool {
+	if c.forwards[fn.Origin()] != nil || apis.BatchSend(fn) != nil || apis.CopyOf(fn) != nil {
+		return true
+	}
+	if run, _ := apis.StmtRunOf(fn); run != nil {
+		return true
+	}
+	recv := fn.Type().(*types.Signature).Recv()
+	if recv == nil {
+		return false
+	}
+	if orm := apis.ORMOf(recv.Type()); orm != nil {
+		_, finishes := orm.Runs[fn.Name()]
+		return finishes
+	}
+	return false
 }
 
 // literalFact describes a library call with constant SQL as a wrapper
@@ -919,11 +956,124 @@ func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
 	if st == nil {
 		return nil
 	}
-	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver, One: q.One}
+	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver, One: q.One, ScanOnly: true}
 	for i := range call.Args[q.SQLArg+1:] {
 		f.Args = append(f.Args, ArgRef{Param: q.SQLArg + 1 + i})
 	}
 	return f
+}
+
+// scannedResult returns the fields of fd's first result that the literal
+// read call fills ("" for the result itself): the destinations of the
+// row's Scan (&v.F, &v) or the call's own (sqlx's Get(&v, ...): all of
+// v) that are the variable fd returns (v or &v, its other returns giving
+// a zero value). Nil when fd returns no variable the read fills.
+func scannedResult(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr, q *apis.Query) []string {
+	v := returnedVar(info, fd)
+	if v == nil || q == nil {
+		return nil
+	}
+	var dests []ast.Expr
+	if q.Dest && q.SQLArg >= 1 && q.SQLArg <= len(call.Args) {
+		dests = call.Args[q.SQLArg-1 : q.SQLArg]
+	} else {
+		dests = scanArgs(fd.Body)
+	}
+	var out []string
+	for _, d := range dests {
+		u, ok := ast.Unparen(d).(*ast.UnaryExpr)
+		if !ok || u.Op != token.AND {
+			continue
+		}
+		switch x := ast.Unparen(u.X).(type) {
+		case *ast.Ident:
+			if info.Uses[x] == v {
+				out = append(out, "")
+				if q.Dest {
+					out = append(out, fieldNames(v.Type())...)
+				}
+			}
+		case *ast.SelectorExpr:
+			if isIdentOf(info, x.X, v) {
+				out = append(out, x.Sel.Name)
+			}
+		}
+	}
+	return out
+}
+
+// returnedVar returns the local variable every return of fd gives as its
+// first result (v or &v), other returns giving nil or a zero value
+// (T{}, 0, ""), or nil.
+func returnedVar(info *types.Info, fd *ast.FuncDecl) types.Object {
+	var v types.Object
+	ok := true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			if len(n.Results) == 0 {
+				ok = false
+				return false
+			}
+			e := ast.Unparen(n.Results[0])
+			if u, isAddr := e.(*ast.UnaryExpr); isAddr && u.Op == token.AND {
+				e = ast.Unparen(u.X)
+			}
+			if lit, isLit := e.(*ast.CompositeLit); isLit && len(lit.Elts) == 0 || info.Types[e].IsNil() || info.Types[e].Value != nil {
+				return false
+			}
+			id, isIdent := e.(*ast.Ident)
+			obj, isVar := info.Uses[id].(*types.Var)
+			switch {
+			case !isIdent || !isVar || obj.Parent() == nil || obj.Parent() == obj.Pkg().Scope():
+				ok = false
+			case v == nil:
+				v = obj
+			case v != obj:
+				ok = false
+			}
+		}
+		return ok
+	})
+	if !ok {
+		return nil
+	}
+	return v
+}
+
+// scanArgs returns the arguments of the first Scan call in body.
+func scanArgs(body *ast.BlockStmt) []ast.Expr {
+	var out []ast.Expr
+	ast.Inspect(body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || out != nil {
+			return out == nil
+		}
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Scan" {
+			out = call.Args
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+// fieldNames lists the fields of the struct t is or points to.
+func fieldNames(t types.Type) []string {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i := range st.NumFields() {
+		out = append(out, st.Field(i).Name())
+	}
+	return out
 }
 
 // fieldValue returns the value given to field in a composite literal

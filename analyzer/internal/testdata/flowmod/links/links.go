@@ -5,8 +5,10 @@ package links
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -161,4 +163,38 @@ func (s *Store) SetClicksSomewhere(ctx context.Context, db DBTX, code string, cl
 	}
 	_, err := db.Exec(ctx, "UPDATE links SET clicks = $2 WHERE code = $1", code, clicks)
 	return err
+}
+
+// Stats is a link's counts as a dashboard shows them.
+type Stats struct {
+	Clicks int64
+	Shown  int64
+}
+
+var shown atomic.Int64
+
+// StatsOf reads the click count; Shown is counted in memory.
+func (s *Store) StatsOf(ctx context.Context, db DBTX, code string) (Stats, error) {
+	if db == nil {
+		db = s.pool
+	}
+	st := Stats{Shown: shown.Add(1)}
+	err := db.QueryRow(ctx, "SELECT clicks FROM links WHERE code = $1", code).Scan(&st.Clicks)
+	return st, err
+}
+
+// Decoded reads a link kept as JSON in a column.
+func (s *Store) Decoded(ctx context.Context, db DBTX, code string) (*Link, error) {
+	if db == nil {
+		db = s.pool
+	}
+	var raw []byte
+	if err := db.QueryRow(ctx, "SELECT body FROM links WHERE code = $1", code).Scan(&raw); err != nil {
+		return nil, err
+	}
+	var l Link
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
