@@ -27,7 +27,9 @@
 // sign (its ErrNotFound, a nil result with a nil error, a false found or
 // exists result, also the count's n > 0 or the EXISTS it returns) gets a
 // fact saying so (MissFact), and its caller's test of the sign is a miss
-// too.
+// too, also through an interface whose implementations agree. A lookup run
+// on some paths only (if permanent { lookup }) counts when every path from
+// it to the insert passes its miss.
 //
 // WRONG:
 //

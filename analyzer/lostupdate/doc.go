@@ -12,7 +12,8 @@
 // pgx v4 or v5, database/sql or sqlx, whose Get scans into its destination
 // and whose rows' StructScan into its argument;
 // SQL written with ? placeholders is read as a driver rebinding it to $n
-// sees it) through
+// sees it; a repository method running one such statement, whose result
+// holds the fields its Scan or Get fills) through
 // row struct fields, params structs, local variables, arithmetic and helper
 // functions into the SET list of an UPDATE, the DO UPDATE SET ... EXCLUDED
 // list of an upsert, or the fields of a full-row save of the same table.

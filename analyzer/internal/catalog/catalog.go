@@ -946,15 +946,16 @@ func (c *Catalog) runsOther(fn *types.Func) bool {
 // stands for it at its callers (a repository's GetUser and SetName, a
 // helper locking a row in the transaction it is given). A function running
 // two statements stands for neither: its reads and writes are judged where
-// they are. Its arguments are the ones after the SQL.
+// they are. SQL of unknown kind stands for nothing. Its arguments are the
+// ones after the SQL.
 func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
 	q := apis.QueryOf(fn)
 	if q == nil || q.Named || q.SQLArg >= len(call.Args) || call.Ellipsis.IsValid() {
 		return nil
 	}
 	st := c.sqlExpr(call.Args[q.SQLArg])
-	if st == nil {
-		return nil
+	if st == nil || st.Kind == Unknown && !st.SetsTransaction() {
+		return nil // nothing a caller could judge (a PRAGMA, DDL)
 	}
 	f := &QueryFact{Stmt: st, Query: fn.Name(), Exec: ExecReceiver, One: q.One, ScanOnly: true}
 	for i := range call.Args[q.SQLArg+1:] {

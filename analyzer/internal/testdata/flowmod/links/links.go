@@ -198,3 +198,21 @@ func (s *Store) Decoded(ctx context.Context, db DBTX, code string) (*Link, error
 	}
 	return &l, nil
 }
+
+// Enqueue writes a message to the outbox.
+func (s *Store) Enqueue(ctx context.Context, db DBTX, topic string, body []byte) error {
+	if db == nil {
+		db = s.pool
+	}
+	_, err := db.Exec(ctx, "INSERT INTO outbox (topic, body) VALUES ($1, $2)", topic, body)
+	return err
+}
+
+// MarkSent marks an outbox message published.
+func (s *Store) MarkSent(ctx context.Context, db DBTX, id int64) error {
+	if db == nil {
+		db = s.pool
+	}
+	_, err := db.Exec(ctx, "UPDATE outbox SET sent_at = now() WHERE id = $1", id)
+	return err
+}
