@@ -104,7 +104,10 @@
 // ErrNoRows is made up by the client and leaves the transaction usable, so
 // only a branch that has told it apart from a server error (errors.As,
 // !errors.Is(err, pgx.ErrNoRows)) counts as after a failure (the
-// check-then-insert rule above still applies to the miss); the branch of a
+// check-then-insert rule above still applies to the miss); the branch
+// where the error of a wrapper (a repository's method) is one of the
+// program's own (errors.Is(err, ErrNotFound) after a delete that found no
+// row: the method may make it up with no statement failing); the branch of a
 // switch or an if taken only when the error is nil (default: after case
 // err != nil, case err == nil); statements after Rollback, Commit, or a
 // helper that ends the transaction; and statements after the call that

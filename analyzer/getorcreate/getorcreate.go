@@ -396,8 +396,8 @@ func (c *checker) checkAborted(fn *ssa.Function, calls []stmtCall) {
 				continue
 			}
 			succ, server := failEdge(iff, errV)
-			if succ < 0 {
-				continue
+			if succ < 0 || !first.Literal && isOwnErrorTest(iff, errV) {
+				continue // a wrapper's own error is no known failure (see afterFailure)
 			}
 			// A one-row read that finds nothing returns ErrNoRows, made up
 			// by the client: its error is a failed statement only once the
@@ -573,6 +573,12 @@ func (c *checker) afterFailure(start failure, first stmtCall, tx *txn.Tx, errV s
 				// fine there, and failed on the other.
 				work = append(work, failure{at.b.Succs[1-noRows], true})
 				continue
+			case !first.Literal && isOwnErrorTest(iff, errV):
+				// A wrapper's own error (ErrNotFound when it deleted no
+				// row) may be made up by it: the transaction is not known
+				// to have failed where the error is that one.
+				work = append(work, failure{at.b.Succs[0], false}, failure{at.b.Succs[1], at.failed})
+				continue
 			default:
 				if _, server := failEdge(iff, errV); server {
 					work = append(work, failure{at.b.Succs[0], true}, failure{at.b.Succs[1], at.failed})
@@ -585,6 +591,21 @@ func (c *checker) afterFailure(start failure, first stmtCall, tx *txn.Tx, errV s
 		}
 	}
 	return nil
+}
+
+// isOwnErrorTest reports whether iff is errors.Is(errV, e) with e an error
+// of the program's own, not of a library.
+func isOwnErrorTest(iff *ssa.If, errV ssa.Value) bool {
+	cond, ok := iff.Cond.(*ssa.Call)
+	if !ok || !isErrorsIs(cond.Common()) || !same(cond.Common().Args[0], errV) {
+		return false
+	}
+	load, ok := catalog.Underlying(cond.Common().Args[1]).(*ssa.UnOp)
+	if !ok || load.Op != token.MUL {
+		return false
+	}
+	g, ok := load.X.(*ssa.Global)
+	return ok && g.Pkg != nil && !apis.Own(g.Pkg.Pkg.Path())
 }
 
 // isNoRowsTest reports whether iff tests errV for ErrNoRows.

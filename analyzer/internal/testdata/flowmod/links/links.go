@@ -216,3 +216,19 @@ func (s *Store) MarkSent(ctx context.Context, db DBTX, id int64) error {
 	_, err := db.Exec(ctx, "UPDATE outbox SET sent_at = now() WHERE id = $1", id)
 	return err
 }
+
+// Remove deletes the link; ErrNotFound when there was none, told by the
+// count of rows deleted, not by the server.
+func (s *Store) Remove(ctx context.Context, db DBTX, code string) error {
+	if db == nil {
+		db = s.pool
+	}
+	tag, err := db.Exec(ctx, "DELETE FROM links WHERE code = $1", code)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

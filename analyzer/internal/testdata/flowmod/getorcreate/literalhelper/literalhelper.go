@@ -8,6 +8,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"example.com/flowmod/links"
@@ -182,4 +183,71 @@ func ShortenCopied(ctx context.Context, s *store, code, target string) error {
 		return s.createCopied(ctx, code, target) // ok: createCopied runs two statements, the call stands for neither
 	}
 	return err
+}
+
+// Replace deletes the link and inserts it anew in one transaction, going
+// on when there was none to delete.
+func Replace(ctx context.Context, pool *pgxpool.Pool, s *links.Store, code, target string) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := s.Remove(ctx, tx, code); err != nil && !errors.Is(err, links.ErrNotFound) {
+		return err
+	}
+	if _, err := s.Create(ctx, tx, code, target); err != nil { // ok: Remove's ErrNotFound may be its own (no row deleted), not a failed statement
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// CreateBoth goes on in the transaction after the first insert failed.
+func CreateBoth(ctx context.Context, pool *pgxpool.Pool, s *links.Store, code, target string) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := s.Create(ctx, tx, code, target); err != nil {
+		code += "-2" // try another code
+	}
+	if err := s.SetClicks(ctx, tx, code, 0); err != nil { // want `SetClicks runs in the transaction after Create at line \d+ failed`
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// CreateTaken goes on after the server's unique violation.
+func CreateTaken(ctx context.Context, pool *pgxpool.Pool, s *links.Store, code, target string) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	_, err = s.Create(ctx, tx, code, target)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		_, err = s.ByCode(ctx, tx, code) // want `ByCode runs in the transaction after Create at line \d+ failed`
+	}
+	if err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// CreateOrReturn returns the error of the failed insert.
+func CreateOrReturn(ctx context.Context, pool *pgxpool.Pool, s *links.Store, code, target string) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := s.Create(ctx, tx, code, target); err != nil {
+		return err
+	}
+	if err := s.SetClicks(ctx, tx, code, 0); err != nil { // ok: runs only where the insert succeeded
+		return err
+	}
+	return tx.Commit(ctx)
 }
