@@ -117,8 +117,7 @@ func (d *DeadLetters) Purge(ctx context.Context) (int, error) {
 
 // each gets the dead letters one by one (at most limit, 0 for all that are
 // there now) and calls fn on each: true acks it (removes it), false leaves
-// it. Left ones return to the queue, in their order, when the channel
-// closes.
+// it. Left ones are back on the queue, in their order, when it returns.
 func (d *DeadLetters) each(ctx context.Context, limit int, fn func(*amqp.Channel, amqp.Delivery) (bool, error)) error {
 	ch, err := d.conn.Channel()
 	if err != nil {
@@ -144,6 +143,16 @@ func (d *DeadLetters) each(ctx context.Context, limit int, fn func(*amqp.Channel
 	if limit > 0 {
 		n = min(n, limit)
 	}
+	// Put back what was only looked at before the channel closes: a close
+	// alone requeues too, but after close-ok, so a List right after might
+	// find the queue empty.
+	var last uint64
+	kept := false
+	defer func() {
+		if kept {
+			_ = ch.Nack(last, true /* multiple */, true /* requeue */)
+		}
+	}()
 	for range n {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -169,6 +178,8 @@ func (d *DeadLetters) each(ctx context.Context, limit int, fn func(*amqp.Channel
 			if err := m.Ack(false /* multiple */); err != nil {
 				return fmt.Errorf("remove dead letter: %w", err)
 			}
+		} else {
+			last, kept = m.DeliveryTag, true
 		}
 	}
 	return nil

@@ -41,6 +41,9 @@ func TestDeadLettersListReplayPurge(t *testing.T) {
 	if n := p.b.queueLen(p.cfg.Topology.DeadQueue); n != 1 {
 		t.Fatalf("listing removed dead letters: %d left", n)
 	}
+	if again, err := dl.List(ctx, 10); err != nil || len(again) != 1 || again[0].MessageID != bad {
+		t.Fatalf("List right after List = %v, %v; want the malformed result again", again, err)
+	}
 
 	// A good task message that was dead-lettered (say, during an outage of
 	// an older version), twice under one id.
