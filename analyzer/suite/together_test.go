@@ -11,6 +11,7 @@ import (
 	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/lockstep-dev/lockstep/analyzer/internal/testmod"
 	"github.com/lockstep-dev/lockstep/analyzer/publishintx"
 	"github.com/lockstep-dev/lockstep/analyzer/suite"
 )
@@ -50,6 +51,9 @@ func TestTogether(t *testing.T) {
 			Dir: filepath.Join(testdata, "flowmod"),
 			Env: append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=readonly"),
 		}},
+		// GORM chains modelled against the real library: the statements
+		// the catalog builds are read by every check at once.
+		{"GORM", &packages.Config{Dir: testmod.Dir(t, "gormmod")}},
 	}
 	for _, l := range loads {
 		t.Run(l.name, func(t *testing.T) {
