@@ -109,7 +109,7 @@ func (c *checker) deriveMiss(fn *ssa.Function, r stmtCall) *MissFact {
 		}
 		s.nilFirst = res.Len() == 2 && isNilConst(loaded(ret.Results[0]))
 		for i := 0; i < errAt; i++ {
-			if k, ok := loaded(ret.Results[i]).(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.Bool && !constant.BoolVal(k.Value) {
+			if isFalseConst(loaded(ret.Results[i])) {
 				s.falseAt[i] = true
 			}
 		}
@@ -243,27 +243,43 @@ func (c *checker) helperMissEdge(r stmtCall, iff *ssa.If) int {
 		if v == nil {
 			return -1
 		}
-		switch cond := iff.Cond.(type) {
-		case *ssa.UnOp:
-			if cond.Op == token.NOT && same(cond.X, v) {
-				return 0
-			}
-		case *ssa.BinOp:
-			if k, ok := cond.Y.(*ssa.Const); ok && same(cond.X, v) && k.Value != nil && k.Value.Kind() == constant.Bool {
-				if e := eqEdge(cond.Op); e >= 0 {
-					if constant.BoolVal(k.Value) {
-						return 1 - e
-					}
-					return e
+		return falseEdge(iff, func(x ssa.Value) bool { return same(x, v) })
+	}
+	return -1
+}
+
+// falseEdge returns which successor of iff is taken when the bool value
+// that is tells apart is false (if !v, if v == false, if v), or -1.
+func falseEdge(iff *ssa.If, is func(ssa.Value) bool) int {
+	switch cond := iff.Cond.(type) {
+	case *ssa.UnOp:
+		if cond.Op == token.NOT && is(cond.X) {
+			return 0
+		}
+	case *ssa.BinOp:
+		x, y := cond.X, cond.Y
+		if _, ok := x.(*ssa.Const); ok {
+			x, y = y, x
+		}
+		if k, ok := y.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.Bool && is(x) {
+			if e := eqEdge(cond.Op); e >= 0 {
+				if constant.BoolVal(k.Value) {
+					return 1 - e
 				}
-			}
-		default:
-			if same(iff.Cond, v) {
-				return 1
+				return e
 			}
 		}
 	}
+	if is(iff.Cond) {
+		return 1
+	}
 	return -1
+}
+
+// isFalseConst reports whether v is the constant false.
+func isFalseConst(v ssa.Value) bool {
+	k, ok := v.(*ssa.Const)
+	return ok && k.Value != nil && k.Value.Kind() == constant.Bool && !constant.BoolVal(k.Value)
 }
 
 // loaded returns the value a load of a local variable reads when one store

@@ -27,26 +27,8 @@ func (c *checker) probeEdge(r stmtCall, iff *ssa.If) (int, string) {
 	}
 	isProbe := func(v ssa.Value) bool { return c.probeValue(r, v, iff) }
 	if r.Stmt.Probe == catalog.ProbeExists {
-		switch cond := iff.Cond.(type) {
-		case *ssa.UnOp:
-			if cond.Op == token.NOT && isProbe(cond.X) {
-				return 0, existsFalse
-			}
-		case *ssa.BinOp:
-			x, y := cond.X, cond.Y
-			if _, ok := x.(*ssa.Const); ok {
-				x, y = y, x
-			}
-			k, ok := y.(*ssa.Const)
-			if e := eqEdge(cond.Op); ok && e >= 0 && k.Value != nil && k.Value.Kind() == constant.Bool && isProbe(x) {
-				if constant.BoolVal(k.Value) {
-					return 1 - e, existsFalse
-				}
-				return e, existsFalse
-			}
-		}
-		if isProbe(iff.Cond) {
-			return 1, existsFalse
+		if e := falseEdge(iff, isProbe); e >= 0 {
+			return e, existsFalse
 		}
 		return -1, ""
 	}
@@ -54,18 +36,28 @@ func (c *checker) probeEdge(r stmtCall, iff *ssa.If) (int, string) {
 	if !ok {
 		return -1, ""
 	}
-	x, y, op := cond.X, cond.Y, cond.Op
-	if isIntConst(x) {
-		x, y, op = y, x, mirror(op)
-	}
-	if !isIntConst(y) || !isProbe(catalog.Underlying(x)) {
+	x, op, n, ok := intTest(cond)
+	if !ok || !isProbe(x) {
 		return -1, ""
 	}
-	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
 	if e := zeroEdge(op, n); e >= 0 {
 		return e, zeroCount
 	}
 	return -1, ""
+}
+
+// intTest reads a comparison of a value with an integer constant as
+// "x op n", the constant put on the right.
+func intTest(cond *ssa.BinOp) (x ssa.Value, op token.Token, n int64, ok bool) {
+	x, y, op := cond.X, cond.Y, cond.Op
+	if isIntConst(x) {
+		x, y, op = y, x, mirror(op)
+	}
+	if !isIntConst(y) {
+		return nil, 0, 0, false
+	}
+	n, _ = constant.Int64Val(y.(*ssa.Const).Value)
+	return catalog.Underlying(x), op, n, true
 }
 
 // probeValue reports whether v is the one value the probe read r returns,
@@ -126,7 +118,7 @@ func (c *checker) probeFound(fn *ssa.Function, r stmtCall) int {
 		told := 0
 		for _, ret := range rets {
 			v := loaded(ret.Results[i])
-			if k, ok := v.(*ssa.Const); ok && k.Value != nil && k.Value.Kind() == constant.Bool && !constant.BoolVal(k.Value) && !isNilConst(loaded(ret.Results[errAt])) {
+			if isFalseConst(v) && !isNilConst(loaded(ret.Results[errAt])) {
 				continue // false, with an error
 			}
 			if !c.probePresent(r, v, ret) {
@@ -152,13 +144,6 @@ func (c *checker) probePresent(r stmtCall, v ssa.Value, at ssa.Instruction) bool
 	if !ok {
 		return false
 	}
-	x, y, op := cond.X, cond.Y, cond.Op
-	if isIntConst(x) {
-		x, y, op = y, x, mirror(op)
-	}
-	if !isIntConst(y) || !c.probeValue(r, catalog.Underlying(x), at) {
-		return false
-	}
-	n, _ := constant.Int64Val(y.(*ssa.Const).Value)
-	return zeroEdge(op, n) == 1
+	x, op, n, ok := intTest(cond)
+	return ok && c.probeValue(r, x, at) && zeroEdge(op, n) == 1
 }
