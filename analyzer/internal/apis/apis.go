@@ -803,11 +803,8 @@ func IsHandle(t types.Type) bool {
 // SavepointOf returns how the library of the transaction type t runs a
 // statement in a savepoint, or "".
 func SavepointOf(t types.Type) string {
-	path := PkgOf(t)
-	for _, l := range Libraries {
-		if path != "" && (path == l.Module || strings.HasPrefix(path, l.Module+"/")) {
-			return l.Savepoint
-		}
+	if l := libraryOf(PkgOf(t)); l != nil {
+		return l.Savepoint
 	}
 	return ""
 }
@@ -891,16 +888,6 @@ func LevelOfInt(v int64) string {
 		}
 	}
 	return ""
-}
-
-// QuerySQLArg reports whether f is a method that runs SQL given as a string
-// argument, and the index of that argument (receiver excluded).
-func QuerySQLArg(f *types.Func) (int, bool) {
-	q := QueryOf(f)
-	if q == nil {
-		return 0, false
-	}
-	return q.SQLArg, true
 }
 
 // QueryOf returns the query row f matches, or nil.
@@ -1010,11 +997,11 @@ func prepareBy(f *types.Func, list func(*Prepare) []string) *Prepare {
 }
 
 // StmtRunOf returns the run row of f, a method of a prepared statement that
-// runs it, and the statement's kind; or nil, nil.
-func StmtRunOf(f *types.Func) (*StmtRun, *Prepare) {
+// runs it, or nil.
+func StmtRunOf(f *types.Func) *StmtRun {
 	recv := f.Type().(*types.Signature).Recv()
 	if recv == nil {
-		return nil, nil
+		return nil
 	}
 	name := TypeName(recv.Type())
 	for _, l := range Libraries {
@@ -1024,12 +1011,12 @@ func StmtRunOf(f *types.Func) (*StmtRun, *Prepare) {
 			}
 			for j, r := range p.Runs {
 				if slices.Contains(r.Names, f.Name()) {
-					return &l.Prepares[i].Runs[j], &l.Prepares[i]
+					return &l.Prepares[i].Runs[j]
 				}
 			}
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // IsStmt reports whether t (or *t) is a library's prepared statement type.

@@ -63,7 +63,9 @@ type QueryFact struct {
 	// Args maps $n (Args[n-1]) to the Go value passed for it.
 	Args []ArgRef
 	// Result names, per result column, the field of the first result that
-	// receives it ("" when the first result is the column value itself).
+	// receives it ("" when the first result is the column value itself);
+	// with ScanOnly, the fields the read fills instead, not one per column
+	// ("" for the whole result).
 	Result []string
 	// Many is set when the first result is a slice of rows.
 	Many bool
@@ -73,7 +75,7 @@ type QueryFact struct {
 	One bool
 	// ScanOnly is set for a wrapper of literal SQL: its first result holds
 	// values read only in the fields Result lists, those its Scan (or
-	// sqlx's Get) fills; "" for the result itself.
+	// sqlx's Get) fills.
 	ScanOnly bool
 	// Pkg is the path of the package that defines the query.
 	Pkg string
@@ -212,7 +214,9 @@ func (c *Call) Arg(n int) (v ssa.Value, field string) {
 }
 
 // ResultField returns the row struct field receiving result column i ("" if
-// the result is the value itself), and whether it is known.
+// the result is the value itself), and whether it is known. For a wrapper
+// of literal SQL (see QueryFact.ScanOnly) the list is of the fields filled,
+// not one per column.
 func (c *Call) ResultField(i int) (string, bool) {
 	if i < 0 || i >= len(c.result) {
 		return "", false
@@ -308,7 +312,7 @@ func (c *Catalog) Of(common *ssa.CallCommon) *Call {
 		}
 		return call
 	}
-	if run, _ := apis.StmtRunOf(fn); run != nil && recv != nil && len(args) > 0 {
+	if run := apis.StmtRunOf(fn); run != nil && recv != nil && len(args) > 0 {
 		p := c.stmtOf(Underlying(recv), 0)
 		if p == nil {
 			return nil
@@ -348,11 +352,8 @@ func (c *Catalog) Statement(call *ast.CallExpr) *Statement {
 	}
 	if q := apis.QueryOf(fn); q != nil && q.SQLArg < len(call.Args) {
 		if q.Named {
-			if sql, ok := c.constExpr(call.Args[q.SQLArg]); ok {
-				dollars, _ := Named(sql)
-				return Classify(dollars)
-			}
-			return nil
+			st, _ := c.namedExpr(call.Args[q.SQLArg])
+			return st
 		}
 		return c.sqlExpr(call.Args[q.SQLArg])
 	}
@@ -585,13 +586,7 @@ func IsZeroConst(v ssa.Value) bool {
 	if k.Value == nil {
 		return k.IsNil()
 	}
-	switch k.Value.Kind() {
-	case constant.String:
-		return constant.StringVal(k.Value) == ""
-	case constant.Int, constant.Float:
-		return constant.Sign(k.Value) == 0
-	}
-	return false
+	return k.Value.Kind() != constant.Bool && isZero(k.Value)
 }
 
 func constString(v ssa.Value) (string, bool) {
@@ -832,7 +827,7 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	}
 	var inner *ast.CallExpr
 	var innerFact *QueryFact
-	literal := false
+	var literal *apis.Query // the library query of an inner literal SQL call
 	count := 0
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -843,12 +838,12 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 			if !ok {
 				return true
 			}
-			switch f := c.fact(fn); {
+			switch f, q := c.fact(fn), apis.QueryOf(fn); {
 			case f != nil:
-				inner, innerFact, literal = n, f, false
+				inner, innerFact, literal = n, f, nil
 				count++
-			case apis.QueryOf(fn) != nil:
-				inner, innerFact, literal = n, c.literalFact(n, fn), true
+			case q != nil:
+				inner, innerFact, literal = n, c.literalFact(n, fn, q), q
 				count++
 			case c.runsOther(fn):
 				count++
@@ -905,8 +900,8 @@ func (c *Catalog) wrapper(fd *ast.FuncDecl) *QueryFact {
 	// the wrapper returns its first result type unchanged, or nothing but
 	// an error.
 	switch {
-	case literal:
-		f.Result = scannedResult(info, fd, inner, apis.QueryOf(innerFn))
+	case literal != nil:
+		f.Result = scannedResult(info, fd, inner, literal)
 	case sig.Results().Len() >= 1 && innerSig.Results().Len() >= 1 &&
 		types.Identical(sig.Results().At(0).Type(), innerSig.Results().At(0).Type()) &&
 		!isError(sig.Results().At(0).Type()):
@@ -927,7 +922,7 @@ func (c *Catalog) runsOther(fn *types.Func) bool {
 	if c.forwards[fn.Origin()] != nil || apis.BatchSend(fn) != nil || apis.CopyOf(fn) != nil {
 		return true
 	}
-	if run, _ := apis.StmtRunOf(fn); run != nil {
+	if run := apis.StmtRunOf(fn); run != nil {
 		return true
 	}
 	recv := fn.Type().(*types.Signature).Recv()
@@ -948,9 +943,9 @@ func (c *Catalog) runsOther(fn *types.Func) bool {
 // two statements stands for neither: its reads and writes are judged where
 // they are. SQL of unknown kind stands for nothing. Its arguments are the
 // ones after the SQL.
-func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
-	q := apis.QueryOf(fn)
-	if q == nil || q.Named || q.SQLArg >= len(call.Args) || call.Ellipsis.IsValid() {
+// q is fn's query row.
+func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func, q *apis.Query) *QueryFact {
+	if q.Named || q.SQLArg >= len(call.Args) || call.Ellipsis.IsValid() {
 		return nil
 	}
 	st := c.sqlExpr(call.Args[q.SQLArg])
@@ -971,7 +966,7 @@ func (c *Catalog) literalFact(call *ast.CallExpr, fn *types.Func) *QueryFact {
 // a zero value). Nil when fd returns no variable the read fills.
 func scannedResult(info *types.Info, fd *ast.FuncDecl, call *ast.CallExpr, q *apis.Query) []string {
 	v := returnedVar(info, fd)
-	if v == nil || q == nil {
+	if v == nil {
 		return nil
 	}
 	var dests []ast.Expr

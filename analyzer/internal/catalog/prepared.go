@@ -159,15 +159,25 @@ func (c *Catalog) preparedExpr(e ast.Expr) *prepared {
 	}
 	last := call.Args[len(call.Args)-1]
 	if p.Named {
-		sql, ok := c.constExpr(last)
-		if !ok {
+		st, names := c.namedExpr(last)
+		if st == nil {
 			return nil
 		}
-		dollars, names := Named(sql)
-		return &prepared{stmt: Classify(dollars), names: names}
+		return &prepared{stmt: st, names: names}
 	}
 	if st := c.sqlExpr(last); st != nil {
 		return &prepared{stmt: st}
 	}
 	return nil
+}
+
+// namedExpr classifies the constant named SQL e (sqlx's :name) as sqlx
+// compiles it, with the name of each $n; nil when e is no constant.
+func (c *Catalog) namedExpr(e ast.Expr) (*Statement, []string) {
+	sql, ok := c.constExpr(e)
+	if !ok {
+		return nil, nil
+	}
+	dollars, names := Named(sql)
+	return Classify(dollars), names
 }
