@@ -130,12 +130,13 @@ func (c *checker) checkInsert(fn *ssa.Function, calls []stmtCall) map[ssa.CallIn
 			reported[ins.instr] = true
 			continue
 		}
+		reread := c.rereadAfter(calls, ins, nil)
 		for _, r := range calls {
 			if r.Stmt.Kind != catalog.Read || r.Stmt.Table != st.Table {
 				continue
 			}
 			how := c.missBranchTo(fn, r, ins.instr)
-			if how == "" || c.retried(fn, r, ins) || c.rereadAfter(calls, ins, nil) && !c.rereadOnlyNextRound(fn, calls, r, ins) {
+			if how == "" || c.retried(fn, r, ins) || reread && !c.rereadOnlyNextRound(fn, calls, r, ins) {
 				continue
 			}
 			c.reportInsert(r, ins, how)
@@ -323,7 +324,7 @@ func (c *checker) rereadOnlyNextRound(fn *ssa.Function, calls []stmtCall, r, ins
 		}
 		if e := nonNilEdge(iff, errV); e >= 0 {
 			failed := b.Succs[e]
-			return !ssaorder.Reachable(failed.Instrs[0], r.instr) && failed.Instrs[0] != ssa.Instruction(r.instr)
+			return !ssaorder.Reachable(failed.Instrs[0], r.instr)
 		}
 	}
 	return false

@@ -80,12 +80,7 @@ func (c *checker) probeValue(r stmtCall, v ssa.Value, at ssa.Instruction) bool {
 	if !ok || load.X != a || !ssaorder.Reachable(r.instr, at) {
 		return false
 	}
-	for _, w := range writers(a, own) {
-		if ssaorder.ReachableAvoiding(r.instr, w, r.instr) && ssaorder.ReachableAvoiding(w, at, r.instr) {
-			return false
-		}
-	}
-	return true
+	return !writtenBetween(r.instr, at, writers(a, own))
 }
 
 // isBasic reports whether t is a number or a bool: the count or the

@@ -44,10 +44,8 @@ func (c *checker) zeroAfterRead(r stmtCall, v ssa.Value, check *ssa.If) bool {
 	if from == nil || ssaorder.ReachableAvoiding(r.instr, r.instr, from) {
 		return false // not zero, or left over from an earlier round
 	}
-	for _, w := range writes {
-		if ssaorder.ReachableAvoiding(r.instr, w, r.instr) && ssaorder.ReachableAvoiding(w, check, r.instr) {
-			return false
-		}
+	if writtenBetween(r.instr, check, writes) {
+		return false
 	}
 	return noRowsReaches(r, check)
 }
@@ -125,6 +123,17 @@ func rootAlloc(a ssa.Value) *ssa.Alloc {
 	}
 }
 
+// writtenBetween reports whether one of writes may run on a path from
+// from to to that does not pass from again.
+func writtenBetween(from, to ssa.Instruction, writes []ssa.Instruction) bool {
+	for _, w := range writes {
+		if ssaorder.ReachableAvoiding(from, w, from) && ssaorder.ReachableAvoiding(w, to, from) {
+			return true
+		}
+	}
+	return false
+}
+
 // writers returns the instructions that may write the variable a or its
 // fields, other than own: stores of anything but 0, "" or nil, and every use that
 // hands its address on.
@@ -162,14 +171,7 @@ func writers(a *ssa.Alloc, own map[ssa.Instruction]bool) []ssa.Instruction {
 // there and r, or a test of addr for zero whose zero branch leads to r
 // with nothing written in between; or nil.
 func zeroBefore(r stmtCall, a *ssa.Alloc, addr ssa.Value, writes []ssa.Instruction) ssa.Instruction {
-	untouched := func(from ssa.Instruction) bool {
-		for _, w := range writes {
-			if ssaorder.ReachableAvoiding(from, w, from) && ssaorder.ReachableAvoiding(w, r.instr, from) {
-				return false
-			}
-		}
-		return true
-	}
+	untouched := func(from ssa.Instruction) bool { return !writtenBetween(from, r.instr, writes) }
 	if untouched(a) {
 		return a
 	}

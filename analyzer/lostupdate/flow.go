@@ -284,7 +284,7 @@ func (t *tracer) trace(v ssa.Value, field string, seen map[visitKey]bool, out *s
 func (t *tracer) callResult(ci *ssa.Call, i int, field string, next func(ssa.Value, string), out *sourceSet) {
 	if t.isRead(ci) {
 		switch {
-		case i == 0 && t.call(ci).Reads(field):
+		case i == 0 && t.readOf(ci).Reads(field):
 			out.add(source{read: ci, column: field})
 		case i == 0:
 			out.add(source{leaf: ci}) // set beside the row, not read
@@ -362,11 +362,12 @@ func (t *tracer) load(addr ssa.Value, field string, at ssa.Instruction, next, ke
 			return // nested structs: not followed
 		}
 		name := fieldName(a.X.Type(), a.Field)
-		if base, ok := embeddingAlloc(a.X).(*ssa.Alloc); ok {
-			t.allocField(base, name, at, next, keep, out)
+		base := embeddingAlloc(a.X)
+		if alloc, ok := base.(*ssa.Alloc); ok {
+			t.allocField(alloc, name, at, next, keep, out)
 			return
 		}
-		if stores := assignedBefore(embeddingAlloc(a.X), name, at); stores != nil {
+		if stores := assignedBefore(base, name, at); stores != nil {
 			for _, fs := range stores {
 				next(fs.st.Val, fs.field)
 			}

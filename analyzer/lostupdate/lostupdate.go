@@ -199,7 +199,7 @@ func (c *checker) foundEmpty(fn *ssa.Function, w stmtCall, u catalog.Use, writte
 			continue // an error found nil (sqlx's Get, GORM's .Error) is no value read
 		}
 		for _, s := range c.t.sources(lenOperand(x), "") {
-			if s.read != nil && catalog.Snake(readColumn(s, c.t.call(s.read).Stmt)) == u.Column {
+			if s.read != nil && catalog.Snake(readColumn(s, c.t.readOf(s.read).Stmt)) == u.Column {
 				s.kept = true
 				out = append(out, s)
 			}

@@ -295,7 +295,7 @@ func holds(addr, v ssa.Value) bool {
 	if _, ok := addr.(*ssa.Alloc); !ok {
 		return false
 	}
-	for _, ref := range *addr.Referrers() {
+	for _, ref := range catalog.Referrers(addr) {
 		if st, ok := ref.(*ssa.Store); ok && st.Addr == addr && st.Val == v {
 			return true
 		}
@@ -331,7 +331,7 @@ func storedField(recv ssa.Value, field string, call *ssa.CallCommon) ssa.Value {
 		return nil
 	}
 	var stored ssa.Value
-	for _, ref := range *alloc.Referrers() {
+	for _, ref := range catalog.Referrers(alloc) {
 		switch r := ref.(type) {
 		case *ssa.DebugRef:
 		case *ssa.UnOp:
@@ -339,7 +339,7 @@ func storedField(recv ssa.Value, field string, call *ssa.CallCommon) ssa.Value {
 				return nil
 			}
 		case *ssa.FieldAddr:
-			for _, fref := range *r.Referrers() {
+			for _, fref := range catalog.Referrers(r) {
 				st, isStore := fref.(*ssa.Store)
 				switch {
 				case isStore && st.Addr == r && str.Field(r.Field).Name() == field:

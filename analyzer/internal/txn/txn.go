@@ -218,7 +218,7 @@ type BeginFact struct {
 func (*BeginFact) AFact() {}
 
 func (f *BeginFact) String() string {
-	return fmt.Sprintf("txn(tx=%d commit=%d callback=%d ends=%v iso=%s)", f.TxResult, f.CommitResult, f.CallbackParam, f.EndsParams, f.Isolation)
+	return fmt.Sprintf("txn(tx=%d commit=%d ctx=%d/%q callback=%d ends=%v endsctx=%v iso=%s)", f.TxResult, f.CommitResult, f.CtxResult, f.CtxKey, f.CallbackParam, f.EndsParams, f.EndsCtx, f.Isolation)
 }
 
 func (f *BeginFact) begins() bool { return f.TxResult >= 0 || f.CommitResult >= 0 || f.CtxResult >= 0 }
