@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/lockstep-dev/lockstep/db"
 	"github.com/lockstep-dev/lockstep/message"
@@ -214,16 +215,10 @@ func TestRelayDefersARowTheBrokerRefuses(t *testing.T) {
 			}
 
 			// The operator creates the exchange: the row goes out at its
-			// next attempt.
-			queue := missing + "_queue"
-			if err := b.ch.ExchangeDeclare(missing, "direct",
-				false, // durable
-				true,  // autoDelete
-				false, // internal
-				false, // noWait
-				nil); err != nil {
-				t.Fatalf("declare %s: %v", missing, err)
-			}
+			// next attempt. Its alternate exchange, bound before the
+			// exchange exists, takes what it cannot route, so a publish
+			// between the declare and a bind is not dropped.
+			queue, alternate := missing+"_queue", missing+"_alternate"
 			if _, err := b.ch.QueueDeclare(queue,
 				false, // durable
 				true,  // autoDelete
@@ -232,12 +227,29 @@ func TestRelayDefersARowTheBrokerRefuses(t *testing.T) {
 				nil); err != nil {
 				t.Fatalf("declare %s: %v", queue, err)
 			}
+			if err := b.ch.ExchangeDeclare(alternate, "fanout",
+				false, // durable
+				false, // autoDelete
+				false, // internal
+				false, // noWait
+				nil); err != nil {
+				t.Fatalf("declare %s: %v", alternate, err)
+			}
 			t.Cleanup(func() {
 				b.ch.QueueDelete(queue, false, false, false)
 				b.ch.ExchangeDelete(missing, false, false)
+				b.ch.ExchangeDelete(alternate, false, false)
 			})
-			if err := b.ch.QueueBind(queue, "k", missing, false, nil); err != nil {
+			if err := b.ch.QueueBind(queue, "", alternate, false, nil); err != nil {
 				t.Fatalf("bind %s: %v", queue, err)
+			}
+			if err := b.ch.ExchangeDeclare(missing, "direct",
+				false, // durable
+				true,  // autoDelete
+				false, // internal
+				false, // noWait
+				amqp.Table{"alternate-exchange": alternate}); err != nil {
+				t.Fatalf("declare %s: %v", missing, err)
 			}
 			waitFor(t, "the outbox to empty", unpublished(t, cfg))
 			got := b.drain(queue)
